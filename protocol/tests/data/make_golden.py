@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Writes golden.txt: one NC-SI control packet per line, "name hex".
+
+An encoder independent of the Rust crate: each packet is laid out here with
+struct.pack straight from the DSP0222 1.2 tables (and the Linux kernel's vendor
+OEM layouts), and the checksum computed here. The Rust golden tests parse and emit
+these bytes, so the two implementations must agree byte for byte.
+
+Run: python3 protocol/tests/data/make_golden.py > protocol/tests/data/golden.txt
+"""
+import struct
+
+def checksum(data: bytes) -> int:
+    s = 0
+    if len(data) % 2:
+        data += b"\0"
+    for i in range(0, len(data), 2):
+        s = (s + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    return (-s) & 0xFFFFFFFF
+
+def pkt(iid, ptype, chan, payload=b"", mc_id=0):
+    hdr = struct.pack(">BBBBBBH8x", mc_id, 1, 0, iid, ptype, chan, len(payload))
+    pad = b"\0" * ((4 - len(payload) % 4) % 4)
+    return hdr + payload + pad + struct.pack(">I", checksum(hdr + payload))
+
+def rsp(iid, cmd, chan, data=b"", code=0, reason=0):
+    return pkt(iid, cmd | 0x80, chan, struct.pack(">HH", code, reason) + data)
+
+out = []
+def add(name, b):
+    out.append(f"{name} {b.hex()}")
+
+# Commands (DSP0222 1.2 §8.4).
+add("cmd_clear_initial_state", pkt(0x01, 0x00, 0x00))
+add("cmd_select_package", pkt(0x02, 0x01, 0x1F, struct.pack(">3xB", 1)))
+add("cmd_deselect_package", pkt(0x03, 0x02, 0x1F))
+add("cmd_enable_channel", pkt(0x04, 0x03, 0x00))
+add("cmd_disable_channel", pkt(0x05, 0x04, 0x01, struct.pack(">3xB", 1)))
+add("cmd_reset_channel", pkt(0x06, 0x05, 0x00, struct.pack(">I", 0)))
+add("cmd_enable_channel_network_tx", pkt(0x07, 0x06, 0x00))
+add("cmd_disable_channel_network_tx", pkt(0x08, 0x07, 0x00))
+add("cmd_aen_enable", pkt(0x09, 0x08, 0x00, struct.pack(">3xBI", 0x00, 0x00010007)))
+add("cmd_set_link", pkt(0x0A, 0x09, 0x00, struct.pack(">II", 0x209, 0)))
+add("cmd_get_link_status", pkt(0x0B, 0x0A, 0x00))
+add("cmd_set_vlan_filter", pkt(0x0C, 0x0B, 0x00, struct.pack(">2xH2xBB", 0x2064, 1, 1)))
+add("cmd_enable_vlan", pkt(0x0D, 0x0C, 0x00, struct.pack(">3xB", 1)))
+add("cmd_disable_vlan", pkt(0x0E, 0x0D, 0x00))
+add("cmd_set_mac_address", pkt(0x0F, 0x0E, 0x00, bytes.fromhex("020000000001") + bytes([1, 0x01])))
+add("cmd_enable_broadcast_filter", pkt(0x10, 0x10, 0x00, struct.pack(">I", 0x7)))
+add("cmd_disable_broadcast_filter", pkt(0x11, 0x11, 0x00))
+add("cmd_enable_global_multicast_filter", pkt(0x12, 0x12, 0x00, struct.pack(">I", 0x3)))
+add("cmd_disable_global_multicast_filter", pkt(0x13, 0x13, 0x00))
+add("cmd_set_ncsi_flow_control", pkt(0x14, 0x14, 0x00, struct.pack(">3xB", 1)))
+add("cmd_get_version_id", pkt(0x15, 0x15, 0x00))
+add("cmd_get_capabilities", pkt(0x16, 0x16, 0x00))
+add("cmd_get_parameters", pkt(0x17, 0x17, 0x00))
+add("cmd_get_controller_packet_statistics", pkt(0x18, 0x18, 0x00))
+add("cmd_get_ncsi_statistics", pkt(0x19, 0x19, 0x00))
+add("cmd_get_ncsi_passthrough_statistics", pkt(0x1A, 0x1A, 0x00))
+add("cmd_get_package_status", pkt(0x1B, 0x1B, 0x1F))
+add("cmd_oem", pkt(0x1C, 0x50, 0x00, struct.pack(">I", 32473) + bytes([1, 2, 3, 4])))
+add("cmd_pldm", pkt(0x1D, 0x51, 0x00, bytes([1, 2, 3, 4, 5, 6])))
+add("cmd_get_package_uuid", pkt(0x1E, 0x52, 0x1F))
+add("cmd_query_pending_nc_pldm_request", pkt(0x1F, 0x56, 0x00))
+add("cmd_send_nc_pldm_reply", pkt(0x20, 0x57, 0x00, bytes([0x80, 0x00, 0x01])))
+add("cmd_get_mc_mac_address", pkt(0x21, 0x58, 0x00))
+add("cmd_unknown", pkt(0x22, 0x60, 0x00, bytes([0xBE, 0xEF])))
+# Vendor get-MAC requests as net/ncsi/ncsi-manage.c builds them.
+add("cmd_mellanox_get_mac", pkt(0x23, 0x50, 0x00, struct.pack(">I", 0x8119) + bytes([0, 0, 0x1B, 0])))
+add("cmd_broadcom_get_mac", pkt(0x24, 0x50, 0x00, struct.pack(">I", 0x113D) + bytes([0, 1, 0, 0, 0, 0, 0, 0])))
+add("cmd_intel_get_mac", pkt(0x25, 0x50, 0x00, struct.pack(">I", 0x0157) + bytes([6])))
+
+# Responses with no data (payload = response code + reason code).
+EMPTY = [
+    ("clear_initial_state", 0x00), ("select_package", 0x01), ("deselect_package", 0x02),
+    ("enable_channel", 0x03), ("disable_channel", 0x04), ("reset_channel", 0x05),
+    ("enable_channel_network_tx", 0x06), ("disable_channel_network_tx", 0x07),
+    ("aen_enable", 0x08), ("set_link", 0x09), ("set_vlan_filter", 0x0B),
+    ("enable_vlan", 0x0C), ("disable_vlan", 0x0D), ("set_mac_address", 0x0E),
+    ("enable_broadcast_filter", 0x10), ("disable_broadcast_filter", 0x11),
+    ("enable_global_multicast_filter", 0x12), ("disable_global_multicast_filter", 0x13),
+    ("set_ncsi_flow_control", 0x14), ("send_nc_pldm_reply", 0x57),
+]
+for i, (name, code) in enumerate(EMPTY):
+    chan = 0x1F if code in (0x01, 0x02) else 0x00
+    add(f"rsp_{name}", rsp(0x40 + i, code, chan))
+
+add("rsp_get_link_status", rsp(0x0B, 0x0A, 0x00, struct.pack(">III", 0x0003006F, 1, 0)))
+add("rsp_get_version_id", rsp(0x15, 0x15, 0x00,
+    bytes([0xF1, 0xF2, 0xF0, 0x00]) + bytes([0, 0, 0, 0]) + b"sidebridge\0\0"
+    + struct.pack(">IHHHHI", 0x01020304, 0x1017, 0x15B3, 0x0001, 0x15B3, 0x8119)))
+add("rsp_get_capabilities", rsp(0x16, 0x16, 0x00,
+    struct.pack(">IIIIIBBBB2xBB", 0x0D, 0x0F, 0x07, 0x4000, 0x07, 15, 0, 2, 4, 0x05, 2)))
+add("rsp_get_parameters", rsp(0x17, 0x17, 0x00,
+    struct.pack(">B2xBBxHIIIBB2xI", 2, 0x01, 1, 0x0001, 0x209, 0x07, 0x07, 1, 0, 0x07)
+    + bytes.fromhex("020000000001020000000002") + struct.pack(">H", 100)))
+# Controller packet statistics: u64 cleared flags and totals, then u32 counters,
+# valid bytes as u64 (DSP0222 1.1+ layout, 204-byte payload).
+stats = struct.pack(">Q", 0) + struct.pack(">8Q", 1 << 32, 2, 3, 4, 5, 6, 7, 8)
+stats += struct.pack(">14I", *range(9, 23)) + struct.pack(">14I", *range(23, 37))
+stats += struct.pack(">QII", 37, 38, 39)
+add("rsp_get_controller_packet_statistics", rsp(0x18, 0x18, 0x00, stats))
+add("rsp_get_ncsi_statistics", rsp(0x19, 0x19, 0x00, struct.pack(">7I", 10, 1, 2, 3, 100, 99, 5)))
+add("rsp_get_ncsi_passthrough_statistics", rsp(0x1A, 0x1A, 0x00,
+    struct.pack(">Q9I", 1 << 33, 1, 2, 3, 4, 500, 6, 7, 8, 9)))
+add("rsp_get_package_status", rsp(0x1B, 0x1B, 0x1F, struct.pack(">I", 1)))
+add("rsp_oem", rsp(0x1C, 0x50, 0x00, struct.pack(">I", 32473) + bytes([1, 2, 3, 4, 5])))
+add("rsp_pldm", rsp(0x1D, 0x51, 0x00, bytes([0x02, 0x00, 0x01, 0x00])))
+add("rsp_get_package_uuid", rsp(0x1E, 0x52, 0x1F, bytes(range(0x10, 0x20))))
+add("rsp_query_pending_nc_pldm_request", rsp(0x1F, 0x56, 0x00, bytes([0x81, 0x00, 0x02])))
+add("rsp_get_mc_mac_address", rsp(0x21, 0x58, 0x00,
+    struct.pack(">B3x", 2) + bytes.fromhex("020000000010020000000011")))
+add("rsp_unknown", rsp(0x22, 0x60, 0x00, bytes([0xCA, 0xFE])))
+# Failures: every generic response code once, with reason codes.
+add("rsp_failed_init_required", rsp(0x30, 0x0A, 0x00, code=0x0001, reason=0x0001))
+add("rsp_unavailable", rsp(0x31, 0x15, 0x00, code=0x0002, reason=0x0004))
+add("rsp_unsupported", rsp(0x32, 0x60, 0x00, code=0x0003, reason=0x7FFF))
+add("rsp_delayed", rsp(0x33, 0x50, 0x00, code=0x0004, reason=0x0000))
+add("rsp_failed_set_link_speed_conflict", rsp(0x34, 0x09, 0x00, code=0x0001, reason=0x0905))
+add("rsp_failed_mac_zero", rsp(0x35, 0x0E, 0x00, code=0x0001, reason=0x0E08))
+add("rsp_vendor_code_oem_reason", rsp(0x36, 0x50, 0x00, bytes([0xAA, 0xBB]), code=0x8001, reason=0x8002))
+# Vendor get-MAC responses where the kernel reads them.
+mlx = struct.pack(">I", 0x8119) + bytes([0, 0, 0x1B, 0, 1, 0, 0, 0]) + bytes.fromhex("02aabbccdd01")
+add("rsp_mellanox_get_mac", rsp(0x23, 0x50, 0x00, mlx))
+bcm = struct.pack(">I", 0x113D) + bytes([0, 1, 0, 0x20]) + bytes(24) + bytes.fromhex("02aabbccdd02")
+add("rsp_broadcom_get_mac", rsp(0x24, 0x50, 0x00, bcm))
+intel = struct.pack(">I", 0x0157) + bytes([6]) + bytes.fromhex("02aabbccdd03")
+add("rsp_intel_get_mac", rsp(0x25, 0x50, 0x00, intel))
+
+# AENs (DSP0222 1.2 §8.5): IID 0, type 0xFF.
+add("aen_link_status_change", pkt(0x00, 0xFF, 0x00, struct.pack(">3xBII", 0, 0x0003006F, 0), mc_id=0))
+add("aen_configuration_required", pkt(0x00, 0xFF, 0x01, struct.pack(">3xB", 1)))
+add("aen_host_nc_driver_status_change", pkt(0x00, 0xFF, 0x00, struct.pack(">3xBI", 2, 1)))
+add("aen_delayed_response_ready", pkt(0x00, 0xFF, 0x00, struct.pack(">3xBBB2x", 3, 0x50, 0x33)))
+add("aen_oem", pkt(0x00, 0xFF, 0x20, struct.pack(">3xB", 0x80) + struct.pack(">I", 32473) + bytes([9, 9])))
+
+print("\n".join(out))
