@@ -9,6 +9,7 @@
 //!   ([`ncsi::codes`]), AENs ([`ncsi::aen`]) and the vendor "get MAC address" OEM
 //!   commands the Linux kernel sends ([`ncsi::vendor`]). [`ncsi::PacketRepr`] ties them
 //!   together.
+//! - [`pcap`]: the libpcap file format, so captures open in tshark and Wireshark.
 //!
 //! # Contract (after smoltcp's `wire` module)
 //! - Untrusted bytes enter through `parse` functions or `new_checked` views. No input
@@ -27,6 +28,7 @@ mod macros;
 
 pub mod error;
 pub mod ncsi;
+pub mod pcap;
 mod wire;
 
 #[doc(hidden)]

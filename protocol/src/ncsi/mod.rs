@@ -13,6 +13,9 @@ pub mod packet;
 pub mod response;
 pub mod vendor;
 
+#[cfg(test)]
+mod proptests;
+
 pub use aen::Aen;
 pub use codes::{CommandType, ReasonCode, ResponseCode};
 pub use command::Command;

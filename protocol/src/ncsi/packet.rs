@@ -123,16 +123,17 @@ impl PacketRepr {
         if payload_len > MAX_PAYLOAD_LEN {
             return Err(Error::PayloadTooLong(payload_len));
         }
-        let code: u8 = match &self.body {
-            Body::Command(c) => c.command_type().into(),
-            Body::Response(r) => r.command_type().into(),
-            Body::Aen(_) => return Ok(()),
-        };
-        if code >= 0x7F {
-            // 0x80.. would read as a response; a response to 0x7F would be 0xFF, an AEN.
-            return Err(Error::Invalid("command type (must be below 0x7F)"));
+        match &self.body {
+            // A command code of 0x80 or more would read back as a response.
+            Body::Command(c) if u8::from(c.command_type()) >= RESPONSE_BIT => {
+                Err(Error::Invalid("command type (must be below 0x80)"))
+            }
+            // The response to 0x7F would have type 0xFF, which is the AEN type.
+            Body::Response(r) if u8::from(r.command_type()) >= 0x7F => {
+                Err(Error::Invalid("response command type (must be below 0x7F)"))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 
     /// Bytes [`emit`](Self::emit) writes: header, padded payload, checksum.
