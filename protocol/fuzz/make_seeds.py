@@ -30,3 +30,30 @@ for line in filter(None, golden):
             put("ncsi_vendor_oem", name, payload[4:])
     else:
         put("ncsi_command", name, bytes([ptype]) + payload)
+
+# The OEM command set inside NC-SI OEM packets.
+MFR = (32473).to_bytes(4, "big")
+frames = {}
+for line in filter(None, golden):
+    name, hexs = line.split()
+    if not name.startswith("oem_"):
+        continue
+    pkt = bytes.fromhex(hexs)
+    plen = ((pkt[6] << 8) | pkt[7]) & 0x0FFF
+    payload = pkt[16:16 + plen]
+    if pkt[4] == 0xFF:
+        put("oem_event", name, payload[4:])
+        continue
+    frame = payload[4:] if pkt[4] == 0x50 else payload[8:]
+    frames[name] = frame
+    put("oem_frame", name, frame)
+    offset = int.from_bytes(frame[8:12], "big")
+    total = int.from_bytes(frame[12:16], "big")
+    if offset == 0 and total == len(frame) - 20:
+        if pkt[4] == 0x50:
+            put("oem_request", name, frame[1:2] + frame[20:])
+        else:
+            put("oem_response", name, frame[1:2] + frame[3:4] + frame[20:])
+put("oem_reassembly", "two_chunks",
+    frames["oem_req_virtual_media_insert_chunk0"] + b"\xf7" + frames["oem_req_virtual_media_insert_chunk1"])
+put("oem_reassembly", "one_frame", frames["oem_req_reset"])

@@ -28,6 +28,7 @@ mod macros;
 
 pub mod error;
 pub mod ncsi;
+pub mod oem;
 pub mod pcap;
 mod wire;
 

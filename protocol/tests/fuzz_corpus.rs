@@ -5,13 +5,21 @@ use std::path::Path;
 
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 6] = [
+const TARGETS: [Target; 11] = [
     ("ncsi_frame", sidebridge_protocol::fuzzing::frame),
     ("ncsi_packet", sidebridge_protocol::fuzzing::packet),
     ("ncsi_command", sidebridge_protocol::fuzzing::command),
     ("ncsi_response", sidebridge_protocol::fuzzing::response),
     ("ncsi_aen", sidebridge_protocol::fuzzing::aen),
     ("ncsi_vendor_oem", sidebridge_protocol::fuzzing::vendor_oem),
+    ("oem_frame", sidebridge_protocol::fuzzing::oem_frame),
+    ("oem_request", sidebridge_protocol::fuzzing::oem_request),
+    ("oem_response", sidebridge_protocol::fuzzing::oem_response),
+    ("oem_event", sidebridge_protocol::fuzzing::oem_event),
+    (
+        "oem_reassembly",
+        sidebridge_protocol::fuzzing::oem_reassembly,
+    ),
 ];
 
 #[test]

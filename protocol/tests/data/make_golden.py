@@ -134,4 +134,76 @@ add("aen_host_nc_driver_status_change", pkt(0x00, 0xFF, 0x00, struct.pack(">3xBI
 add("aen_delayed_response_ready", pkt(0x00, 0xFF, 0x00, struct.pack(">3xBBB2x", 3, 0x50, 0x33)))
 add("aen_oem", pkt(0x00, 0xFF, 0x20, struct.pack(">3xB", 0x80) + struct.pack(">I", 32473) + bytes([9, 9])))
 
+
+# ---- sidebridge OEM command set (protocol/OEM.md) inside NC-SI OEM (0x50) ----
+import zlib
+MFR = 32473
+
+def s16(b: bytes) -> bytes:
+    return struct.pack(">H", len(b)) + b
+
+def oem_frames(cmd, result, seq, msg, maxc=1024, flags=0):
+    crc = zlib.crc32(msg) & 0xFFFFFFFF
+    chunks = [msg[i:i + maxc] for i in range(0, len(msg), maxc)] or [b""]
+    return [struct.pack(">BBBBIIII", 1, cmd, flags, result, seq, i * maxc, len(msg), crc) + c
+            for i, c in enumerate(chunks)]
+
+def oem_req(iid, cmd, seq, msg, **kw):
+    return [pkt(iid, 0x50, 0x00, struct.pack(">I", MFR) + f) for f in oem_frames(cmd, 0, seq, msg, **kw)]
+
+def oem_rsp(iid, cmd, seq, msg, result=0):
+    return [rsp(iid, 0x50, 0x00, struct.pack(">I", MFR) + f) for f in oem_frames(cmd, result, seq, msg)]
+
+add("oem_req_get_bridge_info", oem_req(0x60, 0x01, 0x1000, bytes([1, 1, 0, 0]))[0])
+add("oem_req_get_boot_override", oem_req(0x61, 0x02, 0x1001, b"")[0])
+add("oem_req_set_boot_override", oem_req(0x62, 0x03, 0x1002, bytes([3, 1, 1, 0]) + s16(b""))[0])
+add("oem_req_set_boot_override_http", oem_req(0x63, 0x03, 0x1003,
+    bytes([5, 1, 1, 0]) + s16(b"http://192.0.2.10/boot/grubx64.efi"))[0])
+add("oem_req_get_power_state", oem_req(0x64, 0x04, 0x1004, b"")[0])
+add("oem_req_reset", oem_req(0x65, 0x05, 0x1005, bytes([5, 0, 0, 0]), flags=1)[0])
+add("oem_req_virtual_media_insert", oem_req(0x66, 0x06, 0x1006,
+    bytes([0, 1, 1, 0]) + s16(b"http://192.0.2.10/images/install.iso") + s16(b"") + s16(b""))[0])
+add("oem_req_virtual_media_insert_auth", oem_req(0x67, 0x06, 0x1007,
+    bytes([1, 0, 2, 0]) + s16(b"https://192.0.2.10/usb.img") + s16(b"admin") + s16(b"secret"))[0])
+long_uri = b"http://192.0.2.10/" + b"a" * 1082
+c0, c1 = oem_req(0x68, 0x06, 0x1008, bytes([0, 1, 0, 0]) + s16(long_uri) + s16(b"") + s16(b""))
+add("oem_req_virtual_media_insert_chunk0", c0)
+add("oem_req_virtual_media_insert_chunk1", c1)
+add("oem_req_virtual_media_eject", oem_req(0x69, 0x07, 0x1009, bytes([0, 0, 0, 0]))[0])
+add("oem_req_virtual_media_status", oem_req(0x6A, 0x08, 0x100A, bytes([1, 0, 0, 0]))[0])
+add("oem_req_get_firmware_inventory", oem_req(0x6B, 0x09, 0x100B, b"")[0])
+add("oem_req_get_network_identity", oem_req(0x6C, 0x0A, 0x100C, b"")[0])
+add("oem_req_get_boot_progress", oem_req(0x6D, 0x0B, 0x100D, b"")[0])
+add("oem_req_get_operation_status", oem_req(0x6E, 0x0C, 0x100E, struct.pack(">I", 0x1005))[0])
+add("oem_req_read_result", oem_req(0x6F, 0x0D, 0x100B, struct.pack(">I", 1024))[0])
+
+add("oem_rsp_get_bridge_info", oem_rsp(0x60, 0x01, 0x1000,
+    bytes([1, 1]) + struct.pack(">HI", 1024, 0x1FF) + bytes(range(0xA0, 0xB0))
+    + s16(b"Example Corp") + s16(b"DPU-1000") + s16(b"SN0001") + s16(b"PN-42") + s16(b"1.2.3"))[0])
+add("oem_rsp_get_boot_override", oem_rsp(0x61, 0x02, 0x1001, bytes([3, 1, 1, 0]) + s16(b""))[0])
+add("oem_rsp_set_boot_override", oem_rsp(0x62, 0x03, 0x1002, b"")[0])
+add("oem_rsp_get_power_state", oem_rsp(0x64, 0x04, 0x1004, bytes([1, 0, 0, 0]))[0])
+add("oem_rsp_reset_accepted", oem_rsp(0x65, 0x05, 0x1005, b"", result=0x01)[0])
+add("oem_rsp_virtual_media_insert_accepted", oem_rsp(0x66, 0x06, 0x1006, b"", result=0x01)[0])
+add("oem_rsp_chunk_accepted", oem_rsp(0x68, 0x06, 0x1008, b"", result=0x02)[0])
+add("oem_rsp_virtual_media_status", oem_rsp(0x6A, 0x08, 0x100A,
+    bytes([0, 2, 1, 1]) + s16(b"http://192.0.2.10/images/install.iso"))[0])
+add("oem_rsp_get_firmware_inventory", oem_rsp(0x6B, 0x09, 0x100B,
+    bytes([2, 0, 0, 0]) + bytes([1, 0, 0, 0]) + s16(b"BMC") + s16(b"1.2.3")
+    + bytes([0, 0, 0, 0]) + s16(b"NIC") + s16(b"24.1"))[0])
+add("oem_rsp_get_network_identity", oem_rsp(0x6C, 0x0A, 0x100C,
+    s16(b"dpu0-bmc") + bytes([1]) + bytes.fromhex("02aabbccdd10") + bytes([1, 192, 0, 2, 20, 24])
+    + bytes([1]) + bytes.fromhex("fe800000000000000000000000000010") + bytes([64]))[0])
+add("oem_rsp_get_boot_progress", oem_rsp(0x6D, 0x0B, 0x100D, bytes([9, 0, 0, 0]))[0])
+add("oem_rsp_get_operation_status", oem_rsp(0x6E, 0x0C, 0x100E, struct.pack(">IBBBB", 0x1005, 5, 2, 0, 100))[0])
+add("oem_rsp_unsupported_scheme", oem_rsp(0x66, 0x06, 0x1006, s16(b"scheme ftp is not supported"), result=0x23)[0])
+
+def oem_event(chan, ev, data):
+    return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)
+
+add("oem_event_power_state_changed", oem_event(0x00, 0x01, bytes([2, 0, 0, 0])))
+add("oem_event_boot_progress_changed", oem_event(0x00, 0x02, bytes([8, 0, 0, 0])))
+add("oem_event_media_state_changed", oem_event(0x00, 0x03, bytes([0, 2, 0, 0])))
+add("oem_event_operation_completed", oem_event(0x00, 0x04, struct.pack(">IBB2x", 0x1005, 5, 0)))
+
 print("\n".join(out))

@@ -1,0 +1,894 @@
+//! sidebridge's BMC-to-BMC OEM command set, carried in NC-SI OEM commands (0x50) after
+//! the 4-byte manufacturer id. `protocol/OEM.md` is the specification; section
+//! numbers below refer to it.
+//!
+//! - [`Frame`]: one OEM frame, the 20-byte header (§3) and a chunk of a message.
+//! - [`Request`] and [`Response`]: whole messages, typed (§4).
+//! - [`split`] and [`Reassembly`]: chunking of messages longer than one frame (§3.3).
+//! - [`Event`]: OEM AENs (§7).
+
+mod crc32;
+mod types;
+
+#[cfg(test)]
+mod proptests;
+
+pub use crc32::crc32;
+pub use types::*;
+
+use crate::error::{Error, Result};
+use crate::ncsi::{Aen, OemCommand, OemResponse};
+use crate::wire::{Reader, Writer};
+
+/// The default manufacturer id: 32473, the enterprise number RFC 5612 reserves for
+/// documentation, so the protocol squats on no vendor's number (§2).
+pub const DEFAULT_MANUFACTURER_ID: u32 = 32473;
+/// The protocol version this crate speaks (§3.1).
+pub const PROTOCOL_VERSION: u8 = 1;
+/// Length of the OEM frame header (§3.1).
+pub const HEADER_LEN: usize = 20;
+/// Largest chunk of message data in one frame (§3.3).
+pub const MAX_CHUNK: usize = 1024;
+/// Largest whole message a responder must accept (§3.3).
+pub const MAX_MESSAGE: usize = 64 * 1024;
+/// Longest URI (image or UEFI HTTP boot) in bytes (§4.2, §4.5).
+pub const MAX_URI_LEN: usize = 2048;
+/// Longest other string in bytes (§3.4).
+pub const MAX_STRING_LEN: usize = 255;
+/// NC-SI AEN type of our events (§7).
+pub const EVENT_AEN_TYPE: u8 = 0x80;
+/// The AEN Enable OEM bit that turns our events on (bit 16, §7).
+pub const EVENT_AEN_ENABLE_BIT: u32 = 1 << 16;
+
+/// Frame flags (§3.2).
+pub mod flags {
+    /// Set by a requester on a retransmission of a request it sent before.
+    pub const RETRY: u8 = 1 << 0;
+}
+
+/// One OEM frame: the header and a chunk of a request or response message (§3.1).
+///
+/// ```text
+///  0        1        2        3        4                 8                12               16               20
+/// +--------+--------+--------+--------+-----------------+----------------+----------------+----------------+------
+/// |version |command | flags  | result |    sequence     |     offset     |  total length  |  CRC-32 (all)  | chunk
+/// +--------+--------+--------+--------+-----------------+----------------+----------------+----------------+------
+/// ```
+/// `result` is 0 in requests. `offset`, `total length` and the CRC-32 describe the
+/// whole message this frame's chunk belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// Protocol version.
+    pub version: u8,
+    /// Command id.
+    pub command: CommandId,
+    /// [`flags`] bits.
+    pub flags: u8,
+    /// Result code; [`ResultCode::Ok`] (0) in requests.
+    pub result: ResultCode,
+    /// Sequence number of the operation (§5).
+    pub sequence: u32,
+    /// Where this chunk starts in the whole message.
+    pub offset: u32,
+    /// Length of the whole message.
+    pub total_len: u32,
+    /// CRC-32 of the whole message.
+    pub crc: u32,
+    /// This frame's part of the message.
+    pub chunk: Vec<u8>,
+}
+
+impl Frame {
+    /// Parses the vendor data of an NC-SI OEM command or response.
+    pub fn parse(data: &[u8]) -> Result<Self> {
+        if data.len() < HEADER_LEN {
+            return Err(Error::PayloadLength {
+                what: "OEM frame",
+                expected: HEADER_LEN,
+                actual: data.len(),
+            });
+        }
+        let mut r = Reader::new(data);
+        let frame = Frame {
+            version: r.u8()?,
+            command: CommandId::from(r.u8()?),
+            flags: r.u8()?,
+            result: ResultCode::from(r.u8()?),
+            sequence: r.u32()?,
+            offset: r.u32()?,
+            total_len: r.u32()?,
+            crc: r.u32()?,
+            chunk: r.rest().to_vec(),
+        };
+        let end = u64::from(frame.offset) + frame.chunk.len() as u64;
+        if end > u64::from(frame.total_len) {
+            return Err(Error::Invalid(
+                "OEM frame: chunk extends past the total length",
+            ));
+        }
+        Ok(frame)
+    }
+
+    /// Appends the frame's bytes to `out`.
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        Writer::new(out)
+            .u8(self.version)
+            .u8(self.command.into())
+            .u8(self.flags)
+            .u8(self.result.into())
+            .u32(self.sequence)
+            .u32(self.offset)
+            .u32(self.total_len)
+            .u32(self.crc)
+            .bytes(&self.chunk);
+    }
+
+    /// Whether the chunk is the whole message.
+    pub fn is_whole(&self) -> bool {
+        self.offset == 0 && self.chunk.len() as u64 == u64::from(self.total_len)
+    }
+
+    /// Whether this chunk ends the message.
+    pub fn is_last(&self) -> bool {
+        u64::from(self.offset) + self.chunk.len() as u64 == u64::from(self.total_len)
+    }
+
+    /// The NC-SI OEM command carrying this frame.
+    pub fn to_oem_command(&self, manufacturer_id: u32) -> OemCommand {
+        let mut data = Vec::with_capacity(HEADER_LEN + self.chunk.len());
+        self.emit(&mut data);
+        OemCommand {
+            manufacturer_id,
+            data,
+        }
+    }
+
+    /// The NC-SI OEM response data carrying this frame.
+    pub fn to_oem_response(&self, manufacturer_id: u32) -> OemResponse {
+        let mut data = Vec::with_capacity(HEADER_LEN + self.chunk.len());
+        self.emit(&mut data);
+        OemResponse {
+            manufacturer_id,
+            data,
+        }
+    }
+}
+
+/// Splits a whole message into frames of at most `max_chunk` bytes (at least one frame,
+/// even for an empty message). Fails for `max_chunk` 0 or a message over
+/// [`MAX_MESSAGE`].
+pub fn split(
+    command: CommandId,
+    result: ResultCode,
+    sequence: u32,
+    message: &[u8],
+    max_chunk: usize,
+) -> Result<Vec<Frame>> {
+    if max_chunk == 0 {
+        return Err(Error::Invalid("chunk size 0"));
+    }
+    if message.len() > MAX_MESSAGE {
+        return Err(Error::PayloadTooLong(message.len()));
+    }
+    let crc = crc32(message);
+    let total_len = message.len() as u32;
+    let frame = |offset: usize, chunk: &[u8]| Frame {
+        version: PROTOCOL_VERSION,
+        command,
+        flags: 0,
+        result,
+        sequence,
+        offset: offset as u32,
+        total_len,
+        crc,
+        chunk: chunk.to_vec(),
+    };
+    if message.is_empty() {
+        return Ok(vec![frame(0, &[])]);
+    }
+    Ok(message
+        .chunks(max_chunk)
+        .enumerate()
+        .map(|(i, c)| frame(i * max_chunk, c))
+        .collect())
+}
+
+/// Why a chunk could not be added to a message being reassembled (§3.3); each maps to
+/// the result code a responder answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReassemblyError {
+    /// The chunk does not start where the previous one ended, or changes the total
+    /// length, CRC or command of the transfer.
+    OutOfOrder,
+    /// The whole message is larger than [`MAX_MESSAGE`].
+    TooLarge,
+    /// The reassembled message does not match its CRC-32.
+    Integrity,
+}
+
+impl ReassemblyError {
+    /// The result code a responder returns for this error.
+    pub fn result_code(self) -> ResultCode {
+        match self {
+            Self::OutOfOrder => ResultCode::ChunkOutOfOrder,
+            Self::TooLarge => ResultCode::TooLarge,
+            Self::Integrity => ResultCode::IntegrityError,
+        }
+    }
+}
+
+/// Reassembles one message from in-order chunks (§3.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reassembly {
+    /// Sequence number of the transfer.
+    pub sequence: u32,
+    /// Command of the transfer.
+    pub command: CommandId,
+    total_len: u32,
+    crc: u32,
+    buf: Vec<u8>,
+}
+
+impl Reassembly {
+    /// Starts a transfer with its first chunk (offset 0). Returns the whole message
+    /// at once when the chunk is all of it.
+    pub fn start(frame: &Frame) -> core::result::Result<(Self, Option<Vec<u8>>), ReassemblyError> {
+        if frame.offset != 0 {
+            return Err(ReassemblyError::OutOfOrder);
+        }
+        if frame.total_len as usize > MAX_MESSAGE {
+            return Err(ReassemblyError::TooLarge);
+        }
+        let mut r = Reassembly {
+            sequence: frame.sequence,
+            command: frame.command,
+            total_len: frame.total_len,
+            crc: frame.crc,
+            buf: Vec::with_capacity(frame.total_len as usize),
+        };
+        let done = r.push(frame)?;
+        Ok((r, done))
+    }
+
+    /// Adds the next chunk; returns the whole message, CRC-checked, after the last.
+    pub fn push(
+        &mut self,
+        frame: &Frame,
+    ) -> core::result::Result<Option<Vec<u8>>, ReassemblyError> {
+        if frame.sequence != self.sequence
+            || frame.command != self.command
+            || frame.total_len != self.total_len
+            || frame.crc != self.crc
+            || frame.offset as usize != self.buf.len()
+            || self.buf.len() + frame.chunk.len() > self.total_len as usize
+        {
+            return Err(ReassemblyError::OutOfOrder);
+        }
+        self.buf.extend_from_slice(&frame.chunk);
+        if self.buf.len() < self.total_len as usize {
+            return Ok(None);
+        }
+        if crc32(&self.buf) != self.crc {
+            return Err(ReassemblyError::Integrity);
+        }
+        Ok(Some(core::mem::take(&mut self.buf)))
+    }
+
+    /// Bytes received so far.
+    pub fn received(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+// ---- Strings (§3.4): u16 length, then UTF-8 bytes. ----
+
+fn put_str(w: &mut Writer<'_>, s: &str) {
+    let b = s.as_bytes();
+    let n = b.len().min(usize::from(u16::MAX));
+    w.u16(n as u16).bytes(&b[..n]);
+}
+
+fn get_str(r: &mut Reader<'_>, max: usize, what: &'static str) -> Result<String> {
+    let n = usize::from(r.u16()?);
+    if n > max {
+        return Err(Error::Invalid(what));
+    }
+    String::from_utf8(r.take(n)?.to_vec()).map_err(|_| Error::Invalid(what))
+}
+
+fn expect_end(r: &mut Reader<'_>, what: &'static str) -> Result<()> {
+    if r.rest().is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(what))
+    }
+}
+
+/// A whole request message (§4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// §4.1: the requester's supported protocol versions.
+    GetBridgeInfo {
+        /// Lowest version the requester speaks.
+        min_version: u8,
+        /// Highest version the requester speaks.
+        max_version: u8,
+    },
+    /// §4.2.
+    GetBootOverride,
+    /// §4.3.
+    SetBootOverride(BootOverride),
+    /// §4.4.
+    GetPowerState,
+    /// §4.5 (long operation).
+    Reset(ResetType),
+    /// §4.6 (long operation).
+    VirtualMediaInsert(MediaInsert),
+    /// §4.7.
+    VirtualMediaEject(MediaSlot),
+    /// §4.8.
+    VirtualMediaStatus(MediaSlot),
+    /// §4.9.
+    GetFirmwareInventory,
+    /// §4.10.
+    GetNetworkIdentity,
+    /// §4.11.
+    GetBootProgress,
+    /// §4.12: the sequence number of the operation to poll.
+    GetOperationStatus {
+        /// The operation's sequence number.
+        sequence: u32,
+    },
+    /// §3.3: read the response to the frame's sequence number from `offset` on.
+    ReadResult {
+        /// Where in the response message to continue.
+        offset: u32,
+    },
+    /// A command id this crate does not know, with its message.
+    Unknown {
+        /// The command id.
+        command: u8,
+        /// The message bytes.
+        message: Vec<u8>,
+    },
+}
+
+impl Request {
+    /// The command id.
+    pub fn command(&self) -> CommandId {
+        match self {
+            Self::GetBridgeInfo { .. } => CommandId::GetBridgeInfo,
+            Self::GetBootOverride => CommandId::GetBootOverride,
+            Self::SetBootOverride(_) => CommandId::SetBootOverride,
+            Self::GetPowerState => CommandId::GetPowerState,
+            Self::Reset(_) => CommandId::Reset,
+            Self::VirtualMediaInsert(_) => CommandId::VirtualMediaInsert,
+            Self::VirtualMediaEject(_) => CommandId::VirtualMediaEject,
+            Self::VirtualMediaStatus(_) => CommandId::VirtualMediaStatus,
+            Self::GetFirmwareInventory => CommandId::GetFirmwareInventory,
+            Self::GetNetworkIdentity => CommandId::GetNetworkIdentity,
+            Self::GetBootProgress => CommandId::GetBootProgress,
+            Self::GetOperationStatus { .. } => CommandId::GetOperationStatus,
+            Self::ReadResult { .. } => CommandId::ReadResult,
+            Self::Unknown { command, .. } => CommandId::Unknown(*command),
+        }
+    }
+
+    /// Whether the command may answer Accepted and finish later (§5.2).
+    pub fn is_long_operation(&self) -> bool {
+        matches!(self, Self::Reset(_) | Self::VirtualMediaInsert(_))
+    }
+
+    /// The message bytes.
+    pub fn to_message(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = Writer::new(&mut out);
+        match self {
+            Self::GetBridgeInfo {
+                min_version,
+                max_version,
+            } => {
+                w.u8(*min_version).u8(*max_version).zeros(2);
+            }
+            Self::SetBootOverride(o) => {
+                w.u8(o.target.into())
+                    .u8(o.enabled.into())
+                    .u8(o.mode.into())
+                    .zeros(1);
+                put_str(&mut w, &o.uri);
+            }
+            Self::Reset(t) => {
+                w.u8((*t).into()).zeros(3);
+            }
+            Self::VirtualMediaInsert(m) => {
+                w.u8(m.slot.into())
+                    .u8(u8::from(m.write_protected))
+                    .u8(m.protocol.into())
+                    .zeros(1);
+                put_str(&mut w, &m.image);
+                put_str(&mut w, &m.username);
+                put_str(&mut w, &m.password);
+            }
+            Self::VirtualMediaEject(s) | Self::VirtualMediaStatus(s) => {
+                w.u8((*s).into()).zeros(3);
+            }
+            Self::GetOperationStatus { sequence } | Self::ReadResult { offset: sequence } => {
+                w.u32(*sequence);
+            }
+            Self::Unknown { message, .. } => {
+                w.bytes(message);
+            }
+            Self::GetBootOverride
+            | Self::GetPowerState
+            | Self::GetFirmwareInventory
+            | Self::GetNetworkIdentity
+            | Self::GetBootProgress => {}
+        }
+        out
+    }
+
+    /// Parses a whole request message of command `command`.
+    pub fn parse(command: CommandId, message: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(message);
+        let req = match command {
+            CommandId::GetBridgeInfo => {
+                let (min_version, max_version) = (r.u8()?, r.u8()?);
+                r.skip(2)?;
+                Self::GetBridgeInfo {
+                    min_version,
+                    max_version,
+                }
+            }
+            CommandId::GetBootOverride => Self::GetBootOverride,
+            CommandId::SetBootOverride => {
+                let (target, enabled, mode) = (r.u8()?, r.u8()?, r.u8()?);
+                r.skip(1)?;
+                Self::SetBootOverride(BootOverride {
+                    target: target.into(),
+                    enabled: enabled.into(),
+                    mode: mode.into(),
+                    uri: get_str(&mut r, MAX_URI_LEN, "boot URI")?,
+                })
+            }
+            CommandId::GetPowerState => Self::GetPowerState,
+            CommandId::Reset => {
+                let t = r.u8()?;
+                r.skip(3)?;
+                Self::Reset(t.into())
+            }
+            CommandId::VirtualMediaInsert => {
+                let (slot, flags, protocol) = (r.u8()?, r.u8()?, r.u8()?);
+                r.skip(1)?;
+                Self::VirtualMediaInsert(MediaInsert {
+                    slot: slot.into(),
+                    write_protected: flags & 1 != 0,
+                    protocol: protocol.into(),
+                    image: get_str(&mut r, MAX_URI_LEN, "image URI")?,
+                    username: get_str(&mut r, MAX_STRING_LEN, "user name")?,
+                    password: get_str(&mut r, MAX_STRING_LEN, "password")?,
+                })
+            }
+            CommandId::VirtualMediaEject | CommandId::VirtualMediaStatus => {
+                let slot = MediaSlot::from(r.u8()?);
+                r.skip(3)?;
+                if command == CommandId::VirtualMediaEject {
+                    Self::VirtualMediaEject(slot)
+                } else {
+                    Self::VirtualMediaStatus(slot)
+                }
+            }
+            CommandId::GetFirmwareInventory => Self::GetFirmwareInventory,
+            CommandId::GetNetworkIdentity => Self::GetNetworkIdentity,
+            CommandId::GetBootProgress => Self::GetBootProgress,
+            CommandId::GetOperationStatus => Self::GetOperationStatus { sequence: r.u32()? },
+            CommandId::ReadResult => Self::ReadResult { offset: r.u32()? },
+            CommandId::Unknown(c) => {
+                return Ok(Self::Unknown {
+                    command: c,
+                    message: message.to_vec(),
+                });
+            }
+        };
+        expect_end(&mut r, "request: bytes after the last field")?;
+        Ok(req)
+    }
+}
+
+/// The body of a whole response message (§4), by command, for result Ok.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseBody {
+    /// No data (Set Boot Override, Reset, Eject, ReadResult errors, Accepted, …).
+    Empty,
+    /// §4.1.
+    BridgeInfo(BridgeInfo),
+    /// §4.2.
+    BootOverride(BootOverride),
+    /// §4.4.
+    PowerState(PowerState),
+    /// §4.8.
+    MediaStatus(MediaStatus),
+    /// §4.9.
+    FirmwareInventory(Vec<FirmwareComponent>),
+    /// §4.10.
+    NetworkIdentity(NetworkIdentity),
+    /// §4.11.
+    BootProgress(BootProgress),
+    /// §4.12.
+    OperationStatus(OperationStatus),
+    /// §6: a non-success result's human-readable detail (may be empty).
+    Error(String),
+    /// The response to a command id this crate does not know.
+    Raw(Vec<u8>),
+}
+
+/// A whole response message: result and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The command answered.
+    pub command: CommandId,
+    /// The result code.
+    pub result: ResultCode,
+    /// The body.
+    pub body: ResponseBody,
+}
+
+impl Response {
+    /// A success with a body.
+    pub fn ok(command: CommandId, body: ResponseBody) -> Self {
+        Response {
+            command,
+            result: ResultCode::Ok,
+            body,
+        }
+    }
+
+    /// An error with a detail message.
+    pub fn error(command: CommandId, result: ResultCode, detail: impl Into<String>) -> Self {
+        Response {
+            command,
+            result,
+            body: ResponseBody::Error(detail.into()),
+        }
+    }
+
+    /// The message bytes.
+    pub fn to_message(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut w = Writer::new(&mut out);
+        match &self.body {
+            ResponseBody::Empty => {}
+            ResponseBody::BridgeInfo(b) => {
+                w.u8(b.min_version)
+                    .u8(b.max_version)
+                    .u16(b.max_chunk)
+                    .u32(b.capabilities)
+                    .bytes(&b.uuid);
+                for s in [
+                    &b.manufacturer,
+                    &b.model,
+                    &b.serial,
+                    &b.part_number,
+                    &b.firmware_version,
+                ] {
+                    put_str(&mut w, s);
+                }
+            }
+            ResponseBody::BootOverride(o) => {
+                w.u8(o.target.into())
+                    .u8(o.enabled.into())
+                    .u8(o.mode.into())
+                    .zeros(1);
+                put_str(&mut w, &o.uri);
+            }
+            ResponseBody::PowerState(p) => {
+                w.u8((*p).into()).zeros(3);
+            }
+            ResponseBody::MediaStatus(m) => {
+                w.u8(m.slot.into())
+                    .u8(m.state.into())
+                    .u8(u8::from(m.write_protected))
+                    .u8(m.protocol.into());
+                put_str(&mut w, &m.image);
+            }
+            ResponseBody::FirmwareInventory(list) => {
+                let list = &list[..list.len().min(255)];
+                w.u8(list.len() as u8).zeros(3);
+                for c in list {
+                    w.u8(u8::from(c.updateable)).zeros(3);
+                    put_str(&mut w, &c.name);
+                    put_str(&mut w, &c.version);
+                }
+            }
+            ResponseBody::NetworkIdentity(n) => {
+                put_str(&mut w, &n.host_name);
+                let macs = &n.macs[..n.macs.len().min(255)];
+                w.u8(macs.len() as u8);
+                for m in macs {
+                    w.bytes(m);
+                }
+                let v4 = &n.ipv4[..n.ipv4.len().min(255)];
+                w.u8(v4.len() as u8);
+                for (a, p) in v4 {
+                    w.bytes(a).u8(*p);
+                }
+                let v6 = &n.ipv6[..n.ipv6.len().min(255)];
+                w.u8(v6.len() as u8);
+                for (a, p) in v6 {
+                    w.bytes(a).u8(*p);
+                }
+            }
+            ResponseBody::BootProgress(b) => {
+                w.u8((*b).into()).zeros(3);
+            }
+            ResponseBody::OperationStatus(s) => {
+                w.u32(s.sequence)
+                    .u8(s.command.into())
+                    .u8(s.state.into())
+                    .u8(s.result.into())
+                    .u8(s.progress);
+            }
+            ResponseBody::Error(detail) => put_str(&mut w, detail),
+            ResponseBody::Raw(b) => {
+                w.bytes(b);
+            }
+        }
+        out
+    }
+
+    /// Parses a whole response message to `command` with result `result`.
+    pub fn parse(command: CommandId, result: ResultCode, message: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(message);
+        let body = match (result, command) {
+            (ResultCode::Accepted | ResultCode::ChunkAccepted, _) => ResponseBody::Empty,
+            (ResultCode::Ok, CommandId::Unknown(_)) => ResponseBody::Raw(r.rest().to_vec()),
+            (ResultCode::Ok, CommandId::GetBridgeInfo) => {
+                let (min_version, max_version, max_chunk, capabilities) =
+                    (r.u8()?, r.u8()?, r.u16()?, r.u32()?);
+                let uuid = r.array()?;
+                ResponseBody::BridgeInfo(BridgeInfo {
+                    min_version,
+                    max_version,
+                    max_chunk,
+                    capabilities,
+                    uuid,
+                    manufacturer: get_str(&mut r, MAX_STRING_LEN, "manufacturer")?,
+                    model: get_str(&mut r, MAX_STRING_LEN, "model")?,
+                    serial: get_str(&mut r, MAX_STRING_LEN, "serial number")?,
+                    part_number: get_str(&mut r, MAX_STRING_LEN, "part number")?,
+                    firmware_version: get_str(&mut r, MAX_STRING_LEN, "firmware version")?,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetBootOverride) => {
+                let (target, enabled, mode) = (r.u8()?, r.u8()?, r.u8()?);
+                r.skip(1)?;
+                ResponseBody::BootOverride(BootOverride {
+                    target: target.into(),
+                    enabled: enabled.into(),
+                    mode: mode.into(),
+                    uri: get_str(&mut r, MAX_URI_LEN, "boot URI")?,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetPowerState) => {
+                let p = r.u8()?;
+                r.skip(3)?;
+                ResponseBody::PowerState(p.into())
+            }
+            (ResultCode::Ok, CommandId::VirtualMediaStatus) => {
+                let (slot, state, flags, protocol) = (r.u8()?, r.u8()?, r.u8()?, r.u8()?);
+                ResponseBody::MediaStatus(MediaStatus {
+                    slot: slot.into(),
+                    state: state.into(),
+                    write_protected: flags & 1 != 0,
+                    protocol: protocol.into(),
+                    image: get_str(&mut r, MAX_URI_LEN, "image URI")?,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetFirmwareInventory) => {
+                let n = r.u8()?;
+                r.skip(3)?;
+                let mut list = Vec::with_capacity(usize::from(n));
+                for _ in 0..n {
+                    let flags = r.u8()?;
+                    r.skip(3)?;
+                    list.push(FirmwareComponent {
+                        updateable: flags & 1 != 0,
+                        name: get_str(&mut r, MAX_STRING_LEN, "component name")?,
+                        version: get_str(&mut r, MAX_STRING_LEN, "component version")?,
+                    });
+                }
+                ResponseBody::FirmwareInventory(list)
+            }
+            (ResultCode::Ok, CommandId::GetNetworkIdentity) => {
+                let host_name = get_str(&mut r, MAX_STRING_LEN, "host name")?;
+                let macs = (0..r.u8()?).map(|_| r.array()).collect::<Result<_>>()?;
+                let ipv4 = (0..r.u8()?)
+                    .map(|_| Ok((r.array()?, r.u8()?)))
+                    .collect::<Result<_>>()?;
+                let ipv6 = (0..r.u8()?)
+                    .map(|_| Ok((r.array()?, r.u8()?)))
+                    .collect::<Result<_>>()?;
+                ResponseBody::NetworkIdentity(NetworkIdentity {
+                    host_name,
+                    macs,
+                    ipv4,
+                    ipv6,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetBootProgress) => {
+                let b = r.u8()?;
+                r.skip(3)?;
+                ResponseBody::BootProgress(b.into())
+            }
+            (ResultCode::Ok, CommandId::GetOperationStatus) => {
+                ResponseBody::OperationStatus(OperationStatus {
+                    sequence: r.u32()?,
+                    command: r.u8()?.into(),
+                    state: r.u8()?.into(),
+                    result: r.u8()?.into(),
+                    progress: r.u8()?,
+                })
+            }
+            (ResultCode::Ok, _) => ResponseBody::Empty,
+            // An error with no body at all is read as an empty detail.
+            (_, _) if message.is_empty() => ResponseBody::Error(String::new()),
+            (_, _) => ResponseBody::Error(get_str(&mut r, MAX_STRING_LEN, "error detail")?),
+        };
+        expect_end(&mut r, "response: bytes after the last field")?;
+        Ok(Response {
+            command,
+            result,
+            body,
+        })
+    }
+}
+
+/// An OEM event, sent as an NC-SI AEN of type [`EVENT_AEN_TYPE`] (§7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// The host power state changed.
+    PowerStateChanged(PowerState),
+    /// The host boot progress changed.
+    BootProgressChanged(BootProgress),
+    /// A virtual media slot changed state.
+    MediaStateChanged {
+        /// Which slot.
+        slot: MediaSlot,
+        /// Its new state.
+        state: MediaState,
+    },
+    /// A long operation finished.
+    OperationCompleted {
+        /// Sequence number of the request that started it.
+        sequence: u32,
+        /// Its command.
+        command: CommandId,
+        /// How it ended.
+        result: ResultCode,
+    },
+    /// An event id this crate does not know, with its data.
+    Unknown {
+        /// The event id.
+        id: u8,
+        /// The event data.
+        data: Vec<u8>,
+    },
+}
+
+/// Event ids (§7).
+pub mod event_id {
+    /// PowerStateChanged.
+    pub const POWER_STATE_CHANGED: u8 = 0x01;
+    /// BootProgressChanged.
+    pub const BOOT_PROGRESS_CHANGED: u8 = 0x02;
+    /// MediaStateChanged.
+    pub const MEDIA_STATE_CHANGED: u8 = 0x03;
+    /// OperationCompleted.
+    pub const OPERATION_COMPLETED: u8 = 0x04;
+}
+
+impl Event {
+    /// The event id.
+    pub fn id(&self) -> u8 {
+        match self {
+            Self::PowerStateChanged(_) => event_id::POWER_STATE_CHANGED,
+            Self::BootProgressChanged(_) => event_id::BOOT_PROGRESS_CHANGED,
+            Self::MediaStateChanged { .. } => event_id::MEDIA_STATE_CHANGED,
+            Self::OperationCompleted { .. } => event_id::OPERATION_COMPLETED,
+            Self::Unknown { id, .. } => *id,
+        }
+    }
+
+    /// The NC-SI AEN carrying this event from a card with `manufacturer_id`:
+    /// manufacturer id (4), version (1), event id (1), reserved (2), event data.
+    pub fn to_aen(&self, manufacturer_id: u32) -> Aen {
+        let mut data = Vec::with_capacity(16);
+        let mut w = Writer::new(&mut data);
+        w.u32(manufacturer_id)
+            .u8(PROTOCOL_VERSION)
+            .u8(self.id())
+            .zeros(2);
+        match self {
+            Self::PowerStateChanged(p) => {
+                w.u8((*p).into()).zeros(3);
+            }
+            Self::BootProgressChanged(b) => {
+                w.u8((*b).into()).zeros(3);
+            }
+            Self::MediaStateChanged { slot, state } => {
+                w.u8((*slot).into()).u8((*state).into()).zeros(2);
+            }
+            Self::OperationCompleted {
+                sequence,
+                command,
+                result,
+            } => {
+                w.u32(*sequence)
+                    .u8((*command).into())
+                    .u8((*result).into())
+                    .zeros(2);
+            }
+            Self::Unknown { data: d, .. } => {
+                w.bytes(d);
+            }
+        }
+        Aen::Other {
+            aen_type: EVENT_AEN_TYPE,
+            data,
+        }
+    }
+
+    /// Reads an event from an NC-SI AEN; `Ok(None)` when the AEN is not one of ours
+    /// (another type, or another manufacturer id).
+    pub fn from_aen(aen: &Aen, manufacturer_id: u32) -> Result<Option<(u8, Self)>> {
+        let Aen::Other {
+            aen_type: EVENT_AEN_TYPE,
+            data,
+        } = aen
+        else {
+            return Ok(None);
+        };
+        let mut r = Reader::new(data);
+        let Ok(mfr) = r.u32() else { return Ok(None) };
+        if mfr != manufacturer_id {
+            return Ok(None);
+        }
+        let version = r.u8()?;
+        let id = r.u8()?;
+        r.skip(2)?;
+        let ev = match id {
+            event_id::POWER_STATE_CHANGED => {
+                let p = r.u8()?;
+                r.skip(3)?;
+                Self::PowerStateChanged(p.into())
+            }
+            event_id::BOOT_PROGRESS_CHANGED => {
+                let b = r.u8()?;
+                r.skip(3)?;
+                Self::BootProgressChanged(b.into())
+            }
+            event_id::MEDIA_STATE_CHANGED => {
+                let (slot, state) = (r.u8()?, r.u8()?);
+                r.skip(2)?;
+                Self::MediaStateChanged {
+                    slot: slot.into(),
+                    state: state.into(),
+                }
+            }
+            event_id::OPERATION_COMPLETED => {
+                let sequence = r.u32()?;
+                let (command, result) = (r.u8()?, r.u8()?);
+                r.skip(2)?;
+                Self::OperationCompleted {
+                    sequence,
+                    command: command.into(),
+                    result: result.into(),
+                }
+            }
+            id => Self::Unknown {
+                id,
+                data: r.rest().to_vec(),
+            },
+        };
+        Ok(Some((version, ev)))
+    }
+}

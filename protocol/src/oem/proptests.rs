@@ -1,0 +1,374 @@
+//! Property tests for the OEM codec: round trips, chunking, and no panics.
+
+use super::*;
+use proptest::collection::vec;
+use proptest::prelude::*;
+
+fn text(max: usize) -> impl Strategy<Value = String> {
+    proptest::string::string_regex(&format!("[ -~éü]{{0,{max}}}")).unwrap()
+}
+
+fn u8_enum<T: From<u8> + core::fmt::Debug>() -> impl Strategy<Value = T> {
+    any::<u8>().prop_map(T::from)
+}
+
+fn boot_override() -> impl Strategy<Value = BootOverride> {
+    (u8_enum(), u8_enum(), u8_enum(), text(300)).prop_map(|(target, enabled, mode, uri)| {
+        BootOverride {
+            target,
+            enabled,
+            mode,
+            uri,
+        }
+    })
+}
+
+fn request() -> impl Strategy<Value = Request> {
+    prop_oneof![
+        (any::<u8>(), any::<u8>()).prop_map(|(min_version, max_version)| Request::GetBridgeInfo {
+            min_version,
+            max_version
+        }),
+        Just(Request::GetBootOverride),
+        boot_override().prop_map(Request::SetBootOverride),
+        Just(Request::GetPowerState),
+        u8_enum().prop_map(Request::Reset),
+        (
+            u8_enum(),
+            any::<bool>(),
+            u8_enum(),
+            text(300),
+            text(40),
+            text(40)
+        )
+            .prop_map(
+                |(slot, write_protected, protocol, image, username, password)| {
+                    Request::VirtualMediaInsert(MediaInsert {
+                        slot,
+                        write_protected,
+                        protocol,
+                        image,
+                        username,
+                        password,
+                    })
+                }
+            ),
+        u8_enum().prop_map(Request::VirtualMediaEject),
+        u8_enum().prop_map(Request::VirtualMediaStatus),
+        Just(Request::GetFirmwareInventory),
+        Just(Request::GetNetworkIdentity),
+        Just(Request::GetBootProgress),
+        any::<u32>().prop_map(|sequence| Request::GetOperationStatus { sequence }),
+        any::<u32>().prop_map(|offset| Request::ReadResult { offset }),
+        ((0x0Eu8..), vec(any::<u8>(), 0..64))
+            .prop_map(|(command, message)| Request::Unknown { command, message }),
+    ]
+}
+
+fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
+    prop_oneof![
+        (
+            any::<u8>(),
+            any::<u8>(),
+            any::<u16>(),
+            any::<u32>(),
+            any::<[u8; 16]>(),
+            text(40),
+            text(40),
+            text(40),
+            text(40),
+            text(40)
+        )
+            .prop_map(
+                |(
+                    min_version,
+                    max_version,
+                    max_chunk,
+                    capabilities,
+                    uuid,
+                    manufacturer,
+                    model,
+                    serial,
+                    part_number,
+                    firmware_version,
+                )| {
+                    (
+                        CommandId::GetBridgeInfo,
+                        ResponseBody::BridgeInfo(BridgeInfo {
+                            min_version,
+                            max_version,
+                            max_chunk,
+                            capabilities,
+                            uuid,
+                            manufacturer,
+                            model,
+                            serial,
+                            part_number,
+                            firmware_version,
+                        }),
+                    )
+                }
+            ),
+        boot_override().prop_map(|o| (CommandId::GetBootOverride, ResponseBody::BootOverride(o))),
+        Just((CommandId::SetBootOverride, ResponseBody::Empty)),
+        Just((CommandId::Reset, ResponseBody::Empty)),
+        u8_enum().prop_map(|p| (CommandId::GetPowerState, ResponseBody::PowerState(p))),
+        (u8_enum(), u8_enum(), any::<bool>(), u8_enum(), text(300)).prop_map(
+            |(slot, state, write_protected, protocol, image)| {
+                (
+                    CommandId::VirtualMediaStatus,
+                    ResponseBody::MediaStatus(MediaStatus {
+                        slot,
+                        state,
+                        write_protected,
+                        protocol,
+                        image,
+                    }),
+                )
+            }
+        ),
+        vec((text(20), text(20), any::<bool>()), 0..20).prop_map(|v| {
+            (
+                CommandId::GetFirmwareInventory,
+                ResponseBody::FirmwareInventory(
+                    v.into_iter()
+                        .map(|(name, version, updateable)| FirmwareComponent {
+                            name,
+                            version,
+                            updateable,
+                        })
+                        .collect(),
+                ),
+            )
+        }),
+        (
+            text(40),
+            vec(any::<[u8; 6]>(), 0..4),
+            vec(any::<([u8; 4], u8)>(), 0..4),
+            vec(any::<([u8; 16], u8)>(), 0..4)
+        )
+            .prop_map(|(host_name, macs, ipv4, ipv6)| {
+                (
+                    CommandId::GetNetworkIdentity,
+                    ResponseBody::NetworkIdentity(NetworkIdentity {
+                        host_name,
+                        macs,
+                        ipv4,
+                        ipv6,
+                    }),
+                )
+            }),
+        u8_enum().prop_map(|b| (CommandId::GetBootProgress, ResponseBody::BootProgress(b))),
+        (any::<u32>(), u8_enum(), u8_enum(), u8_enum(), any::<u8>()).prop_map(
+            |(sequence, command, state, result, progress)| {
+                (
+                    CommandId::GetOperationStatus,
+                    ResponseBody::OperationStatus(OperationStatus {
+                        sequence,
+                        command,
+                        state,
+                        result,
+                        progress,
+                    }),
+                )
+            }
+        ),
+        ((0x0Eu8..), vec(any::<u8>(), 0..64))
+            .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
+    ]
+}
+
+fn response() -> impl Strategy<Value = Response> {
+    let ok = ok_body().prop_map(|(command, body)| Response {
+        command,
+        result: ResultCode::Ok,
+        body,
+    });
+    let accepted = (
+        u8_enum::<CommandId>(),
+        prop::sample::select(vec![ResultCode::Accepted, ResultCode::ChunkAccepted]),
+    )
+        .prop_map(|(command, result)| Response {
+            command,
+            result,
+            body: ResponseBody::Empty,
+        });
+    let err = (u8_enum::<CommandId>(), 0x03u8.., text(100))
+        .prop_map(|(command, r, detail)| Response::error(command, ResultCode::from(r), detail));
+    prop_oneof![ok, accepted, err]
+}
+
+fn event() -> impl Strategy<Value = Event> {
+    prop_oneof![
+        u8_enum().prop_map(Event::PowerStateChanged),
+        u8_enum().prop_map(Event::BootProgressChanged),
+        (u8_enum(), u8_enum()).prop_map(|(slot, state)| Event::MediaStateChanged { slot, state }),
+        (any::<u32>(), u8_enum(), u8_enum()).prop_map(|(sequence, command, result)| {
+            Event::OperationCompleted {
+                sequence,
+                command,
+                result,
+            }
+        }),
+        (5u8.., vec(any::<u8>(), 0..32)).prop_map(|(id, data)| Event::Unknown { id, data }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    #[test]
+    fn request_roundtrip(r in request()) {
+        prop_assert_eq!(Request::parse(r.command(), &r.to_message()), Ok(r));
+    }
+
+    #[test]
+    fn response_roundtrip(r in response()) {
+        prop_assert_eq!(Response::parse(r.command, r.result, &r.to_message()), Ok(r));
+    }
+
+    #[test]
+    fn event_roundtrip(e in event(), mfr in any::<u32>()) {
+        prop_assert_eq!(Event::from_aen(&e.to_aen(mfr), mfr), Ok(Some((PROTOCOL_VERSION, e.clone()))));
+        // Another manufacturer's AEN is not ours.
+        prop_assert_eq!(Event::from_aen(&e.to_aen(mfr), mfr.wrapping_add(1)), Ok(None));
+    }
+
+    #[test]
+    fn frame_roundtrip_through_ncsi(r in request(), seq in any::<u32>(), mfr in any::<u32>(), chunk in 1usize..=MAX_CHUNK) {
+        for frame in split(r.command(), ResultCode::Ok, seq, &r.to_message(), chunk).unwrap() {
+            let cmd = frame.to_oem_command(mfr);
+            prop_assert_eq!(cmd.manufacturer_id, mfr);
+            prop_assert_eq!(Frame::parse(&cmd.data), Ok(frame));
+        }
+    }
+
+    #[test]
+    fn split_then_reassemble(msg in vec(any::<u8>(), 0..5000), chunk in 1usize..=MAX_CHUNK, seq in any::<u32>()) {
+        let frames = split(CommandId::SetBootOverride, ResultCode::Ok, seq, &msg, chunk).unwrap();
+        prop_assert_eq!(frames.len(), msg.len().div_ceil(chunk).max(1));
+        prop_assert!(frames.iter().all(|f| f.chunk.len() <= chunk));
+        let (mut r, mut done) = Reassembly::start(&frames[0]).unwrap();
+        for f in &frames[1..] {
+            prop_assert!(done.is_none());
+            done = r.push(f).unwrap();
+        }
+        prop_assert_eq!(done, Some(msg));
+    }
+
+    #[test]
+    fn reassembly_rejects_reordering_and_corruption(msg in vec(any::<u8>(), 3..3000), chunk in 1usize..1000, flip in 1u8..) {
+        let frames = split(CommandId::SetBootOverride, ResultCode::Ok, 7, &msg, chunk).unwrap();
+        if frames.len() >= 3 {
+            // Skipping a chunk, or repeating the first, is out of order.
+            let (mut r, _) = Reassembly::start(&frames[0]).unwrap();
+            prop_assert_eq!(r.push(&frames[2]), Err(ReassemblyError::OutOfOrder));
+            let (mut r, _) = Reassembly::start(&frames[0]).unwrap();
+            prop_assert_eq!(r.push(&frames[0]), Err(ReassemblyError::OutOfOrder));
+            prop_assert_eq!(Reassembly::start(&frames[1]).map(|_| ()), Err(ReassemblyError::OutOfOrder));
+        }
+        // A flipped data byte fails the CRC at the end.
+        let mut bad = frames.clone();
+        let last = bad.len() - 1;
+        let i = bad[last].chunk.len() - 1;
+        bad[last].chunk[i] ^= flip;
+        let (mut r, mut done) = match Reassembly::start(&bad[0]) {
+            Ok(x) => x,
+            Err(e) => { prop_assert_eq!(e, ReassemblyError::Integrity); return Ok(()); }
+        };
+        let mut err = None;
+        for f in &bad[1..] {
+            match r.push(f) { Ok(d) => done = d, Err(e) => { err = Some(e); break; } }
+        }
+        prop_assert_eq!(done, None);
+        prop_assert_eq!(err, Some(ReassemblyError::Integrity));
+    }
+
+    #[test]
+    fn oem_parsers_never_panic(data in vec(any::<u8>(), 0..400)) {
+        crate::fuzzing::oem_frame(&data);
+        crate::fuzzing::oem_request(&data);
+        crate::fuzzing::oem_response(&data);
+        crate::fuzzing::oem_event(&data);
+        crate::fuzzing::oem_reassembly(&data);
+    }
+}
+
+#[test]
+fn oversized_messages_are_refused() {
+    let big = vec![0u8; MAX_MESSAGE + 1];
+    assert_eq!(
+        split(CommandId::Reset, ResultCode::Ok, 1, &big, MAX_CHUNK),
+        Err(Error::PayloadTooLong(MAX_MESSAGE + 1))
+    );
+    assert_eq!(
+        split(CommandId::Reset, ResultCode::Ok, 1, &[], 0),
+        Err(Error::Invalid("chunk size 0"))
+    );
+    let mut f = split(CommandId::Reset, ResultCode::Ok, 1, &[1, 2, 3], MAX_CHUNK)
+        .unwrap()
+        .remove(0);
+    f.total_len = (MAX_MESSAGE + 1) as u32;
+    assert_eq!(
+        Reassembly::start(&f).map(|_| ()),
+        Err(ReassemblyError::TooLarge)
+    );
+    assert_eq!(
+        ReassemblyError::TooLarge.result_code(),
+        ResultCode::TooLarge
+    );
+}
+
+#[test]
+fn frame_and_message_errors() {
+    assert_eq!(
+        Frame::parse(&[1; 19]),
+        Err(Error::PayloadLength {
+            what: "OEM frame",
+            expected: 20,
+            actual: 19
+        })
+    );
+    let mut bytes = Vec::new();
+    split(
+        CommandId::Reset,
+        ResultCode::Ok,
+        1,
+        &[5, 0, 0, 0],
+        MAX_CHUNK,
+    )
+    .unwrap()[0]
+        .emit(&mut bytes);
+    bytes.push(0); // chunk now longer than total length
+    assert_eq!(
+        Frame::parse(&bytes),
+        Err(Error::Invalid(
+            "OEM frame: chunk extends past the total length"
+        ))
+    );
+    assert_eq!(
+        Request::parse(CommandId::Reset, &[5, 0, 0]),
+        Err(Error::Truncated { needed: 4, have: 3 })
+    );
+    assert_eq!(
+        Request::parse(CommandId::Reset, &[5, 0, 0, 0, 9]),
+        Err(Error::Invalid("request: bytes after the last field"))
+    );
+    let mut long = vec![0u8, 1, 0, 0];
+    long.extend_from_slice(&((MAX_URI_LEN + 1) as u16).to_be_bytes());
+    long.extend(std::iter::repeat_n(b'a', MAX_URI_LEN + 1));
+    long.extend_from_slice(&[0, 0, 0, 0]);
+    assert_eq!(
+        Request::parse(CommandId::VirtualMediaInsert, &long),
+        Err(Error::Invalid("image URI"))
+    );
+    assert_eq!(
+        Request::parse(CommandId::SetBootOverride, &[3, 1, 1, 0, 0, 2, 0xFF, 0xFE]),
+        Err(Error::Invalid("boot URI"))
+    );
+    // An error result with no body at all reads as an empty detail.
+    assert_eq!(
+        Response::parse(CommandId::Reset, ResultCode::Busy, &[]),
+        Ok(Response::error(CommandId::Reset, ResultCode::Busy, ""))
+    );
+}

@@ -1,0 +1,395 @@
+//! The value types of the OEM command set (`OEM.md` §4): codes as `wire_enum!`s and
+//! the structures requests and responses carry.
+
+wire_enum! {
+    /// Command ids (`OEM.md` §4, table "Commands").
+    pub enum CommandId(u8) {
+        /// Version and capability negotiation, card identity.
+        GetBridgeInfo = 0x01,
+        /// Read the boot source override.
+        GetBootOverride = 0x02,
+        /// Set the boot source override.
+        SetBootOverride = 0x03,
+        /// Read the host power state.
+        GetPowerState = 0x04,
+        /// Reset or change the power of the card's host (long operation).
+        Reset = 0x05,
+        /// Insert virtual media (long operation).
+        VirtualMediaInsert = 0x06,
+        /// Eject virtual media.
+        VirtualMediaEject = 0x07,
+        /// Read a virtual media slot's state.
+        VirtualMediaStatus = 0x08,
+        /// List firmware components.
+        GetFirmwareInventory = 0x09,
+        /// The card BMC's MACs, addresses and host name.
+        GetNetworkIdentity = 0x0A,
+        /// The host's boot progress.
+        GetBootProgress = 0x0B,
+        /// Poll a long operation.
+        GetOperationStatus = 0x0C,
+        /// Read a further chunk of the response to an earlier sequence number.
+        ReadResult = 0x0D,
+    }
+}
+
+wire_enum! {
+    /// Result codes (`OEM.md` §6), each mapped to a Redfish error by the daemon.
+    pub enum ResultCode(u8) {
+        /// Done; the response carries the result.
+        Ok = 0x00,
+        /// A long operation started; completion comes as an OperationCompleted event
+        /// and through GetOperationStatus.
+        Accepted = 0x01,
+        /// A request chunk was stored; send the next one.
+        ChunkAccepted = 0x02,
+        /// The command id is not implemented.
+        UnsupportedCommand = 0x10,
+        /// A field holds a value outside its range.
+        InvalidParameter = 0x11,
+        /// The payload is shorter or longer than the command defines.
+        InvalidLength = 0x12,
+        /// The protocol version is not supported.
+        UnsupportedVersion = 0x13,
+        /// The message CRC-32 does not match.
+        IntegrityError = 0x14,
+        /// The sequence number was used before for a different request.
+        SequenceConflict = 0x15,
+        /// A chunk's offset or total length does not continue the transfer.
+        ChunkOutOfOrder = 0x16,
+        /// The message is larger than the responder accepts.
+        TooLarge = 0x17,
+        /// The card BMC is busy; retry later.
+        Busy = 0x20,
+        /// Not possible in the current state (e.g. an operation is in progress).
+        InvalidState = 0x21,
+        /// The addressed object (media slot, operation) does not exist.
+        NotFound = 0x22,
+        /// The image URI's scheme or transfer protocol is not supported.
+        UnsupportedScheme = 0x23,
+        /// The image URI is malformed.
+        MalformedUri = 0x24,
+        /// Media is already inserted in the slot.
+        MediaPresent = 0x25,
+        /// No media is inserted in the slot.
+        NoMedia = 0x26,
+        /// The value is valid but the card does not support it (e.g. a boot target).
+        ValueNotSupported = 0x27,
+        /// The operation ran and failed.
+        OperationFailed = 0x30,
+        /// The operation did not finish in time on the card.
+        OperationTimeout = 0x31,
+        /// An internal error in the card BMC.
+        InternalError = 0xFF,
+    }
+}
+
+impl ResultCode {
+    /// Whether the request was accepted (Ok, Accepted or ChunkAccepted).
+    pub fn is_success(self) -> bool {
+        matches!(self, Self::Ok | Self::Accepted | Self::ChunkAccepted)
+    }
+}
+
+wire_enum! {
+    /// Boot source override target (Redfish `BootSourceOverrideTarget`).
+    pub enum BootTarget(u8) {
+        /// No override.
+        None = 0x00,
+        /// Network boot (PXE).
+        Pxe = 0x01,
+        /// The default hard disk.
+        Hdd = 0x02,
+        /// CD/DVD (virtual media CD).
+        Cd = 0x03,
+        /// USB (virtual media USB).
+        Usb = 0x04,
+        /// UEFI HTTP boot; the URI is in the override's `uri`.
+        UefiHttp = 0x05,
+        /// The UEFI shell.
+        UefiShell = 0x06,
+        /// The BIOS/UEFI setup.
+        BiosSetup = 0x07,
+        /// Diagnostics.
+        Diags = 0x08,
+    }
+}
+
+wire_enum! {
+    /// Boot source override enabled (Redfish `BootSourceOverrideEnabled`).
+    pub enum BootEnabled(u8) {
+        /// No override.
+        Disabled = 0x00,
+        /// Next boot only; cleared by the card after that boot.
+        Once = 0x01,
+        /// Every boot until changed.
+        Continuous = 0x02,
+    }
+}
+
+wire_enum! {
+    /// Boot source override mode (Redfish `BootSourceOverrideMode`).
+    pub enum BootMode(u8) {
+        /// Legacy BIOS.
+        Legacy = 0x00,
+        /// UEFI.
+        Uefi = 0x01,
+    }
+}
+
+wire_enum! {
+    /// Host power state (Redfish `PowerState`).
+    pub enum PowerState(u8) {
+        /// Off.
+        Off = 0x00,
+        /// On.
+        On = 0x01,
+        /// Powering on.
+        PoweringOn = 0x02,
+        /// Powering off.
+        PoweringOff = 0x03,
+        /// Paused.
+        Paused = 0x04,
+    }
+}
+
+wire_enum! {
+    /// Reset types (Redfish `ResetType`).
+    pub enum ResetType(u8) {
+        /// Turn on.
+        On = 0x01,
+        /// Turn off immediately.
+        ForceOff = 0x02,
+        /// Orderly shutdown.
+        GracefulShutdown = 0x03,
+        /// Orderly restart.
+        GracefulRestart = 0x04,
+        /// Immediate restart.
+        ForceRestart = 0x05,
+        /// Off, then on.
+        PowerCycle = 0x06,
+        /// Non-maskable interrupt.
+        Nmi = 0x07,
+    }
+}
+
+wire_enum! {
+    /// Virtual media slots.
+    pub enum MediaSlot(u8) {
+        /// CD/DVD.
+        Cd = 0x00,
+        /// USB stick.
+        Usb = 0x01,
+    }
+}
+
+wire_enum! {
+    /// How the card BMC fetches an image (Redfish `TransferProtocolType`).
+    pub enum TransferProtocol(u8) {
+        /// Taken from the URI scheme.
+        FromUri = 0x00,
+        /// HTTP.
+        Http = 0x01,
+        /// HTTPS.
+        Https = 0x02,
+        /// NFS.
+        Nfs = 0x03,
+        /// CIFS.
+        Cifs = 0x04,
+        /// TFTP.
+        Tftp = 0x05,
+        /// FTP.
+        Ftp = 0x06,
+        /// SFTP.
+        Sftp = 0x07,
+        /// SCP.
+        Scp = 0x08,
+    }
+}
+
+wire_enum! {
+    /// A virtual media slot's state.
+    pub enum MediaState(u8) {
+        /// Nothing inserted.
+        Ejected = 0x00,
+        /// Insert accepted; the card is attaching the image.
+        Inserting = 0x01,
+        /// The image is attached.
+        Inserted = 0x02,
+        /// Being ejected.
+        Ejecting = 0x03,
+        /// The last insert failed.
+        Failed = 0x04,
+    }
+}
+
+wire_enum! {
+    /// Host boot progress (Redfish `BootProgress.LastState`).
+    pub enum BootProgress(u8) {
+        /// No progress reported (host off).
+        None = 0x00,
+        /// Primary processor initialization started.
+        PrimaryProcessorInitializationStarted = 0x01,
+        /// Bus initialization started.
+        BusInitializationStarted = 0x02,
+        /// Memory initialization started.
+        MemoryInitializationStarted = 0x03,
+        /// Secondary processor initialization started.
+        SecondaryProcessorInitializationStarted = 0x04,
+        /// PCI resource configuration started.
+        PciResourceConfigStarted = 0x05,
+        /// System hardware initialization complete.
+        SystemHardwareInitializationComplete = 0x06,
+        /// Setup entered.
+        SetupEntered = 0x07,
+        /// OS boot started.
+        OsBootStarted = 0x08,
+        /// OS running.
+        OsRunning = 0x09,
+    }
+}
+
+wire_enum! {
+    /// State of a long operation (GetOperationStatus).
+    pub enum OperationState(u8) {
+        /// Accepted, not started.
+        Pending = 0x00,
+        /// Running.
+        Running = 0x01,
+        /// Finished; the result code says how.
+        Completed = 0x02,
+        /// The card has no record of that sequence number.
+        NotFound = 0x03,
+    }
+}
+
+/// Card capability bits of GetBridgeInfo (`OEM.md` §4.1).
+pub mod capability {
+    /// Get/Set Boot Override.
+    pub const BOOT_OVERRIDE: u32 = 1 << 0;
+    /// UEFI HTTP boot URI in the boot override.
+    pub const UEFI_HTTP_BOOT: u32 = 1 << 1;
+    /// Power state and Reset.
+    pub const POWER: u32 = 1 << 2;
+    /// Virtual media CD.
+    pub const VIRTUAL_MEDIA_CD: u32 = 1 << 3;
+    /// Virtual media USB.
+    pub const VIRTUAL_MEDIA_USB: u32 = 1 << 4;
+    /// Firmware inventory.
+    pub const FIRMWARE_INVENTORY: u32 = 1 << 5;
+    /// Network identity.
+    pub const NETWORK_IDENTITY: u32 = 1 << 6;
+    /// Boot progress.
+    pub const BOOT_PROGRESS: u32 = 1 << 7;
+    /// OEM AENs (events).
+    pub const EVENTS: u32 = 1 << 8;
+}
+
+/// Identity and capabilities of a card (GetBridgeInfo response, `OEM.md` §4.1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BridgeInfo {
+    /// Lowest protocol version the card speaks.
+    pub min_version: u8,
+    /// Highest protocol version the card speaks.
+    pub max_version: u8,
+    /// Largest chunk data length the card accepts and sends (≤ 1024).
+    pub max_chunk: u16,
+    /// `capability` bits.
+    pub capabilities: u32,
+    /// The card's UUID (RFC 4122 byte order).
+    pub uuid: [u8; 16],
+    /// Manufacturer name.
+    pub manufacturer: String,
+    /// Model name.
+    pub model: String,
+    /// Serial number.
+    pub serial: String,
+    /// Part number.
+    pub part_number: String,
+    /// Firmware version of the card BMC.
+    pub firmware_version: String,
+}
+
+/// A boot source override (Get/Set Boot Override, `OEM.md` §4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootOverride {
+    /// Where to boot.
+    pub target: BootTarget,
+    /// Once, continuous or disabled.
+    pub enabled: BootEnabled,
+    /// Legacy or UEFI.
+    pub mode: BootMode,
+    /// UEFI HTTP boot URI; empty when none (at most 2048 bytes).
+    pub uri: String,
+}
+
+/// Virtual media insert parameters (`OEM.md` §4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInsert {
+    /// Which slot.
+    pub slot: MediaSlot,
+    /// Attach write-protected.
+    pub write_protected: bool,
+    /// How to fetch the image.
+    pub protocol: TransferProtocol,
+    /// Image URI (at most 2048 bytes).
+    pub image: String,
+    /// User name for the image server; empty when none.
+    pub username: String,
+    /// Password for the image server; empty when none.
+    pub password: String,
+}
+
+/// A virtual media slot's state (VirtualMediaStatus response, `OEM.md` §4.7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaStatus {
+    /// Which slot.
+    pub slot: MediaSlot,
+    /// Its state.
+    pub state: MediaState,
+    /// Attached write-protected.
+    pub write_protected: bool,
+    /// The transfer protocol in use.
+    pub protocol: TransferProtocol,
+    /// The image URI; empty when ejected.
+    pub image: String,
+}
+
+/// One firmware component (GetFirmwareInventory, `OEM.md` §4.8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirmwareComponent {
+    /// Component name, e.g. "BMC", "UEFI", "NIC".
+    pub name: String,
+    /// Version string.
+    pub version: String,
+    /// Whether it can be updated.
+    pub updateable: bool,
+}
+
+/// The card BMC's network identity (GetNetworkIdentity, `OEM.md` §4.9).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkIdentity {
+    /// Host name.
+    pub host_name: String,
+    /// MAC addresses of the card BMC's interfaces.
+    pub macs: Vec<[u8; 6]>,
+    /// IPv4 addresses with prefix length.
+    pub ipv4: Vec<([u8; 4], u8)>,
+    /// IPv6 addresses with prefix length.
+    pub ipv6: Vec<([u8; 16], u8)>,
+}
+
+/// A long operation's status (GetOperationStatus response, `OEM.md` §4.11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationStatus {
+    /// The sequence number of the request that started it.
+    pub sequence: u32,
+    /// The command that started it.
+    pub command: CommandId,
+    /// Where it is.
+    pub state: OperationState,
+    /// Its result once completed (Ok or an error code).
+    pub result: ResultCode,
+    /// Progress in percent (0..=100).
+    pub progress: u8,
+}
