@@ -31,7 +31,7 @@ pub const HEADER_LEN: usize = 20;
 pub const MAX_CHUNK: usize = 1024;
 /// Largest whole message a responder must accept (§3.3).
 pub const MAX_MESSAGE: usize = 64 * 1024;
-/// Longest URI (image or UEFI HTTP boot) in bytes (§4.2, §4.5).
+/// Longest URI (image or UEFI HTTP boot) in bytes (§3.4).
 pub const MAX_URI_LEN: usize = 2048;
 /// Longest other string in bytes (§3.4).
 pub const MAX_STRING_LEN: usize = 255;
@@ -339,7 +339,7 @@ pub enum Request {
         /// The operation's sequence number.
         sequence: u32,
     },
-    /// §3.3: read the response to the frame's sequence number from `offset` on.
+    /// §4.13, §3.3: read the response to the frame's sequence number from `offset` on.
     ReadResult {
         /// Where in the response message to continue.
         offset: u32,

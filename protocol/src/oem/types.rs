@@ -310,7 +310,7 @@ pub struct BridgeInfo {
     pub firmware_version: String,
 }
 
-/// A boot source override (Get/Set Boot Override, `OEM.md` §4.2).
+/// A boot source override (Get/Set Boot Override, `OEM.md` §4.2, §4.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootOverride {
     /// Where to boot.
@@ -323,7 +323,7 @@ pub struct BootOverride {
     pub uri: String,
 }
 
-/// Virtual media insert parameters (`OEM.md` §4.5).
+/// Virtual media insert parameters (`OEM.md` §4.6).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaInsert {
     /// Which slot.
@@ -340,7 +340,7 @@ pub struct MediaInsert {
     pub password: String,
 }
 
-/// A virtual media slot's state (VirtualMediaStatus response, `OEM.md` §4.7).
+/// A virtual media slot's state (VirtualMediaStatus response, `OEM.md` §4.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaStatus {
     /// Which slot.
@@ -355,7 +355,7 @@ pub struct MediaStatus {
     pub image: String,
 }
 
-/// One firmware component (GetFirmwareInventory, `OEM.md` §4.8).
+/// One firmware component (GetFirmwareInventory, `OEM.md` §4.9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirmwareComponent {
     /// Component name, e.g. "BMC", "UEFI", "NIC".
@@ -366,7 +366,7 @@ pub struct FirmwareComponent {
     pub updateable: bool,
 }
 
-/// The card BMC's network identity (GetNetworkIdentity, `OEM.md` §4.9).
+/// The card BMC's network identity (GetNetworkIdentity, `OEM.md` §4.10).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NetworkIdentity {
     /// Host name.
@@ -379,7 +379,7 @@ pub struct NetworkIdentity {
     pub ipv6: Vec<([u8; 16], u8)>,
 }
 
-/// A long operation's status (GetOperationStatus response, `OEM.md` §4.11).
+/// A long operation's status (GetOperationStatus response, `OEM.md` §4.12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationStatus {
     /// The sequence number of the request that started it.
