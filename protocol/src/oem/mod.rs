@@ -542,12 +542,21 @@ impl Response {
         }
     }
 
-    /// An error with a detail message.
+    /// An error with a detail message, cut to [`MAX_STRING_LEN`] bytes at a character
+    /// boundary so that every requester can read it (§6).
     pub fn error(command: CommandId, result: ResultCode, detail: impl Into<String>) -> Self {
+        let mut detail = detail.into();
+        if detail.len() > MAX_STRING_LEN {
+            let mut end = MAX_STRING_LEN;
+            while !detail.is_char_boundary(end) {
+                end -= 1;
+            }
+            detail.truncate(end);
+        }
         Response {
             command,
             result,
-            body: ResponseBody::Error(detail.into()),
+            body: ResponseBody::Error(detail),
         }
     }
 

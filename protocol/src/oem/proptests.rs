@@ -320,6 +320,20 @@ fn oversized_messages_are_refused() {
 }
 
 #[test]
+fn long_error_details_are_cut_to_the_string_limit() {
+    let r = Response::error(
+        CommandId::Reset,
+        ResultCode::OperationFailed,
+        "é".repeat(200),
+    );
+    let ResponseBody::Error(d) = &r.body else {
+        panic!()
+    };
+    assert_eq!(d.len(), 254, "127 two-byte characters fit in 255 bytes");
+    assert_eq!(Response::parse(r.command, r.result, &r.to_message()), Ok(r));
+}
+
+#[test]
 fn frame_and_message_errors() {
     assert_eq!(
         Frame::parse(&[1; 19]),

@@ -1,0 +1,904 @@
+//! The card BMC behind a package: it answers the sidebridge OEM command set
+//! (`protocol/OEM.md`) with realistic behaviour. Resets take time and walk the power
+//! state and boot progress through their states; a one-time boot override clears once
+//! the host starts booting; virtual media is fetched in the background and fails for
+//! unreachable hosts. Time is virtual milliseconds passed in by the caller, so tests
+//! are deterministic.
+
+use sidebridge_protocol::oem::{
+    self, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, BridgeInfo, CommandId,
+    Event, FirmwareComponent, Frame, MediaInsert, MediaSlot, MediaState, MediaStatus,
+    NetworkIdentity, OperationState, OperationStatus, PowerState, Reassembly, Request, ResetType,
+    Response, ResponseBody, ResultCode, TransferProtocol, capability, crc32,
+};
+use std::collections::{HashMap, VecDeque};
+
+/// How many executed requests (and long operations) the card remembers (OEM.md §5.3).
+pub const RECORD_DEPTH: usize = 16;
+
+/// How long the card's host takes for each step, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timing {
+    /// From PoweringOff to Off (ForceOff; graceful shutdown takes twice as long).
+    pub power_off_ms: u64,
+    /// From PoweringOn to On.
+    pub power_on_ms: u64,
+    /// Between boot progress steps after power on.
+    pub boot_step_ms: u64,
+    /// Fetching and attaching a virtual media image.
+    pub media_attach_ms: u64,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            power_off_ms: 200,
+            power_on_ms: 300,
+            boot_step_ms: 100,
+            media_attach_ms: 500,
+        }
+    }
+}
+
+/// What a card is and what it starts as (from the scenario file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardConfig {
+    /// The OEM manufacturer id it answers (default 32473).
+    pub manufacturer_id: u32,
+    /// Identity reported by GetBridgeInfo (versions and chunk size are filled in).
+    pub identity: BridgeInfo,
+    /// Reported by GetNetworkIdentity.
+    pub network: NetworkIdentity,
+    /// Reported by GetFirmwareInventory.
+    pub firmware: Vec<FirmwareComponent>,
+    /// Step durations.
+    pub timing: Timing,
+    /// URI schemes virtual media accepts, lower case (e.g. "http", "https").
+    pub media_schemes: Vec<String>,
+    /// Whether a USB virtual media slot exists.
+    pub usb_slot: bool,
+    /// Whether the host firmware can boot in Legacy mode.
+    pub legacy_boot: bool,
+    /// Power state at start.
+    pub power: PowerState,
+}
+
+impl Default for CardConfig {
+    fn default() -> Self {
+        CardConfig {
+            manufacturer_id: oem::DEFAULT_MANUFACTURER_ID,
+            identity: BridgeInfo::default(),
+            network: NetworkIdentity::default(),
+            firmware: Vec::new(),
+            timing: Timing::default(),
+            media_schemes: vec!["http".into(), "https".into()],
+            usb_slot: true,
+            legacy_boot: false,
+            power: PowerState::On,
+        }
+    }
+}
+
+/// One remembered execution (OEM.md §5.1).
+#[derive(Debug, Clone)]
+struct Record {
+    sequence: u32,
+    command: CommandId,
+    request_crc: u32,
+    result: ResultCode,
+    message: Vec<u8>,
+}
+
+/// One long operation (OEM.md §5.2).
+#[derive(Debug, Clone, Copy)]
+struct Operation {
+    status: OperationStatus,
+}
+
+/// A state change due at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    Power(PowerState),
+    Progress(BootProgress),
+    Complete {
+        sequence: u32,
+        result: ResultCode,
+    },
+    MediaDone {
+        slot: MediaSlot,
+        sequence: u32,
+        ok: bool,
+    },
+}
+
+/// The card BMC model.
+#[derive(Debug)]
+pub struct CardBmc {
+    cfg: CardConfig,
+    power: PowerState,
+    progress: BootProgress,
+    boot: BootOverride,
+    media: [MediaStatus; 2],
+    records: VecDeque<Record>,
+    operations: VecDeque<Operation>,
+    /// Partial chunked requests, per NC-SI channel (OEM.md §3.3).
+    partial: HashMap<u8, Reassembly>,
+    /// Scheduled state changes, in time order.
+    timeline: Vec<(u64, Step)>,
+    /// Events not yet sent.
+    outbox: Vec<Event>,
+    /// Until when the card answers Busy (fault injection).
+    busy_until: Option<u64>,
+    /// How many times each state-changing command was executed (not replayed).
+    executed: HashMap<CommandId, u32>,
+}
+
+fn empty_media(slot: MediaSlot) -> MediaStatus {
+    MediaStatus {
+        slot,
+        state: MediaState::Ejected,
+        write_protected: false,
+        protocol: TransferProtocol::FromUri,
+        image: String::new(),
+    }
+}
+
+/// Splits an absolute URI into (scheme, host); `None` when it is not `scheme://host…`.
+fn scheme_and_host(uri: &str) -> Option<(String, String)> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let scheme_ok = scheme
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = host
+        .strip_prefix('[')
+        .map_or(host.split(':').next().unwrap_or(""), |v6| {
+            v6.split(']').next().unwrap_or("")
+        });
+    if !scheme_ok || host.is_empty() || uri.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    Some((scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+}
+
+fn protocol_scheme(p: TransferProtocol) -> Option<&'static str> {
+    Some(match p {
+        TransferProtocol::Http => "http",
+        TransferProtocol::Https => "https",
+        TransferProtocol::Nfs => "nfs",
+        TransferProtocol::Cifs => "smb",
+        TransferProtocol::Tftp => "tftp",
+        TransferProtocol::Ftp => "ftp",
+        TransferProtocol::Sftp => "sftp",
+        TransferProtocol::Scp => "scp",
+        TransferProtocol::FromUri | TransferProtocol::Unknown(_) => return None,
+    })
+}
+
+impl CardBmc {
+    /// A card in its configured initial state (host booted to the OS when on).
+    pub fn new(cfg: CardConfig) -> Self {
+        let progress = if cfg.power == PowerState::On {
+            BootProgress::OsRunning
+        } else {
+            BootProgress::None
+        };
+        CardBmc {
+            power: cfg.power,
+            progress,
+            boot: BootOverride {
+                target: BootTarget::None,
+                enabled: BootEnabled::Disabled,
+                mode: BootMode::Uefi,
+                uri: String::new(),
+            },
+            media: [empty_media(MediaSlot::Cd), empty_media(MediaSlot::Usb)],
+            records: VecDeque::new(),
+            operations: VecDeque::new(),
+            partial: HashMap::new(),
+            timeline: Vec::new(),
+            outbox: Vec::new(),
+            busy_until: None,
+            executed: HashMap::new(),
+            cfg,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &CardConfig {
+        &self.cfg
+    }
+
+    /// The host's power state.
+    pub fn power(&self) -> PowerState {
+        self.power
+    }
+
+    /// The host's boot progress.
+    pub fn boot_progress(&self) -> BootProgress {
+        self.progress
+    }
+
+    /// The boot override in force.
+    pub fn boot_override(&self) -> &BootOverride {
+        &self.boot
+    }
+
+    /// A virtual media slot's state.
+    pub fn media(&self, slot: MediaSlot) -> &MediaStatus {
+        &self.media[if slot == MediaSlot::Usb { 1 } else { 0 }]
+    }
+
+    /// How many times `command` was executed (retries answered from the record are
+    /// not counted): the check that retries never apply an operation twice.
+    pub fn executed(&self, command: CommandId) -> u32 {
+        self.executed.get(&command).copied().unwrap_or(0)
+    }
+
+    /// Makes the card answer Busy until `until` (fault injection).
+    pub fn set_busy_until(&mut self, until: u64) {
+        self.busy_until = Some(until);
+    }
+
+    /// The earliest scheduled state change.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.timeline.iter().map(|(t, _)| *t).min()
+    }
+
+    /// Takes the events produced so far.
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    fn capabilities(&self) -> u32 {
+        let mut c = capability::BOOT_OVERRIDE
+            | capability::UEFI_HTTP_BOOT
+            | capability::POWER
+            | capability::VIRTUAL_MEDIA_CD
+            | capability::FIRMWARE_INVENTORY
+            | capability::NETWORK_IDENTITY
+            | capability::BOOT_PROGRESS
+            | capability::EVENTS;
+        if self.cfg.usb_slot {
+            c |= capability::VIRTUAL_MEDIA_USB;
+        }
+        c
+    }
+
+    // ---- time ----
+
+    fn schedule(&mut self, at: u64, step: Step) {
+        let i = self.timeline.partition_point(|(t, _)| *t <= at);
+        self.timeline.insert(i, (at, step));
+    }
+
+    /// Applies every state change due by `now`; the events it causes go to the outbox.
+    pub fn advance(&mut self, now: u64) {
+        while let Some((at, _)) = self.timeline.first() {
+            if *at > now {
+                break;
+            }
+            let (_, step) = self.timeline.remove(0);
+            self.apply(step);
+        }
+    }
+
+    fn set_power(&mut self, p: PowerState) {
+        if self.power != p {
+            self.power = p;
+            self.outbox.push(Event::PowerStateChanged(p));
+        }
+        if p == PowerState::Off {
+            self.set_progress(BootProgress::None);
+        }
+    }
+
+    fn set_progress(&mut self, b: BootProgress) {
+        if self.progress != b {
+            self.progress = b;
+            self.outbox.push(Event::BootProgressChanged(b));
+        }
+        // A one-time override is consumed once the host starts booting from it.
+        if b == BootProgress::OsBootStarted && self.boot.enabled == BootEnabled::Once {
+            self.boot = BootOverride {
+                target: BootTarget::None,
+                enabled: BootEnabled::Disabled,
+                mode: self.boot.mode,
+                uri: String::new(),
+            };
+        }
+    }
+
+    fn apply(&mut self, step: Step) {
+        match step {
+            Step::Power(p) => self.set_power(p),
+            Step::Progress(b) => self.set_progress(b),
+            Step::Complete { sequence, result } => self.complete(sequence, result),
+            Step::MediaDone { slot, sequence, ok } => {
+                let i = if slot == MediaSlot::Usb { 1 } else { 0 };
+                if self.media[i].state != MediaState::Inserting {
+                    return; // ejected meanwhile; the eject completed the operation
+                }
+                self.media[i].state = if ok {
+                    MediaState::Inserted
+                } else {
+                    MediaState::Failed
+                };
+                self.outbox.push(Event::MediaStateChanged {
+                    slot,
+                    state: self.media[i].state,
+                });
+                self.complete(
+                    sequence,
+                    if ok {
+                        ResultCode::Ok
+                    } else {
+                        ResultCode::OperationFailed
+                    },
+                );
+            }
+        }
+    }
+
+    fn complete(&mut self, sequence: u32, result: ResultCode) {
+        if let Some(op) = self
+            .operations
+            .iter_mut()
+            .find(|o| o.status.sequence == sequence)
+        {
+            if op.status.state == OperationState::Completed {
+                return;
+            }
+            op.status.state = OperationState::Completed;
+            op.status.result = result;
+            op.status.progress = 100;
+            let command = op.status.command;
+            self.outbox.push(Event::OperationCompleted {
+                sequence,
+                command,
+                result,
+            });
+        }
+    }
+
+    fn start_operation(&mut self, sequence: u32, command: CommandId) {
+        if self.operations.len() == RECORD_DEPTH {
+            self.operations.pop_front();
+        }
+        self.operations.push_back(Operation {
+            status: OperationStatus {
+                sequence,
+                command,
+                state: OperationState::Running,
+                result: ResultCode::Ok,
+                progress: 0,
+            },
+        });
+    }
+
+    fn operation_running(&self, command: CommandId) -> bool {
+        self.operations
+            .iter()
+            .any(|o| o.status.command == command && o.status.state != OperationState::Completed)
+    }
+
+    /// Schedules power off (and back on when `on_after`) from `now`; returns when the
+    /// operation completes.
+    fn schedule_reset(&mut self, now: u64, t: ResetType, sequence: u32) {
+        let timing = self.cfg.timing;
+        let mut at = now;
+        let off = matches!(
+            t,
+            ResetType::ForceOff
+                | ResetType::GracefulShutdown
+                | ResetType::ForceRestart
+                | ResetType::GracefulRestart
+                | ResetType::PowerCycle
+        );
+        let on = matches!(
+            t,
+            ResetType::On
+                | ResetType::ForceRestart
+                | ResetType::GracefulRestart
+                | ResetType::PowerCycle
+        );
+        if off && self.power != PowerState::Off {
+            self.schedule(at, Step::Power(PowerState::PoweringOff));
+            let graceful = matches!(t, ResetType::GracefulShutdown | ResetType::GracefulRestart);
+            at += timing.power_off_ms * if graceful { 2 } else { 1 };
+            self.schedule(at, Step::Power(PowerState::Off));
+        }
+        if on && (off || self.power != PowerState::On) {
+            self.schedule(at, Step::Power(PowerState::PoweringOn));
+            at += timing.power_on_ms;
+            self.schedule(at, Step::Power(PowerState::On));
+            self.schedule(
+                at,
+                Step::Complete {
+                    sequence,
+                    result: ResultCode::Ok,
+                },
+            );
+            for b in [
+                BootProgress::PrimaryProcessorInitializationStarted,
+                BootProgress::MemoryInitializationStarted,
+                BootProgress::PciResourceConfigStarted,
+                BootProgress::SystemHardwareInitializationComplete,
+                BootProgress::OsBootStarted,
+                BootProgress::OsRunning,
+            ] {
+                at += timing.boot_step_ms;
+                self.schedule(at, Step::Progress(b));
+            }
+        } else {
+            self.schedule(
+                at,
+                Step::Complete {
+                    sequence,
+                    result: ResultCode::Ok,
+                },
+            );
+        }
+    }
+
+    // ---- commands ----
+
+    /// Answers one OEM frame received on NC-SI channel `channel` at time `now`.
+    pub fn handle(&mut self, channel: u8, frame: &Frame, now: u64) -> Frame {
+        self.advance(now);
+        let reply = |command, result, sequence, message: &[u8]| {
+            oem::split(command, result, sequence, message, oem::MAX_CHUNK)
+                .map(|mut f| f.remove(0))
+                .unwrap_or_else(|_| {
+                    error_frame(
+                        command,
+                        ResultCode::InternalError,
+                        sequence,
+                        "response too large",
+                    )
+                })
+        };
+        if frame.version != oem::PROTOCOL_VERSION && frame.command != CommandId::GetBridgeInfo {
+            return error_frame(
+                frame.command,
+                ResultCode::UnsupportedVersion,
+                frame.sequence,
+                "supported versions 1..1",
+            );
+        }
+        if frame.command == CommandId::ReadResult {
+            return self.read_result(frame);
+        }
+
+        // Reassemble chunked requests (OEM.md §3.3).
+        let message = if frame.is_whole() {
+            if crc32(&frame.chunk) != frame.crc {
+                return error_frame(
+                    frame.command,
+                    ResultCode::IntegrityError,
+                    frame.sequence,
+                    "CRC-32 mismatch",
+                );
+            }
+            frame.chunk.clone()
+        } else {
+            let pushed = if frame.offset == 0 {
+                Reassembly::start(frame).map(|(r, done)| {
+                    self.partial.insert(channel, r);
+                    done
+                })
+            } else {
+                match self.partial.get_mut(&channel) {
+                    Some(r) => r.push(frame),
+                    None => Err(oem::ReassemblyError::OutOfOrder),
+                }
+            };
+            match pushed {
+                Ok(None) => {
+                    return reply(
+                        frame.command,
+                        ResultCode::ChunkAccepted,
+                        frame.sequence,
+                        &[],
+                    );
+                }
+                Ok(Some(message)) => {
+                    self.partial.remove(&channel);
+                    message
+                }
+                Err(e) => {
+                    self.partial.remove(&channel);
+                    return error_frame(
+                        frame.command,
+                        e.result_code(),
+                        frame.sequence,
+                        "chunk rejected",
+                    );
+                }
+            }
+        };
+        let request_crc = frame.crc;
+
+        // Idempotency (OEM.md §5.1).
+        if let Some(rec) = self.records.iter().find(|r| r.sequence == frame.sequence) {
+            if rec.command == frame.command && rec.request_crc == request_crc {
+                return reply(rec.command, rec.result, rec.sequence, &rec.message);
+            }
+            return error_frame(
+                frame.command,
+                ResultCode::SequenceConflict,
+                frame.sequence,
+                "sequence number used for another request",
+            );
+        }
+        if self.busy_until.is_some_and(|t| now < t) {
+            return error_frame(
+                frame.command,
+                ResultCode::Busy,
+                frame.sequence,
+                "card BMC busy",
+            );
+        }
+
+        let response = match Request::parse(frame.command, &message) {
+            Ok(req) => self.execute(req, frame.sequence, now),
+            Err(e) => {
+                let code = match e {
+                    sidebridge_protocol::Error::Invalid(what)
+                        if !what.starts_with("request: bytes after") =>
+                    {
+                        ResultCode::InvalidParameter
+                    }
+                    _ => ResultCode::InvalidLength,
+                };
+                Response::error(frame.command, code, e.to_string())
+            }
+        };
+        let message = response.to_message();
+        if self.records.len() == RECORD_DEPTH {
+            self.records.pop_front();
+        }
+        self.records.push_back(Record {
+            sequence: frame.sequence,
+            command: frame.command,
+            request_crc,
+            result: response.result,
+            message: message.clone(),
+        });
+        reply(response.command, response.result, frame.sequence, &message)
+    }
+
+    fn read_result(&self, frame: &Frame) -> Frame {
+        let Ok(Request::ReadResult { offset }) =
+            Request::parse(CommandId::ReadResult, &frame.chunk)
+        else {
+            return error_frame(
+                CommandId::ReadResult,
+                ResultCode::InvalidLength,
+                frame.sequence,
+                "ReadResult carries a 4-byte offset",
+            );
+        };
+        let Some(rec) = self.records.iter().find(|r| r.sequence == frame.sequence) else {
+            return error_frame(
+                CommandId::ReadResult,
+                ResultCode::NotFound,
+                frame.sequence,
+                "no response recorded for that sequence",
+            );
+        };
+        let offset = offset as usize;
+        if offset >= rec.message.len() {
+            return error_frame(
+                CommandId::ReadResult,
+                ResultCode::InvalidParameter,
+                frame.sequence,
+                "offset past the end of the response",
+            );
+        }
+        let end = (offset + oem::MAX_CHUNK).min(rec.message.len());
+        Frame {
+            version: oem::PROTOCOL_VERSION,
+            command: rec.command,
+            flags: 0,
+            result: rec.result,
+            sequence: rec.sequence,
+            offset: offset as u32,
+            total_len: rec.message.len() as u32,
+            crc: crc32(&rec.message),
+            chunk: rec.message[offset..end].to_vec(),
+        }
+    }
+
+    fn execute(&mut self, req: Request, sequence: u32, now: u64) -> Response {
+        let command = req.command();
+        let err = |code, detail: &str| Response::error(command, code, detail);
+        let response = match req {
+            Request::GetBridgeInfo {
+                min_version,
+                max_version,
+            } => {
+                if max_version < 1 || min_version > 1 {
+                    err(ResultCode::UnsupportedVersion, "supported versions 1..1")
+                } else {
+                    let mut info = self.cfg.identity.clone();
+                    info.min_version = 1;
+                    info.max_version = 1;
+                    info.max_chunk = oem::MAX_CHUNK as u16;
+                    info.capabilities = self.capabilities();
+                    Response::ok(command, ResponseBody::BridgeInfo(info))
+                }
+            }
+            Request::GetBootOverride => {
+                Response::ok(command, ResponseBody::BootOverride(self.boot.clone()))
+            }
+            Request::SetBootOverride(o) => self.set_boot_override(o),
+            Request::GetPowerState => Response::ok(command, ResponseBody::PowerState(self.power)),
+            Request::Reset(t) => match t {
+                ResetType::Unknown(v) => err(
+                    ResultCode::InvalidParameter,
+                    &format!("reset type {v:#04x}"),
+                ),
+                _ if self.operation_running(CommandId::Reset) => {
+                    err(ResultCode::InvalidState, "a reset is in progress")
+                }
+                ResetType::Nmi if self.power != PowerState::On => {
+                    err(ResultCode::InvalidState, "NMI needs the host on")
+                }
+                ResetType::Nmi => Response::ok(command, ResponseBody::Empty),
+                t => {
+                    self.start_operation(sequence, command);
+                    self.schedule_reset(now, t, sequence);
+                    self.advance(now);
+                    Response {
+                        command,
+                        result: ResultCode::Accepted,
+                        body: ResponseBody::Empty,
+                    }
+                }
+            },
+            Request::VirtualMediaInsert(m) => self.insert(m, sequence, now),
+            Request::VirtualMediaEject(slot) => self.eject(slot),
+            Request::VirtualMediaStatus(slot) => match self.slot_index(slot) {
+                Some(i) => Response::ok(command, ResponseBody::MediaStatus(self.media[i].clone())),
+                None => err(ResultCode::NotFound, "no such media slot"),
+            },
+            Request::GetFirmwareInventory => Response::ok(
+                command,
+                ResponseBody::FirmwareInventory(self.cfg.firmware.clone()),
+            ),
+            Request::GetNetworkIdentity => Response::ok(
+                command,
+                ResponseBody::NetworkIdentity(self.cfg.network.clone()),
+            ),
+            Request::GetBootProgress => {
+                Response::ok(command, ResponseBody::BootProgress(self.progress))
+            }
+            Request::GetOperationStatus { sequence: s } => {
+                let status = self
+                    .operations
+                    .iter()
+                    .find(|o| o.status.sequence == s)
+                    .map(|o| o.status)
+                    .unwrap_or(OperationStatus {
+                        sequence: s,
+                        command: CommandId::Unknown(0),
+                        state: OperationState::NotFound,
+                        result: ResultCode::Ok,
+                        progress: 0,
+                    });
+                Response::ok(command, ResponseBody::OperationStatus(status))
+            }
+            Request::ReadResult { .. } => err(
+                ResultCode::InvalidState,
+                "ReadResult is answered before execution",
+            ),
+            Request::Unknown { command: c, .. } => err(
+                ResultCode::UnsupportedCommand,
+                &format!("command {c:#04x} is not implemented"),
+            ),
+        };
+        if response.result.is_success() {
+            *self.executed.entry(command).or_default() += 1;
+        }
+        response
+    }
+
+    fn slot_index(&self, slot: MediaSlot) -> Option<usize> {
+        match slot {
+            MediaSlot::Cd => Some(0),
+            MediaSlot::Usb if self.cfg.usb_slot => Some(1),
+            _ => None,
+        }
+    }
+
+    fn set_boot_override(&mut self, o: BootOverride) -> Response {
+        let command = CommandId::SetBootOverride;
+        let err = |code, detail: &str| Response::error(command, code, detail);
+        if let BootTarget::Unknown(v) = o.target {
+            return err(
+                ResultCode::InvalidParameter,
+                &format!("boot target {v:#04x}"),
+            );
+        }
+        if let BootEnabled::Unknown(v) = o.enabled {
+            return err(
+                ResultCode::InvalidParameter,
+                &format!("boot enabled {v:#04x}"),
+            );
+        }
+        if let BootMode::Unknown(v) = o.mode {
+            return err(ResultCode::InvalidParameter, &format!("boot mode {v:#04x}"));
+        }
+        if o.mode == BootMode::Legacy && !self.cfg.legacy_boot {
+            return err(ResultCode::ValueNotSupported, "this card boots UEFI only");
+        }
+        if !o.uri.is_empty() {
+            if o.target != BootTarget::UefiHttp {
+                return err(
+                    ResultCode::InvalidParameter,
+                    "a boot URI needs target UefiHttp",
+                );
+            }
+            match scheme_and_host(&o.uri) {
+                Some((s, _)) if s == "http" || s == "https" => {}
+                _ => {
+                    return err(
+                        ResultCode::MalformedUri,
+                        "the boot URI must be an absolute http:// or https:// URI",
+                    );
+                }
+            }
+        }
+        self.boot = if o.enabled == BootEnabled::Disabled {
+            BootOverride {
+                target: BootTarget::None,
+                enabled: BootEnabled::Disabled,
+                mode: o.mode,
+                uri: String::new(),
+            }
+        } else {
+            o
+        };
+        Response::ok(command, ResponseBody::Empty)
+    }
+
+    fn insert(&mut self, m: MediaInsert, sequence: u32, now: u64) -> Response {
+        let command = CommandId::VirtualMediaInsert;
+        let err = |code, detail: &str| Response::error(command, code, detail);
+        let Some(i) = self.slot_index(m.slot) else {
+            return err(ResultCode::NotFound, "no such media slot");
+        };
+        let Some((scheme, host)) = scheme_and_host(&m.image) else {
+            return err(
+                ResultCode::MalformedUri,
+                "the image must be an absolute URI: scheme://host/path",
+            );
+        };
+        if !self.cfg.media_schemes.contains(&scheme) {
+            return err(
+                ResultCode::UnsupportedScheme,
+                &format!("scheme {scheme} is not supported"),
+            );
+        }
+        if let TransferProtocol::Unknown(v) = m.protocol {
+            return err(
+                ResultCode::InvalidParameter,
+                &format!("transfer protocol {v:#04x}"),
+            );
+        }
+        if protocol_scheme(m.protocol).is_some_and(|p| p != scheme) {
+            return err(
+                ResultCode::UnsupportedScheme,
+                "the transfer protocol does not match the URI scheme",
+            );
+        }
+        if matches!(
+            self.media[i].state,
+            MediaState::Inserting | MediaState::Inserted
+        ) {
+            return err(ResultCode::MediaPresent, "media is already inserted");
+        }
+        // Hosts under .invalid (RFC 2606) cannot be reached: the fetch fails.
+        let ok = !(host.ends_with(".invalid") || host == "invalid");
+        self.media[i] = MediaStatus {
+            slot: m.slot,
+            state: MediaState::Inserting,
+            write_protected: m.write_protected,
+            protocol: m.protocol,
+            image: m.image,
+        };
+        self.outbox.push(Event::MediaStateChanged {
+            slot: m.slot,
+            state: MediaState::Inserting,
+        });
+        self.start_operation(sequence, command);
+        self.schedule(
+            now + self.cfg.timing.media_attach_ms,
+            Step::MediaDone {
+                slot: m.slot,
+                sequence,
+                ok,
+            },
+        );
+        Response {
+            command,
+            result: ResultCode::Accepted,
+            body: ResponseBody::Empty,
+        }
+    }
+
+    fn eject(&mut self, slot: MediaSlot) -> Response {
+        let command = CommandId::VirtualMediaEject;
+        let Some(i) = self.slot_index(slot) else {
+            return Response::error(command, ResultCode::NotFound, "no such media slot");
+        };
+        if matches!(self.media[i].state, MediaState::Ejected) {
+            return Response::error(command, ResultCode::NoMedia, "no media inserted");
+        }
+        if self.media[i].state == MediaState::Inserting {
+            let running: Vec<u32> = self
+                .operations
+                .iter()
+                .filter(|o| {
+                    o.status.command == CommandId::VirtualMediaInsert
+                        && o.status.state != OperationState::Completed
+                })
+                .map(|o| o.status.sequence)
+                .collect();
+            for s in running {
+                self.complete(s, ResultCode::OperationFailed);
+            }
+        }
+        self.media[i] = empty_media(slot);
+        self.outbox.push(Event::MediaStateChanged {
+            slot,
+            state: MediaState::Ejected,
+        });
+        Response::ok(command, ResponseBody::Empty)
+    }
+}
+
+fn error_frame(command: CommandId, result: ResultCode, sequence: u32, detail: &str) -> Frame {
+    let msg = Response::error(command, result, detail).to_message();
+    oem::split(command, result, sequence, &msg, oem::MAX_CHUNK)
+        .map(|mut f| f.remove(0))
+        .expect("an error detail fits one frame")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_checks() {
+        assert_eq!(
+            scheme_and_host("http://192.0.2.1/a.iso"),
+            Some(("http".into(), "192.0.2.1".into()))
+        );
+        assert_eq!(
+            scheme_and_host("HTTPS://user:pw@Host.Example:8443/x"),
+            Some(("https".into(), "host.example".into()))
+        );
+        assert_eq!(
+            scheme_and_host("http://[2001:db8::1]:80/x"),
+            Some(("http".into(), "2001:db8::1".into()))
+        );
+        for bad in [
+            "",
+            "image.iso",
+            "http:/x",
+            "://host/x",
+            "1http://h/x",
+            "http:///x",
+            "http://h/a b",
+        ] {
+            assert_eq!(scheme_and_host(bad), None, "{bad}");
+        }
+    }
+}

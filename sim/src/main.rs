@@ -1,0 +1,83 @@
+//! `sidebridge-sim`: runs the simulator on a network interface (e.g. one end of a veth
+//! pair) so that a management controller on the other end sees NC-SI packages.
+
+use clap::Parser;
+use sidebridge_sim::{Scenario, Simulator};
+use sidebridge_transport::Transport;
+use sidebridge_transport::pcap::PcapTransport;
+use sidebridge_transport::raw::RawSocket;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sidebridge-sim",
+    version,
+    about = "Simulated NC-SI network controllers and card BMCs on a network interface"
+)]
+struct Args {
+    /// Interface to answer on (AF_PACKET, EtherType 0x88F8; needs CAP_NET_RAW).
+    #[arg(long)]
+    interface: String,
+    /// Scenario file (TOML), e.g. sim/scenarios/two-dpus.toml.
+    #[arg(long)]
+    scenario: PathBuf,
+    /// Also record the traffic to this pcap file.
+    #[arg(long)]
+    pcap: Option<PathBuf>,
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        Some(_) = async { match term.as_mut() { Some(t) => t.recv().await, None => std::future::pending().await } } => {}
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let scenario = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
+    let raw = RawSocket::open(&args.interface).map_err(|e| e.to_string())?;
+    let transport: Box<dyn Transport> = match &args.pcap {
+        Some(p) => Box::new(PcapTransport::create(raw, p).map_err(|e| e.to_string())?),
+        None => Box::new(raw),
+    };
+    let packages: Vec<String> = scenario
+        .packages
+        .iter()
+        .map(|p| format!("{}{}", p.id, if p.card.is_some() { " (DPU)" } else { "" }))
+        .collect();
+    eprintln!(
+        "sidebridge-sim: scenario {:?}: packages {} with {} fault(s), on {}",
+        scenario.name,
+        packages.join(", "),
+        scenario.faults.len(),
+        transport.describe()
+    );
+    Simulator::new(scenario)
+        .run(transport, shutdown_signal())
+        .await
+        .map_err(|e| format!("transport failed: {e}"))
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sidebridge-sim: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sidebridge-sim: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

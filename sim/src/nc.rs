@@ -1,0 +1,900 @@
+//! A model of the network controllers on one NC-SI sideband: up to 8 packages of up to
+//! 31 channels, each package optionally fronting a card BMC ([`CardBmc`]).
+//!
+//! It follows DSP0222 1.2's state machine: channels start in the Initial State and
+//! answer everything but Clear Initial State with Command Failed / Interface
+//! Initialization Required (§6.2.4); packages are selected and deselected (§6.2.5);
+//! channel enable, network TX, AEN enables, link settings and the VLAN, MAC,
+//! broadcast and multicast filters are state that Get Parameters reports back
+//! (§8.4.49); statistics count the packets the model really saw. Misuse gets the
+//! response and reason codes DSP0222 gives for it. A channel that does not exist, or a
+//! package that is absent, does not answer at all — that is how an MC discovers them.
+//!
+//! The model is synchronous and takes time as virtual milliseconds; the async runner in
+//! [`crate::runner`] drives it.
+
+use crate::card::{CardBmc, CardConfig};
+use sidebridge_protocol::ncsi::{
+    Aen, AenControl, BroadcastFilter, Capabilities, ChannelId, Command, CommandType,
+    ConfigurationFlags, ControlPacket, ControllerPacketStatistics, LinkSettings, LinkStatus,
+    LinkStatusData, MulticastFilter, NcsiStatistics, OemCommand, OemResponse, PackageStatus,
+    PacketRepr, Parameters, PassthroughStatistics, ReasonCode, Response, ResponseCode,
+    ResponseData, VendorGetMac, VersionId,
+};
+use sidebridge_protocol::oem::{self, CommandId as OemCommandId, Frame, ResultCode};
+
+/// What a package is (from the scenario file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageConfig {
+    /// Package id, 0..=7.
+    pub id: u8,
+    /// Number of channels, 1..=31.
+    pub channels: u8,
+    /// Get Package UUID.
+    pub uuid: [u8; 16],
+    /// Get Version ID.
+    pub version: VersionId,
+    /// Get Capabilities (the channel count is taken from `channels`).
+    pub capabilities: Capabilities,
+    /// Link speeds Set Link may enable (LinkSettings speed bits).
+    pub supported_speeds: LinkSettings,
+    /// Link status of every channel at start.
+    pub link: LinkStatus,
+    /// Which vendor get-MAC command the NC answers, if any.
+    pub vendor: Option<VendorGetMac>,
+    /// Host MAC of channel 0; channel n has this plus n.
+    pub base_mac: [u8; 6],
+    /// Get MC MAC Address (1.2).
+    pub mc_macs: Vec<[u8; 6]>,
+    /// The card BMC behind this package, for DPUs.
+    pub card: Option<CardConfig>,
+}
+
+/// One channel's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Channel {
+    /// Internal channel id.
+    pub id: u8,
+    /// In the Initial State (§6.2.4).
+    pub initial: bool,
+    /// Enable Channel / Disable Channel.
+    pub enabled: bool,
+    /// Allow Link Down of the last Disable Channel.
+    pub allow_link_down: bool,
+    /// Enable/Disable Channel Network TX.
+    pub tx_enabled: bool,
+    /// AEN Enable: MC ID and control.
+    pub aen_mc_id: u8,
+    /// AEN control in force.
+    pub aen: AenControl,
+    /// Link status.
+    pub link: LinkStatus,
+    /// Set Link settings.
+    pub link_settings: LinkSettings,
+    /// Set Link OEM settings.
+    pub oem_link_settings: u32,
+    /// VLAN filters: tag and enabled, indexed by filter number − 1.
+    pub vlans: Vec<(u16, bool)>,
+    /// Enable VLAN mode, `None` when disabled.
+    pub vlan_mode: Option<u8>,
+    /// MAC filters: address, type and enabled, indexed by filter number − 1.
+    pub macs: Vec<([u8; 6], u8, bool)>,
+    /// Broadcast filter, `None` when disabled.
+    pub broadcast: Option<BroadcastFilter>,
+    /// Global multicast filter, `None` when disabled.
+    pub multicast: Option<MulticastFilter>,
+    /// Set NC-SI Flow Control mode.
+    pub flow_control: u8,
+    /// Host NC driver running (Get Link Status other indications, HNCDSC AEN).
+    pub host_driver: bool,
+    /// NC-SI statistics, counted from what the model saw.
+    pub stats: NcsiStatistics,
+}
+
+impl Channel {
+    fn new(id: u8, link: LinkStatus, caps: &Capabilities) -> Self {
+        let mac_slots = usize::from(caps.unicast_filter_count)
+            + usize::from(caps.multicast_filter_count)
+            + usize::from(caps.mixed_filter_count);
+        Channel {
+            id,
+            initial: true,
+            enabled: false,
+            allow_link_down: false,
+            tx_enabled: false,
+            aen_mc_id: 0,
+            aen: AenControl(0),
+            link,
+            link_settings: LinkSettings(0),
+            oem_link_settings: 0,
+            vlans: vec![(0, false); usize::from(caps.vlan_filter_count)],
+            vlan_mode: None,
+            macs: vec![([0; 6], 0, false); mac_slots],
+            broadcast: None,
+            multicast: None,
+            flow_control: 0,
+            host_driver: false,
+            stats: NcsiStatistics::default(),
+        }
+    }
+
+    /// Back to the Initial State: configuration cleared (Reset Channel, §8.4.13).
+    /// Statistics and link survive.
+    fn reset(&mut self, caps: &Capabilities) {
+        let mut fresh = Channel::new(self.id, self.link, caps);
+        fresh.stats = self.stats;
+        fresh.host_driver = self.host_driver;
+        *self = fresh;
+    }
+}
+
+/// One package.
+#[derive(Debug)]
+pub struct Package {
+    /// Its configuration.
+    pub config: PackageConfig,
+    /// Selected (Select Package) or deselected.
+    pub selected: bool,
+    /// Hardware arbitration disabled by the last Select Package.
+    pub hw_arbitration_disabled: bool,
+    /// Present on the bus (fault injection can take it away).
+    pub present: bool,
+    /// Its channels.
+    pub channels: Vec<Channel>,
+    /// The card BMC behind it.
+    pub card: Option<CardBmc>,
+}
+
+/// A packet the model puts on the bus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// From which package.
+    pub package: u8,
+    /// The channel id in the packet.
+    pub channel: ChannelId,
+    /// The command answered, `None` for an AEN.
+    pub command: Option<CommandType>,
+    /// The control packet.
+    pub bytes: Vec<u8>,
+}
+
+/// All packages on the sideband.
+#[derive(Debug)]
+pub struct Nc {
+    packages: Vec<Package>,
+}
+
+fn add_to_mac(mac: [u8; 6], n: u8) -> [u8; 6] {
+    let v = u64::from_be_bytes([0, 0, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]])
+        .wrapping_add(u64::from(n));
+    let b = v.to_be_bytes();
+    [b[2], b[3], b[4], b[5], b[6], b[7]]
+}
+
+/// The speed/duplex code for the fastest speed both allowed and supported.
+fn negotiated_speed(allowed: LinkSettings, supported: LinkSettings) -> u8 {
+    let both = allowed.0 & supported.0;
+    // (LinkSettings bit, speed/duplex code), fastest first.
+    for (bit, code) in [
+        (14, 13),
+        (13, 12),
+        (7, 11),
+        (6, 10),
+        (5, 9),
+        (4, 8),
+        (15, 14),
+        (3, 7),
+        (2, 5),
+        (1, 2),
+    ] {
+        if both & (1 << bit) != 0 {
+            return code;
+        }
+    }
+    0
+}
+
+const SPEED_BITS: u32 = 0b1110_0000_1111_1110;
+
+impl Nc {
+    /// The sideband with `packages`, every channel in the Initial State.
+    pub fn new(packages: Vec<PackageConfig>) -> Self {
+        let packages = packages
+            .into_iter()
+            .map(|mut config| {
+                config.capabilities.channel_count = config.channels;
+                let channels = (0..config.channels)
+                    .map(|i| Channel::new(i, config.link, &config.capabilities))
+                    .collect();
+                let card = config.card.clone().map(CardBmc::new);
+                Package {
+                    config,
+                    selected: false,
+                    hw_arbitration_disabled: false,
+                    present: true,
+                    channels,
+                    card,
+                }
+            })
+            .collect();
+        Nc { packages }
+    }
+
+    /// The packages.
+    pub fn packages(&self) -> &[Package] {
+        &self.packages
+    }
+
+    /// Package `id`.
+    pub fn package(&self, id: u8) -> Option<&Package> {
+        self.packages.iter().find(|p| p.config.id == id)
+    }
+
+    fn package_index(&self, id: u8) -> Option<usize> {
+        self.packages.iter().position(|p| p.config.id == id)
+    }
+
+    /// The card BMC of package `id`.
+    pub fn card(&self, id: u8) -> Option<&CardBmc> {
+        self.package(id)?.card.as_ref()
+    }
+
+    /// The card BMC of package `id`, mutable (tests, fault injection).
+    pub fn card_mut(&mut self, id: u8) -> Option<&mut CardBmc> {
+        let i = self.package_index(id)?;
+        self.packages[i].card.as_mut()
+    }
+
+    /// The earliest time a card has something scheduled.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.packages
+            .iter()
+            .filter_map(|p| p.card.as_ref()?.next_deadline())
+            .min()
+    }
+
+    /// Advances every card to `now` and returns the AENs their events cause.
+    pub fn advance(&mut self, now: u64) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        for i in 0..self.packages.len() {
+            if let Some(card) = self.packages[i].card.as_mut() {
+                card.advance(now);
+            }
+            self.card_events(i, &mut out);
+        }
+        out
+    }
+
+    fn card_events(&mut self, i: usize, out: &mut Vec<Outgoing>) {
+        let Some(card) = self.packages[i].card.as_mut() else {
+            return;
+        };
+        let events = card.take_events();
+        let mfr = card.config().manufacturer_id;
+        for ev in events {
+            self.aen(i, None, oem::EVENT_AEN_ENABLE_BIT, &ev.to_aen(mfr), out);
+        }
+    }
+
+    /// Queues `aen` on every channel of package `i` (or on `only`) whose AEN control has
+    /// any bit of `enable_bit` set, when the package is present and selected.
+    fn aen(
+        &mut self,
+        i: usize,
+        only: Option<u8>,
+        enable_bit: u32,
+        aen: &Aen,
+        out: &mut Vec<Outgoing>,
+    ) {
+        let pkg = &mut self.packages[i];
+        if !pkg.present || !pkg.selected {
+            return;
+        }
+        let pid = pkg.config.id;
+        for ch in pkg
+            .channels
+            .iter_mut()
+            .filter(|c| only.is_none_or(|o| o == c.id))
+        {
+            if ch.initial && enable_bit != 1 << 1 || ch.aen.0 & enable_bit == 0 {
+                continue;
+            }
+            let channel = ChannelId::new(pid, ch.id);
+            if let Ok(bytes) = PacketRepr::aen(ch.aen_mc_id, channel, aen.clone()).to_bytes() {
+                ch.stats.aens_sent = ch.stats.aens_sent.wrapping_add(1);
+                ch.stats.transmit_packets = ch.stats.transmit_packets.wrapping_add(1);
+                out.push(Outgoing {
+                    package: pid,
+                    channel,
+                    command: None,
+                    bytes,
+                });
+            }
+        }
+    }
+
+    /// Sets a channel's link up or down; a change sends a Link Status Change AEN where
+    /// enabled (§8.5.2).
+    pub fn set_link(&mut self, package: u8, channel: u8, up: bool) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let Some(i) = self.package_index(package) else {
+            return out;
+        };
+        let Some(ch) = self.packages[i]
+            .channels
+            .iter_mut()
+            .find(|c| c.id == channel)
+        else {
+            return out;
+        };
+        let new = ch.link.with(0, up);
+        if new == ch.link {
+            return out;
+        }
+        ch.link = new;
+        self.aen(
+            i,
+            Some(channel),
+            1 << 0,
+            &Aen::LinkStatusChange {
+                status: new,
+                oem_status: 0,
+            },
+            &mut out,
+        );
+        out
+    }
+
+    /// Sets the host NC driver state of a channel; a change sends a Host NC Driver
+    /// Status Change AEN where enabled (§8.5.4).
+    pub fn set_host_driver(&mut self, package: u8, channel: u8, running: bool) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let Some(i) = self.package_index(package) else {
+            return out;
+        };
+        let Some(ch) = self.packages[i]
+            .channels
+            .iter_mut()
+            .find(|c| c.id == channel)
+        else {
+            return out;
+        };
+        if ch.host_driver == running {
+            return out;
+        }
+        ch.host_driver = running;
+        self.aen(
+            i,
+            Some(channel),
+            1 << 2,
+            &Aen::HostNcDriverStatusChange {
+                status: u32::from(running),
+            },
+            &mut out,
+        );
+        out
+    }
+
+    /// Takes a package off the bus, or puts it back. A package that comes back has been
+    /// reset: every channel is in the Initial State (configuration lost, AEN enables kept
+    /// so that it can report it) and sends Configuration Required where enabled (§8.5.3).
+    pub fn set_present(&mut self, package: u8, present: bool) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let Some(i) = self.package_index(package) else {
+            return out;
+        };
+        if self.packages[i].present == present {
+            return out;
+        }
+        self.packages[i].present = present;
+        if present {
+            let caps = self.packages[i].config.capabilities;
+            for ch in &mut self.packages[i].channels {
+                let (aen, mc) = (ch.aen, ch.aen_mc_id);
+                ch.reset(&caps);
+                ch.aen = aen;
+                ch.aen_mc_id = mc;
+            }
+            self.aen(i, None, 1 << 1, &Aen::ConfigurationRequired, &mut out);
+            // Only the configuration-required bit survives the reset.
+            for ch in &mut self.packages[i].channels {
+                ch.aen = AenControl(0);
+            }
+        }
+        out
+    }
+
+    /// An AEN storm: `count` Link Status Change AENs from one channel, whatever its
+    /// AEN enables (a misbehaving NC).
+    pub fn aen_storm(&mut self, package: u8, channel: u8, count: u32) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let Some(pkg) = self.package(package) else {
+            return out;
+        };
+        let Some(ch) = pkg.channels.iter().find(|c| c.id == channel) else {
+            return out;
+        };
+        let id = ChannelId::new(package, channel);
+        let aen = PacketRepr::aen(
+            ch.aen_mc_id,
+            id,
+            Aen::LinkStatusChange {
+                status: ch.link,
+                oem_status: 0,
+            },
+        );
+        if let Ok(bytes) = aen.to_bytes() {
+            for _ in 0..count {
+                out.push(Outgoing {
+                    package,
+                    channel: id,
+                    command: None,
+                    bytes: bytes.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Handles one control packet from the MC at time `now`; returns the response (if
+    /// any) and AENs it causes.
+    pub fn handle(&mut self, bytes: &[u8], now: u64) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let Ok(packet) = ControlPacket::new_checked(bytes) else {
+            return out;
+        };
+        let channel_id = packet.channel();
+        let Some(i) = self.package_index(channel_id.package_id()) else {
+            return out;
+        };
+        if !self.packages[i].present {
+            return out;
+        }
+        let ty = packet.packet_type();
+        let stats_channel = if channel_id.is_package_wide() {
+            0
+        } else {
+            channel_id.channel_id()
+        };
+        let stat = |nc: &mut Nc, f: &dyn Fn(&mut NcsiStatistics)| {
+            if let Some(c) = nc.packages[i]
+                .channels
+                .iter_mut()
+                .find(|c| c.id == stats_channel)
+            {
+                f(&mut c.stats);
+            }
+        };
+        if ty & 0x80 != 0 {
+            return out; // responses and AENs are for the MC
+        }
+        stat(self, &|s| {
+            s.receive_packets = s.receive_packets.wrapping_add(1)
+        });
+        if packet.verify_checksum().is_err() || packet.revision() != 1 {
+            stat(self, &|s| {
+                s.control_packets_dropped = s.control_packets_dropped.wrapping_add(1);
+                if packet.verify_checksum().is_err() {
+                    s.command_checksum_errors = s.command_checksum_errors.wrapping_add(1);
+                }
+            });
+            return out;
+        }
+        let channel_exists = channel_id.is_package_wide()
+            || usize::from(channel_id.channel_id()) < self.packages[i].channels.len();
+        if !channel_exists {
+            return out;
+        }
+        stat(self, &|s| {
+            s.commands_received = s.commands_received.wrapping_add(1)
+        });
+
+        let command_type = CommandType::from(ty);
+        let reply = |code: ResponseCode, reason: ReasonCode, data: ResponseData| {
+            let response = if code == ResponseCode::Completed {
+                Response { code, reason, data }
+            } else {
+                Response::error(command_type, code, reason)
+            };
+            PacketRepr {
+                mc_id: packet.mc_id(),
+                iid: packet.iid(),
+                channel: channel_id,
+                body: sidebridge_protocol::ncsi::Body::Response(response),
+            }
+        };
+        let fail = |reason| {
+            reply(
+                ResponseCode::Failed,
+                reason,
+                ResponseData::Raw {
+                    command: command_type,
+                    bytes: vec![],
+                },
+            )
+        };
+
+        let response = match Command::parse(ty, packet.payload()) {
+            Err(_) if matches!(command_type, CommandType::Unknown(_)) => None,
+            Err(_) => Some(fail(ReasonCode::InvalidPayloadLength)),
+            Ok(_) if matches!(command_type, CommandType::Unknown(_)) => None,
+            Ok(cmd) => Some(self.execute(i, channel_id, cmd, now, &reply, &fail, &mut out)),
+        };
+        let response = response.unwrap_or_else(|| {
+            stat(self, &|s| {
+                s.command_type_errors = s.command_type_errors.wrapping_add(1)
+            });
+            reply(
+                ResponseCode::Unsupported,
+                ReasonCode::UnsupportedCommandType,
+                ResponseData::Raw {
+                    command: command_type,
+                    bytes: vec![],
+                },
+            )
+        });
+        if let Ok(bytes) = response.to_bytes() {
+            stat(self, &|s| {
+                s.transmit_packets = s.transmit_packets.wrapping_add(1)
+            });
+            out.insert(
+                0,
+                Outgoing {
+                    package: channel_id.package_id(),
+                    channel: channel_id,
+                    command: Some(command_type),
+                    bytes,
+                },
+            );
+        }
+        // A card operation may have produced events while answering.
+        self.card_events(i, &mut out);
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn execute(
+        &mut self,
+        i: usize,
+        channel_id: ChannelId,
+        cmd: Command,
+        now: u64,
+        reply: &dyn Fn(ResponseCode, ReasonCode, ResponseData) -> PacketRepr,
+        fail: &dyn Fn(ReasonCode) -> PacketRepr,
+        _out: &mut Vec<Outgoing>,
+    ) -> PacketRepr {
+        use CommandType as T;
+        let done = |d| reply(ResponseCode::Completed, ReasonCode::NoError, d);
+        let empty = |t| done(ResponseData::Empty(t));
+        let command_type = cmd.command_type();
+        let unsupported = || {
+            reply(
+                ResponseCode::Unsupported,
+                ReasonCode::UnsupportedCommandType,
+                ResponseData::Raw {
+                    command: command_type,
+                    bytes: vec![],
+                },
+            )
+        };
+        let pkg = &mut self.packages[i];
+        let caps = pkg.config.capabilities;
+
+        // Package commands (§8.4.5, §8.4.7, §8.4.57, §8.4.63) work on the package,
+        // whatever the channel field says.
+        match &cmd {
+            Command::SelectPackage {
+                hardware_arbitration_disable,
+            } => {
+                pkg.selected = true;
+                pkg.hw_arbitration_disabled = *hardware_arbitration_disable;
+                return empty(T::SelectPackage);
+            }
+            Command::DeselectPackage => {
+                pkg.selected = false;
+                return empty(T::DeselectPackage);
+            }
+            Command::GetPackageStatus => {
+                return done(ResponseData::PackageStatus(PackageStatus(u32::from(
+                    pkg.selected
+                        && !pkg.hw_arbitration_disabled
+                        && caps.flags.hardware_arbitration(),
+                ))));
+            }
+            Command::GetPackageUuid => return done(ResponseData::PackageUuid(pkg.config.uuid)),
+            Command::Pldm(_) | Command::QueryPendingNcPldmRequest | Command::SendNcPldmReply(_) => {
+                return unsupported();
+            }
+            _ => {}
+        }
+        // OEM commands to the package address its card (one per package).
+        let is_oem = matches!(cmd, Command::Oem(_));
+        if channel_id.is_package_wide() && !is_oem {
+            return fail(ReasonCode::ParameterInvalid);
+        }
+        let ch_index = if channel_id.is_package_wide() {
+            0
+        } else {
+            usize::from(channel_id.channel_id())
+        };
+        if pkg.channels[ch_index].initial && !matches!(cmd, Command::ClearInitialState) {
+            return fail(ReasonCode::InterfaceInitializationRequired);
+        }
+        let supported_speeds = pkg.config.supported_speeds;
+        let base_mac = pkg.config.base_mac;
+        let version = pkg.config.version;
+        let vendor = pkg.config.vendor;
+        let mc_macs = pkg.config.mc_macs.clone();
+        let ch = &mut pkg.channels[ch_index];
+        match cmd {
+            Command::ClearInitialState => {
+                ch.initial = false;
+                empty(T::ClearInitialState)
+            }
+            Command::EnableChannel => {
+                ch.enabled = true;
+                empty(T::EnableChannel)
+            }
+            Command::DisableChannel { allow_link_down } => {
+                ch.enabled = false;
+                ch.allow_link_down = allow_link_down;
+                empty(T::DisableChannel)
+            }
+            Command::ResetChannel => {
+                ch.reset(&caps);
+                empty(T::ResetChannel)
+            }
+            Command::EnableChannelNetworkTx => {
+                ch.tx_enabled = true;
+                empty(T::EnableChannelNetworkTx)
+            }
+            Command::DisableChannelNetworkTx => {
+                ch.tx_enabled = false;
+                empty(T::DisableChannelNetworkTx)
+            }
+            Command::AenEnable { mc_id, control } => {
+                if control.0 & !caps.aen_control.0 != 0 {
+                    return fail(ReasonCode::ParameterInvalid);
+                }
+                ch.aen_mc_id = mc_id;
+                ch.aen = control;
+                empty(T::AenEnable)
+            }
+            Command::SetLink {
+                settings,
+                oem_settings,
+            } => {
+                if ch.host_driver {
+                    return fail(ReasonCode::SetLinkHostOsConflict);
+                }
+                if settings.0 & SPEED_BITS & !supported_speeds.0 != 0 {
+                    return fail(ReasonCode::SetLinkSpeedConflict);
+                }
+                if settings.0 & SPEED_BITS == 0 {
+                    return fail(ReasonCode::SetLinkParameterConflict);
+                }
+                if !settings.half_duplex() && !settings.full_duplex() {
+                    return fail(ReasonCode::SetLinkParameterConflict);
+                }
+                ch.link_settings = settings;
+                ch.oem_link_settings = oem_settings;
+                let code = negotiated_speed(settings, supported_speeds);
+                ch.link = ch
+                    .link
+                    .with_speed_duplex(code)
+                    .with(5, settings.autoneg())
+                    .with(6, settings.autoneg());
+                empty(T::SetLink)
+            }
+            Command::GetLinkStatus => done(ResponseData::LinkStatus(LinkStatusData {
+                status: ch.link,
+                other_indications: u32::from(ch.host_driver),
+                oem_status: 0,
+            })),
+            Command::SetVlanFilter {
+                tag,
+                filter,
+                enable,
+            } => {
+                let Some(slot) = usize::from(filter)
+                    .checked_sub(1)
+                    .filter(|s| *s < ch.vlans.len())
+                else {
+                    return fail(ReasonCode::ParameterInvalid);
+                };
+                if enable && tag & 0x0FFF == 0 {
+                    return fail(ReasonCode::VlanTagInvalid);
+                }
+                ch.vlans[slot] = (tag, enable);
+                empty(T::SetVlanFilter)
+            }
+            Command::EnableVlan { mode } => {
+                if !(1..=3).contains(&mode) || caps.vlan_mode_support & (1 << (mode - 1)) == 0 {
+                    return fail(ReasonCode::ParameterInvalid);
+                }
+                ch.vlan_mode = Some(mode);
+                empty(T::EnableVlan)
+            }
+            Command::DisableVlan => {
+                ch.vlan_mode = None;
+                empty(T::DisableVlan)
+            }
+            Command::SetMacAddress {
+                mac,
+                filter,
+                address_type,
+                enable,
+            } => {
+                let Some(slot) = usize::from(filter)
+                    .checked_sub(1)
+                    .filter(|s| *s < ch.macs.len())
+                else {
+                    return fail(ReasonCode::ParameterInvalid);
+                };
+                if address_type > 1 {
+                    return fail(ReasonCode::ParameterInvalid);
+                }
+                if enable && mac == [0; 6] {
+                    return fail(ReasonCode::MacAddressZero);
+                }
+                ch.macs[slot] = (mac, address_type, enable);
+                empty(T::SetMacAddress)
+            }
+            Command::EnableBroadcastFilter { settings } => {
+                if settings.0 & !caps.broadcast_filter.0 != 0 {
+                    return fail(ReasonCode::ParameterInvalid);
+                }
+                ch.broadcast = Some(settings);
+                empty(T::EnableBroadcastFilter)
+            }
+            Command::DisableBroadcastFilter => {
+                ch.broadcast = None;
+                empty(T::DisableBroadcastFilter)
+            }
+            Command::EnableGlobalMulticastFilter { settings } => {
+                if settings.0 & !caps.multicast_filter.0 != 0 {
+                    return fail(ReasonCode::ParameterInvalid);
+                }
+                ch.multicast = Some(settings);
+                empty(T::EnableGlobalMulticastFilter)
+            }
+            Command::DisableGlobalMulticastFilter => {
+                ch.multicast = None;
+                empty(T::DisableGlobalMulticastFilter)
+            }
+            Command::SetNcsiFlowControl { mode } => {
+                let (nc_to_mc, mc_to_nc) = (
+                    caps.flags.nc_to_mc_flow_control(),
+                    caps.flags.mc_to_nc_flow_control(),
+                );
+                match mode {
+                    0 => {}
+                    1 | 2 if nc_to_mc && mc_to_nc => {}
+                    1 | 2 => return fail(ReasonCode::IndependentFlowControlUnsupported),
+                    3 if nc_to_mc && mc_to_nc => {}
+                    _ => return fail(ReasonCode::ParameterInvalid),
+                }
+                ch.flow_control = mode;
+                empty(T::SetNcsiFlowControl)
+            }
+            Command::GetVersionId => done(ResponseData::VersionId(version)),
+            Command::GetCapabilities => done(ResponseData::Capabilities(caps)),
+            Command::GetParameters => {
+                let bit = |on: bool, n: u32| if on { 1u32 << n } else { 0 };
+                let mac_flags = ch
+                    .macs
+                    .iter()
+                    .take(8)
+                    .enumerate()
+                    .fold(0u8, |f, (n, m)| f | if m.2 { 1 << n } else { 0 });
+                let vlan_flags = ch
+                    .vlans
+                    .iter()
+                    .take(16)
+                    .enumerate()
+                    .fold(0u16, |f, (n, v)| f | if v.1 { 1 << n } else { 0 });
+                done(ResponseData::Parameters(Parameters {
+                    mac_flags,
+                    vlan_flags,
+                    link_settings: ch.link_settings,
+                    broadcast_filter: ch.broadcast.unwrap_or_default(),
+                    configuration: ConfigurationFlags(
+                        bit(ch.broadcast.is_some(), 0)
+                            | bit(ch.enabled, 1)
+                            | bit(ch.tx_enabled, 2)
+                            | bit(ch.multicast.is_some(), 3),
+                    ),
+                    vlan_mode: ch.vlan_mode.unwrap_or(0),
+                    flow_control: ch.flow_control,
+                    aen_control: ch.aen,
+                    macs: ch.macs.iter().map(|m| m.0).collect(),
+                    vlans: ch.vlans.iter().map(|v| v.0).collect(),
+                }))
+            }
+            Command::GetControllerPacketStatistics => {
+                // The model carries no pass-through traffic; its control traffic is
+                // what the NC saw on its sideband port.
+                let s = ch.stats;
+                done(ResponseData::ControllerPacketStatistics(Box::new(
+                    ControllerPacketStatistics {
+                        rx_broadcast: u64::from(s.receive_packets),
+                        tx_broadcast: u64::from(s.transmit_packets),
+                        ..Default::default()
+                    },
+                )))
+            }
+            Command::GetNcsiStatistics => done(ResponseData::NcsiStatistics(ch.stats)),
+            Command::GetNcsiPassthroughStatistics => done(ResponseData::PassthroughStatistics(
+                PassthroughStatistics::default(),
+            )),
+            Command::GetMcMacAddress => done(ResponseData::McMacAddresses(mc_macs)),
+            Command::Oem(oem_cmd) => {
+                let channel_mac = add_to_mac(base_mac, ch.id);
+                if let (Some(v), Some(asked)) = (vendor, oem_cmd.vendor_get_mac()) {
+                    if v == asked {
+                        return done(ResponseData::Oem(v.response(channel_mac)));
+                    }
+                }
+                let raw_channel = channel_id.0;
+                match self.packages[i].card.as_mut() {
+                    Some(card) if card.config().manufacturer_id == oem_cmd.manufacturer_id => done(
+                        ResponseData::Oem(oem_to_card(card, raw_channel, &oem_cmd, now)),
+                    ),
+                    _ => unsupported(),
+                }
+            }
+            Command::SelectPackage { .. }
+            | Command::DeselectPackage
+            | Command::GetPackageStatus
+            | Command::GetPackageUuid
+            | Command::Pldm(_)
+            | Command::QueryPendingNcPldmRequest
+            | Command::SendNcPldmReply(_)
+            | Command::Unknown { .. } => unsupported(),
+        }
+    }
+}
+
+/// Hands an OEM command to the card. A frame too short to carry a header cannot be
+/// answered with an OEM frame; one whose chunk runs past its total length is answered
+/// InvalidLength with the command and sequence read from the header (OEM.md §3.1).
+fn oem_to_card(card: &mut CardBmc, channel: u8, cmd: &OemCommand, now: u64) -> OemResponse {
+    let mfr = cmd.manufacturer_id;
+    let frame = match Frame::parse(&cmd.data) {
+        Ok(f) => card.handle(channel, &f, now),
+        Err(_) => {
+            let d = &cmd.data;
+            let (command, sequence) = if d.len() >= 8 {
+                (
+                    OemCommandId::from(d[1]),
+                    u32::from_be_bytes([d[4], d[5], d[6], d[7]]),
+                )
+            } else {
+                (OemCommandId::Unknown(d.get(1).copied().unwrap_or(0)), 0)
+            };
+            let msg =
+                oem::Response::error(command, ResultCode::InvalidLength, "malformed OEM frame")
+                    .to_message();
+            oem::split(
+                command,
+                ResultCode::InvalidLength,
+                sequence,
+                &msg,
+                oem::MAX_CHUNK,
+            )
+            .map(|mut f| f.remove(0))
+            .unwrap_or_else(|_| Frame {
+                version: oem::PROTOCOL_VERSION,
+                command,
+                flags: 0,
+                result: ResultCode::InvalidLength,
+                sequence,
+                offset: 0,
+                total_len: 0,
+                crc: 0,
+                chunk: vec![],
+            })
+        }
+    };
+    frame.to_oem_response(mfr)
+}

@@ -1,0 +1,748 @@
+//! Scenario files (TOML, `sim/scenarios/*.toml`): which packages sit on the sideband,
+//! what each reports, the card BMC behind it, and which faults to inject.
+//!
+//! Every key is checked: unknown keys, out-of-range numbers, malformed MACs, UUIDs,
+//! addresses and enum names are errors that name the file, the key and the value.
+//! See `sim/scenarios/two-dpus.toml` for a commented example.
+
+use crate::card::{CardConfig, Timing};
+use crate::faults::{FaultKind, FaultSpec, Trigger};
+use crate::nc::PackageConfig;
+use serde::Deserialize;
+use sidebridge_protocol::ncsi::{
+    AenControl, BroadcastFilter, Capabilities, CapabilityFlags, LinkSettings, LinkStatus,
+    MulticastFilter, VendorGetMac, VersionId,
+};
+use sidebridge_protocol::oem::{self, BridgeInfo, FirmwareComponent, NetworkIdentity, PowerState};
+use std::path::Path;
+
+/// A scenario: the sideband's packages and the faults to inject.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// Human-readable name.
+    pub name: String,
+    /// Seed of the random faults (same seed, same faults).
+    pub seed: u64,
+    /// The packages.
+    pub packages: Vec<PackageConfig>,
+    /// The faults.
+    pub faults: Vec<FaultSpec>,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError(pub String);
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: String,
+    #[serde(default)]
+    seed: u64,
+    #[serde(rename = "package", default)]
+    packages: Vec<PackageFile>,
+    #[serde(rename = "fault", default)]
+    faults: Vec<FaultFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PackageFile {
+    id: u8,
+    #[serde(default = "one")]
+    channels: u8,
+    uuid: Option<String>,
+    #[serde(default = "default_fw_name")]
+    firmware_name: String,
+    #[serde(default = "default_fw_version")]
+    firmware_version: String,
+    #[serde(default)]
+    manufacturer_id: u32,
+    #[serde(default)]
+    pci: Pci,
+    vendor_mac: Option<String>,
+    base_mac: Option<String>,
+    #[serde(default)]
+    mc_macs: Vec<String>,
+    #[serde(default = "yes")]
+    link_up: bool,
+    #[serde(default = "default_speed")]
+    speed: String,
+    #[serde(default = "default_speeds")]
+    speeds: Vec<String>,
+    #[serde(default = "yes")]
+    hardware_arbitration: bool,
+    card: Option<CardFile>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pci {
+    #[serde(default)]
+    vendor: u16,
+    #[serde(default)]
+    device: u16,
+    #[serde(default)]
+    subsystem_vendor: u16,
+    #[serde(default)]
+    subsystem: u16,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CardFile {
+    #[serde(default = "default_oem_mfr")]
+    manufacturer_id: u32,
+    #[serde(default)]
+    manufacturer: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    serial: String,
+    #[serde(default)]
+    part_number: String,
+    #[serde(default)]
+    firmware_version: String,
+    #[serde(default)]
+    host_name: String,
+    #[serde(default)]
+    bmc_macs: Vec<String>,
+    #[serde(default)]
+    ipv4: Vec<String>,
+    #[serde(default)]
+    ipv6: Vec<String>,
+    #[serde(default = "default_power")]
+    power: String,
+    #[serde(default)]
+    firmware: Vec<FirmwareFile>,
+    #[serde(default)]
+    timing: TimingFile,
+    #[serde(default = "default_schemes")]
+    media_schemes: Vec<String>,
+    #[serde(default = "yes")]
+    usb_slot: bool,
+    #[serde(default)]
+    legacy_boot: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FirmwareFile {
+    name: String,
+    version: String,
+    #[serde(default)]
+    updateable: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimingFile {
+    #[serde(default = "t_off")]
+    power_off_ms: u64,
+    #[serde(default = "t_on")]
+    power_on_ms: u64,
+    #[serde(default = "t_step")]
+    boot_step_ms: u64,
+    #[serde(default = "t_media")]
+    media_attach_ms: u64,
+}
+
+impl Default for TimingFile {
+    fn default() -> Self {
+        let t = Timing::default();
+        TimingFile {
+            power_off_ms: t.power_off_ms,
+            power_on_ms: t.power_on_ms,
+            boot_step_ms: t.boot_step_ms,
+            media_attach_ms: t.media_attach_ms,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultFile {
+    kind: String,
+    package: Option<u8>,
+    channel: Option<u8>,
+    command: Option<String>,
+    probability: Option<f64>,
+    after_commands: Option<u64>,
+    #[serde(default = "one_u32")]
+    count: u32,
+    at_ms: Option<u64>,
+    #[serde(default)]
+    duration_ms: u64,
+    #[serde(default)]
+    delay_ms: u64,
+    #[serde(default)]
+    period_ms: u64,
+}
+
+fn one() -> u8 {
+    1
+}
+fn one_u32() -> u32 {
+    1
+}
+fn yes() -> bool {
+    true
+}
+fn default_fw_name() -> String {
+    "sidebridge-sim".into()
+}
+fn default_fw_version() -> String {
+    "1.0.0.0".into()
+}
+fn default_speed() -> String {
+    "25G".into()
+}
+fn default_speeds() -> Vec<String> {
+    vec!["1G".into(), "10G".into(), "25G".into()]
+}
+fn default_oem_mfr() -> u32 {
+    oem::DEFAULT_MANUFACTURER_ID
+}
+fn default_power() -> String {
+    "On".into()
+}
+fn default_schemes() -> Vec<String> {
+    vec!["http".into(), "https".into()]
+}
+fn t_off() -> u64 {
+    Timing::default().power_off_ms
+}
+fn t_on() -> u64 {
+    Timing::default().power_on_ms
+}
+fn t_step() -> u64 {
+    Timing::default().boot_step_ms
+}
+fn t_media() -> u64 {
+    Timing::default().media_attach_ms
+}
+
+/// Parses `aa:bb:cc:dd:ee:ff`.
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 6 {
+        return None;
+    }
+    let mut mac = [0u8; 6];
+    for (m, p) in mac.iter_mut().zip(parts) {
+        if p.len() != 2 {
+            return None;
+        }
+        *m = u8::from_str_radix(p, 16).ok()?;
+    }
+    Some(mac)
+}
+
+/// Parses a UUID in its 8-4-4-4-12 hex form.
+pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let groups: Vec<&str> = s.split('-').collect();
+    if groups.iter().map(|g| g.len()).collect::<Vec<_>>() != [8, 4, 4, 4, 12] {
+        return None;
+    }
+    let hex: String = groups.concat();
+    let mut out = [0u8; 16];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Link speed name to (Set Link speed bit, Get Link Status speed/duplex code).
+fn speed(name: &str) -> Option<(u32, u8)> {
+    Some(match name {
+        "10M" => (1, 2),
+        "100M" => (2, 5),
+        "1G" => (3, 7),
+        "2.5G" => (15, 14),
+        "10G" => (4, 8),
+        "20G" => (5, 9),
+        "25G" => (6, 10),
+        "40G" => (7, 11),
+        "50G" => (13, 12),
+        "100G" => (14, 13),
+        _ => return None,
+    })
+}
+
+fn power(name: &str) -> Option<PowerState> {
+    Some(match name {
+        "On" => PowerState::On,
+        "Off" => PowerState::Off,
+        _ => return None,
+    })
+}
+
+fn firmware_version(s: &str) -> Option<u32> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    let mut v = 0u32;
+    for p in parts {
+        v = (v << 8) | u32::from(p.parse::<u8>().ok()?);
+    }
+    Some(v)
+}
+
+fn ip_with_prefix<const N: usize>(s: &str, max_prefix: u8) -> Option<([u8; N], u8)> {
+    let (addr, prefix) = s.split_once('/')?;
+    let prefix: u8 = prefix.parse().ok().filter(|p| *p <= max_prefix)?;
+    let ip: std::net::IpAddr = addr.parse().ok()?;
+    let bytes: Vec<u8> = match ip {
+        std::net::IpAddr::V4(v4) => v4.octets().to_vec(),
+        std::net::IpAddr::V6(v6) => v6.octets().to_vec(),
+    };
+    Some((bytes.try_into().ok()?, prefix))
+}
+
+impl Scenario {
+    /// Loads a scenario file.
+    pub fn load(path: &Path) -> Result<Self, ScenarioError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError(format!("cannot read scenario {}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| ScenarioError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    /// Parses scenario text.
+    pub fn parse(text: &str) -> Result<Self, ScenarioError> {
+        let file: File = toml::from_str(text)
+            .map_err(|e| ScenarioError(e.to_string().trim_end().to_string()))?;
+        let mut packages = Vec::new();
+        for (n, p) in file.packages.iter().enumerate() {
+            let at = |key: &str| format!("package[{n}] (id {}).{key}", p.id);
+            let bad = |key: &str, why: String| ScenarioError(format!("{}: {why}", at(key)));
+            if p.id > 7 {
+                return Err(bad("id", format!("{} is out of range 0..=7", p.id)));
+            }
+            if packages.iter().any(|q: &PackageConfig| q.id == p.id) {
+                return Err(bad("id", format!("package {} is defined twice", p.id)));
+            }
+            if !(1..=31).contains(&p.channels) {
+                return Err(bad(
+                    "channels",
+                    format!("{} is out of range 1..=31", p.channels),
+                ));
+            }
+            let uuid = match &p.uuid {
+                Some(u) => parse_uuid(u).ok_or_else(|| {
+                    bad(
+                        "uuid",
+                        format!("{u:?} is not a UUID (8-4-4-4-12 hex digits)"),
+                    )
+                })?,
+                None => {
+                    let mut u = [0u8; 16];
+                    u[15] = p.id;
+                    u[0] = 0x5b;
+                    u
+                }
+            };
+            if p.firmware_name.len() > 12 {
+                return Err(bad(
+                    "firmware_name",
+                    format!("{:?} is longer than 12 bytes", p.firmware_name),
+                ));
+            }
+            let mut name = [0u8; 12];
+            name[..p.firmware_name.len()].copy_from_slice(p.firmware_name.as_bytes());
+            let fw = firmware_version(&p.firmware_version).ok_or_else(|| {
+                bad(
+                    "firmware_version",
+                    format!(
+                        "{:?} is not four dotted numbers 0..=255",
+                        p.firmware_version
+                    ),
+                )
+            })?;
+            let vendor = match p.vendor_mac.as_deref() {
+                None => None,
+                Some("mellanox") => Some(VendorGetMac::Mellanox),
+                Some("broadcom") => Some(VendorGetMac::Broadcom),
+                Some("intel") => Some(VendorGetMac::Intel),
+                Some(other) => {
+                    return Err(bad(
+                        "vendor_mac",
+                        format!("{other:?} is not one of \"mellanox\", \"broadcom\", \"intel\""),
+                    ));
+                }
+            };
+            let base_mac = match &p.base_mac {
+                Some(m) => parse_mac(m).ok_or_else(|| {
+                    bad(
+                        "base_mac",
+                        format!("{m:?} is not a MAC address aa:bb:cc:dd:ee:ff"),
+                    )
+                })?,
+                None => [0x02, 0x5b, 0, 0, p.id, 0],
+            };
+            let mc_macs = p
+                .mc_macs
+                .iter()
+                .map(|m| {
+                    parse_mac(m)
+                        .ok_or_else(|| bad("mc_macs", format!("{m:?} is not a MAC address")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let (_, code) = speed(&p.speed).ok_or_else(|| {
+                bad(
+                    "speed",
+                    format!(
+                        "{:?} is not one of 10M, 100M, 1G, 2.5G, 10G, 20G, 25G, 40G, 50G, 100G",
+                        p.speed
+                    ),
+                )
+            })?;
+            let mut supported = LinkSettings(0);
+            for s in &p.speeds {
+                let (bit, _) =
+                    speed(s).ok_or_else(|| bad("speeds", format!("{s:?} is not a link speed")))?;
+                supported = supported.with(bit, true);
+            }
+            supported = supported
+                .with(0, true)
+                .with(8, true)
+                .with(9, true)
+                .with(10, true);
+            let link = LinkStatus(0)
+                .with(0, p.link_up)
+                .with_speed_duplex(if p.link_up { code } else { 0 })
+                .with(5, true)
+                .with(6, p.link_up);
+            let card = match &p.card {
+                None => None,
+                Some(c) => Some(card_config(c, &|key, why| {
+                    ScenarioError(format!("{}: {why}", at(&format!("card.{key}"))))
+                })?),
+            };
+            let mut aen = AenControl(0b111);
+            if card.is_some() {
+                aen = AenControl(aen.0 | oem::EVENT_AEN_ENABLE_BIT);
+            }
+            packages.push(PackageConfig {
+                id: p.id,
+                channels: p.channels,
+                uuid,
+                version: VersionId {
+                    ncsi_version: [0xF1, 0xF2, 0xF0, 0x00],
+                    alpha2: 0,
+                    firmware_name: name,
+                    firmware_version: fw,
+                    pci_device_id: p.pci.device,
+                    pci_vendor_id: p.pci.vendor,
+                    pci_subsystem_id: p.pci.subsystem,
+                    pci_subsystem_vendor_id: p.pci.subsystem_vendor,
+                    manufacturer_id: p.manufacturer_id,
+                },
+                capabilities: Capabilities {
+                    flags: CapabilityFlags(if p.hardware_arbitration {
+                        0x0D | (2 << 5)
+                    } else {
+                        0x0C | (1 << 5)
+                    }),
+                    broadcast_filter: BroadcastFilter(0x0F),
+                    multicast_filter: MulticastFilter(0x07),
+                    buffering: 16 * 1024,
+                    aen_control: aen,
+                    vlan_filter_count: 4,
+                    mixed_filter_count: 0,
+                    multicast_filter_count: 2,
+                    unicast_filter_count: 2,
+                    vlan_mode_support: 0x05,
+                    channel_count: p.channels,
+                },
+                supported_speeds: supported,
+                link,
+                vendor,
+                base_mac,
+                mc_macs,
+                card,
+            });
+        }
+        let mut faults = Vec::new();
+        for (n, f) in file.faults.iter().enumerate() {
+            faults.push(fault_spec(
+                f,
+                &|key, why| ScenarioError(format!("fault[{n}] ({}).{key}: {why}", f.kind)),
+                &packages,
+            )?);
+        }
+        Ok(Scenario {
+            name: file.name,
+            seed: file.seed,
+            packages,
+            faults,
+        })
+    }
+}
+
+fn card_config(
+    c: &CardFile,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<CardConfig, ScenarioError> {
+    let strings = [
+        ("manufacturer", &c.manufacturer),
+        ("model", &c.model),
+        ("serial", &c.serial),
+        ("part_number", &c.part_number),
+        ("firmware_version", &c.firmware_version),
+        ("host_name", &c.host_name),
+    ];
+    for (key, value) in strings {
+        if value.len() > oem::MAX_STRING_LEN {
+            return Err(bad(
+                key,
+                format!("is longer than {} bytes", oem::MAX_STRING_LEN),
+            ));
+        }
+    }
+    let macs = c
+        .bmc_macs
+        .iter()
+        .map(|m| parse_mac(m).ok_or_else(|| bad("bmc_macs", format!("{m:?} is not a MAC address"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ipv4 = c
+        .ipv4
+        .iter()
+        .map(|a| {
+            ip_with_prefix::<4>(a, 32).ok_or_else(|| {
+                bad(
+                    "ipv4",
+                    format!("{a:?} is not an IPv4 address with a prefix, e.g. 192.0.2.20/24"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let ipv6 = c
+        .ipv6
+        .iter()
+        .map(|a| {
+            ip_with_prefix::<16>(a, 128).ok_or_else(|| {
+                bad(
+                    "ipv6",
+                    format!("{a:?} is not an IPv6 address with a prefix, e.g. fe80::1/64"),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let power = power(&c.power)
+        .ok_or_else(|| bad("power", format!("{:?} is not \"On\" or \"Off\"", c.power)))?;
+    for s in &c.media_schemes {
+        if s.is_empty()
+            || !s
+                .chars()
+                .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+        {
+            return Err(bad(
+                "media_schemes",
+                format!("{s:?} is not a lower-case URI scheme"),
+            ));
+        }
+    }
+    Ok(CardConfig {
+        manufacturer_id: c.manufacturer_id,
+        identity: BridgeInfo {
+            min_version: 1,
+            max_version: 1,
+            max_chunk: oem::MAX_CHUNK as u16,
+            capabilities: 0,
+            uuid: [0; 16],
+            manufacturer: c.manufacturer.clone(),
+            model: c.model.clone(),
+            serial: c.serial.clone(),
+            part_number: c.part_number.clone(),
+            firmware_version: c.firmware_version.clone(),
+        },
+        network: NetworkIdentity {
+            host_name: c.host_name.clone(),
+            macs,
+            ipv4,
+            ipv6,
+        },
+        firmware: c
+            .firmware
+            .iter()
+            .map(|f| FirmwareComponent {
+                name: f.name.clone(),
+                version: f.version.clone(),
+                updateable: f.updateable,
+            })
+            .collect(),
+        timing: Timing {
+            power_off_ms: c.timing.power_off_ms,
+            power_on_ms: c.timing.power_on_ms,
+            boot_step_ms: c.timing.boot_step_ms,
+            media_attach_ms: c.timing.media_attach_ms,
+        },
+        media_schemes: c.media_schemes.clone(),
+        usb_slot: c.usb_slot,
+        legacy_boot: c.legacy_boot,
+        power,
+    })
+}
+
+fn fault_spec(
+    f: &FaultFile,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+    packages: &[PackageConfig],
+) -> Result<FaultSpec, ScenarioError> {
+    let kind = match f.kind.as_str() {
+        "drop" => FaultKind::Drop,
+        "delay" => FaultKind::Delay { ms: f.delay_ms },
+        "duplicate" => FaultKind::Duplicate,
+        "corrupt_checksum" => FaultKind::CorruptChecksum,
+        "truncate" => FaultKind::Truncate,
+        "stale_iid" => FaultKind::StaleIid,
+        "aen_storm" => FaultKind::AenStorm { count: f.count },
+        "package_vanish" => FaultKind::PackageVanish {
+            duration_ms: f.duration_ms,
+        },
+        "link_flap" => FaultKind::LinkFlap {
+            duration_ms: f.duration_ms,
+            period_ms: f.period_ms,
+        },
+        "card_busy" => FaultKind::CardBusy {
+            duration_ms: f.duration_ms,
+        },
+        other => {
+            return Err(bad(
+                "kind",
+                format!(
+                    "{other:?} is not one of drop, delay, duplicate, corrupt_checksum, truncate, stale_iid, aen_storm, package_vanish, link_flap, card_busy"
+                ),
+            ));
+        }
+    };
+    if let Some(p) = f.package {
+        let Some(pkg) = packages.iter().find(|q| q.id == p) else {
+            return Err(bad(
+                "package",
+                format!("there is no package {p} in this scenario"),
+            ));
+        };
+        if let Some(c) = f.channel {
+            if c >= pkg.channels {
+                return Err(bad(
+                    "channel",
+                    format!("package {p} has {} channels", pkg.channels),
+                ));
+            }
+        }
+    }
+    let command = match &f.command {
+        None => None,
+        Some(name) => Some(
+            sidebridge_protocol::ncsi::CommandType::ALL
+                .into_iter()
+                .find(|t| t.name().eq_ignore_ascii_case(name) || format!("{t:?}").eq_ignore_ascii_case(name))
+                .ok_or_else(|| bad("command", format!("{name:?} is not an NC-SI command name, e.g. \"Get Link Status\" or \"Oem\"")))?,
+        ),
+    };
+    let timed = matches!(
+        kind,
+        FaultKind::AenStorm { .. }
+            | FaultKind::PackageVanish { .. }
+            | FaultKind::LinkFlap { .. }
+            | FaultKind::CardBusy { .. }
+    );
+    let trigger = match (f.probability, f.after_commands, f.at_ms) {
+        (Some(p), None, None) if !timed => {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(bad("probability", format!("{p} is not between 0 and 1")));
+            }
+            Trigger::Random { probability: p }
+        }
+        (None, Some(n), None) if !timed => Trigger::AfterCommands {
+            after: n,
+            count: f.count,
+        },
+        (None, None, Some(at)) if timed => Trigger::At { at_ms: at },
+        _ if timed => {
+            return Err(bad(
+                "at_ms",
+                "this fault happens at a time: give at_ms (and no probability/after_commands)"
+                    .into(),
+            ));
+        }
+        _ => {
+            return Err(bad(
+                "probability",
+                "give exactly one of probability (random) or after_commands (scripted)".into(),
+            ));
+        }
+    };
+    if matches!(kind, FaultKind::Delay { ms: 0 }) {
+        return Err(bad("delay_ms", "a delay fault needs delay_ms > 0".into()));
+    }
+    if matches!(
+        kind,
+        FaultKind::PackageVanish { duration_ms: 0 }
+            | FaultKind::CardBusy { duration_ms: 0 }
+            | FaultKind::LinkFlap { duration_ms: 0, .. }
+    ) {
+        return Err(bad(
+            "duration_ms",
+            "this fault needs duration_ms > 0".into(),
+        ));
+    }
+    if matches!(kind, FaultKind::LinkFlap { period_ms: 0, .. }) {
+        return Err(bad("period_ms", "a link flap needs period_ms > 0".into()));
+    }
+    if matches!(
+        kind,
+        FaultKind::PackageVanish { .. }
+            | FaultKind::CardBusy { .. }
+            | FaultKind::AenStorm { .. }
+            | FaultKind::LinkFlap { .. }
+    ) && f.package.is_none()
+    {
+        return Err(bad("package", "this fault needs a package".into()));
+    }
+    Ok(FaultSpec {
+        kind,
+        trigger,
+        package: f.package,
+        channel: f.channel,
+        command,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_addresses() {
+        assert_eq!(
+            parse_mac("02:aa:BB:0c:0d:0e"),
+            Some([2, 0xaa, 0xbb, 0x0c, 0x0d, 0x0e])
+        );
+        assert_eq!(parse_mac("02:aa:bb:0c:0d"), None);
+        assert_eq!(parse_mac("02:aa:bb:0c:0d:0g"), None);
+        assert_eq!(
+            parse_uuid("00112233-4455-6677-8899-aabbccddeeff").unwrap()[15],
+            0xff
+        );
+        assert_eq!(parse_uuid("00112233-4455-6677-8899aabbccddeeff"), None);
+        assert_eq!(
+            ip_with_prefix::<4>("192.0.2.1/24", 32),
+            Some(([192, 0, 2, 1], 24))
+        );
+        assert_eq!(ip_with_prefix::<4>("192.0.2.1/33", 32), None);
+        assert_eq!(ip_with_prefix::<4>("fe80::1/64", 32), None);
+        assert_eq!(firmware_version("28.39.10.2"), Some(0x1C27_0A02));
+        assert_eq!(firmware_version("28.39.1002.2"), None);
+    }
+}

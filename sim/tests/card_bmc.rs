@@ -1,0 +1,744 @@
+//! The card BMC behind a package, driven with the OEM command set through NC-SI
+//! exactly as the daemon will drive it.
+
+mod common;
+
+use common::{Mc, nc, oem_events, scenario};
+use sidebridge_protocol::ncsi::ChannelId;
+use sidebridge_protocol::oem::*;
+use sidebridge_sim::nc::Nc;
+
+const C0: ChannelId = ChannelId::new(0, 0);
+
+fn dpu() -> Mc {
+    let mut mc = Mc::new(nc("two-dpus.toml"));
+    mc.init(0, 0);
+    mc.ok(
+        C0,
+        sidebridge_protocol::ncsi::Command::AenEnable {
+            mc_id: 0,
+            control: sidebridge_protocol::ncsi::AenControl(0b111 | EVENT_AEN_ENABLE_BIT),
+        },
+    );
+    mc
+}
+
+fn body(r: Response) -> ResponseBody {
+    assert_eq!(r.result, ResultCode::Ok, "{r:?}");
+    r.body
+}
+
+fn result(r: &Response) -> ResultCode {
+    r.result
+}
+
+fn set_boot(target: BootTarget, enabled: BootEnabled, mode: BootMode, uri: &str) -> Request {
+    Request::SetBootOverride(BootOverride {
+        target,
+        enabled,
+        mode,
+        uri: uri.into(),
+    })
+}
+
+fn insert(slot: MediaSlot, image: &str, protocol: TransferProtocol) -> Request {
+    Request::VirtualMediaInsert(MediaInsert {
+        slot,
+        write_protected: true,
+        protocol,
+        image: image.into(),
+        username: String::new(),
+        password: String::new(),
+    })
+}
+
+#[test]
+fn bridge_info_reports_identity_versions_and_capabilities() {
+    let mut mc = dpu();
+    let ResponseBody::BridgeInfo(b) = body(mc.oem(
+        C0,
+        &Request::GetBridgeInfo {
+            min_version: 1,
+            max_version: 3,
+        },
+    )) else {
+        panic!()
+    };
+    assert_eq!((b.min_version, b.max_version, b.max_chunk), (1, 1, 1024));
+    assert_eq!(
+        (b.manufacturer.as_str(), b.model.as_str(), b.serial.as_str()),
+        ("Example Networks", "DPU-1000", "DPU0000A1")
+    );
+    assert_eq!(
+        (b.part_number.as_str(), b.firmware_version.as_str()),
+        ("DPU-1000-100G", "1.4.2")
+    );
+    assert!(
+        b.capabilities & capability::VIRTUAL_MEDIA_USB != 0
+            && b.capabilities & capability::EVENTS != 0
+    );
+    let r = mc.oem(
+        C0,
+        &Request::GetBridgeInfo {
+            min_version: 2,
+            max_version: 3,
+        },
+    );
+    assert_eq!(r.result, ResultCode::UnsupportedVersion);
+    assert_eq!(
+        r.body,
+        ResponseBody::Error("supported versions 1..1".into())
+    );
+}
+
+#[test]
+fn a_frame_of_another_version_is_refused_except_get_bridge_info() {
+    let mut mc = dpu();
+    let mut f = split(CommandId::GetPowerState, ResultCode::Ok, 9, &[], MAX_CHUNK)
+        .unwrap()
+        .remove(0);
+    f.version = 2;
+    let (rsp, _) = mc.oem_frame(C0, &f);
+    assert_eq!(rsp.result, ResultCode::UnsupportedVersion);
+    let req = Request::GetBridgeInfo {
+        min_version: 1,
+        max_version: 2,
+    };
+    let mut f = split(
+        CommandId::GetBridgeInfo,
+        ResultCode::Ok,
+        10,
+        &req.to_message(),
+        MAX_CHUNK,
+    )
+    .unwrap()
+    .remove(0);
+    f.version = 2;
+    let (rsp, _) = mc.oem_frame(C0, &f);
+    assert_eq!(rsp.result, ResultCode::Ok);
+}
+
+#[test]
+fn boot_override_is_stored_validated_and_cleared_after_one_boot() {
+    let mut mc = dpu();
+    assert_eq!(
+        body(mc.oem(
+            C0,
+            &set_boot(BootTarget::Cd, BootEnabled::Once, BootMode::Uefi, "")
+        )),
+        ResponseBody::Empty
+    );
+    let ResponseBody::BootOverride(o) = body(mc.oem(C0, &Request::GetBootOverride)) else {
+        panic!()
+    };
+    assert_eq!(
+        (o.target, o.enabled, o.mode),
+        (BootTarget::Cd, BootEnabled::Once, BootMode::Uefi)
+    );
+
+    let r = mc.oem(
+        C0,
+        &set_boot(BootTarget::Pxe, BootEnabled::Once, BootMode::Legacy, ""),
+    );
+    assert_eq!(
+        result(&r),
+        ResultCode::ValueNotSupported,
+        "this card boots UEFI only"
+    );
+    let r = mc.oem(
+        C0,
+        &set_boot(
+            BootTarget::Pxe,
+            BootEnabled::Once,
+            BootMode::Uefi,
+            "http://192.0.2.1/x.efi",
+        ),
+    );
+    assert_eq!(
+        result(&r),
+        ResultCode::InvalidParameter,
+        "a URI needs target UefiHttp"
+    );
+    let r = mc.oem(
+        C0,
+        &set_boot(
+            BootTarget::UefiHttp,
+            BootEnabled::Once,
+            BootMode::Uefi,
+            "tftp://192.0.2.1/x.efi",
+        ),
+    );
+    assert_eq!(result(&r), ResultCode::MalformedUri);
+    let r = mc.oem(
+        C0,
+        &set_boot(
+            BootTarget::Unknown(0x42),
+            BootEnabled::Once,
+            BootMode::Uefi,
+            "",
+        ),
+    );
+    assert_eq!(result(&r), ResultCode::InvalidParameter);
+    // Failed requests changed nothing.
+    assert_eq!(
+        mc.nc.card(0).unwrap().boot_override().target,
+        BootTarget::Cd
+    );
+
+    // ForceRestart: the override is consumed when the host starts booting.
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::ForceRestart)).result,
+        ResultCode::Accepted
+    );
+    mc.advance(200 + 300 + 4 * 100); // off, on, four boot steps: SystemHardwareInitializationComplete
+    assert_eq!(
+        mc.nc.card(0).unwrap().boot_override().enabled,
+        BootEnabled::Once
+    );
+    mc.advance(200 + 300 + 5 * 100); // OSBootStarted
+    let ResponseBody::BootOverride(o) = body(mc.oem(C0, &Request::GetBootOverride)) else {
+        panic!()
+    };
+    assert_eq!(
+        (o.target, o.enabled),
+        (BootTarget::None, BootEnabled::Disabled)
+    );
+}
+
+#[test]
+fn uefi_http_boot_keeps_its_uri_and_continuous_survives_boots() {
+    let mut mc = dpu();
+    let uri = "https://192.0.2.10/boot/grubx64.efi";
+    body(mc.oem(
+        C0,
+        &set_boot(
+            BootTarget::UefiHttp,
+            BootEnabled::Continuous,
+            BootMode::Uefi,
+            uri,
+        ),
+    ));
+    mc.oem(C0, &Request::Reset(ResetType::PowerCycle));
+    mc.advance(10_000);
+    let ResponseBody::BootOverride(o) = body(mc.oem(C0, &Request::GetBootOverride)) else {
+        panic!()
+    };
+    assert_eq!(
+        (o.target, o.enabled, o.uri.as_str()),
+        (BootTarget::UefiHttp, BootEnabled::Continuous, uri)
+    );
+}
+
+#[test]
+fn a_reset_is_a_long_operation_with_events_and_status() {
+    let mut mc = dpu();
+    let r = mc.oem(C0, &Request::Reset(ResetType::ForceRestart));
+    assert_eq!(
+        (r.result, r.body),
+        (ResultCode::Accepted, ResponseBody::Empty)
+    );
+    let seq = mc.seq;
+    assert_eq!(mc.nc.card(0).unwrap().power(), PowerState::PoweringOff);
+    let ResponseBody::OperationStatus(s) =
+        body(mc.oem(C0, &Request::GetOperationStatus { sequence: seq }))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (s.command, s.state),
+        (CommandId::Reset, OperationState::Running)
+    );
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::ForceOff)).result,
+        ResultCode::InvalidState,
+        "one reset at a time"
+    );
+
+    let events = oem_events(&mc.advance(10_000));
+    let power: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, Event::PowerStateChanged(_)))
+        .collect();
+    assert_eq!(
+        power,
+        [
+            &Event::PowerStateChanged(PowerState::Off),
+            &Event::PowerStateChanged(PowerState::PoweringOn),
+            &Event::PowerStateChanged(PowerState::On),
+        ]
+    );
+    assert_eq!(
+        events[1],
+        Event::BootProgressChanged(BootProgress::None),
+        "progress resets at power off"
+    );
+    assert!(events.contains(&Event::OperationCompleted {
+        sequence: seq,
+        command: CommandId::Reset,
+        result: ResultCode::Ok
+    }));
+    assert_eq!(
+        events.last(),
+        Some(&Event::BootProgressChanged(BootProgress::OsRunning))
+    );
+    let ResponseBody::OperationStatus(s) =
+        body(mc.oem(C0, &Request::GetOperationStatus { sequence: seq }))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (s.state, s.result, s.progress),
+        (OperationState::Completed, ResultCode::Ok, 100)
+    );
+    assert_eq!(
+        body(mc.oem(C0, &Request::GetPowerState)),
+        ResponseBody::PowerState(PowerState::On)
+    );
+    assert_eq!(
+        body(mc.oem(C0, &Request::GetBootProgress)),
+        ResponseBody::BootProgress(BootProgress::OsRunning)
+    );
+    // Unknown operations are reported as such.
+    let ResponseBody::OperationStatus(s) =
+        body(mc.oem(C0, &Request::GetOperationStatus { sequence: 1 }))
+    else {
+        panic!()
+    };
+    assert_eq!(s.state, OperationState::NotFound);
+}
+
+#[test]
+fn force_off_then_on_and_nmi_rules() {
+    let mut mc = dpu();
+    mc.oem(C0, &Request::Reset(ResetType::ForceOff));
+    mc.advance(1_000);
+    assert_eq!(mc.nc.card(0).unwrap().power(), PowerState::Off);
+    assert_eq!(mc.nc.card(0).unwrap().boot_progress(), BootProgress::None);
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::Nmi)).result,
+        ResultCode::InvalidState
+    );
+    mc.oem(C0, &Request::Reset(ResetType::On));
+    mc.advance(5_000);
+    assert_eq!(mc.nc.card(0).unwrap().power(), PowerState::On);
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::Nmi)).result,
+        ResultCode::Ok
+    );
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::Unknown(9))).result,
+        ResultCode::InvalidParameter
+    );
+}
+
+#[test]
+fn virtual_media_insert_status_and_eject() {
+    let mut mc = dpu();
+    let image = "http://192.0.2.10/images/install.iso";
+    let r = mc.oem(C0, &insert(MediaSlot::Cd, image, TransferProtocol::Http));
+    assert_eq!(r.result, ResultCode::Accepted);
+    let seq = mc.seq;
+    let ResponseBody::MediaStatus(m) =
+        body(mc.oem(C0, &Request::VirtualMediaStatus(MediaSlot::Cd)))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (m.state, m.image.as_str(), m.write_protected),
+        (MediaState::Inserting, image, true)
+    );
+    assert_eq!(
+        mc.oem(C0, &insert(MediaSlot::Cd, image, TransferProtocol::Http))
+            .result,
+        ResultCode::MediaPresent
+    );
+    let events = oem_events(&mc.advance(500));
+    assert_eq!(
+        events,
+        vec![
+            Event::MediaStateChanged {
+                slot: MediaSlot::Cd,
+                state: MediaState::Inserted
+            },
+            Event::OperationCompleted {
+                sequence: seq,
+                command: CommandId::VirtualMediaInsert,
+                result: ResultCode::Ok
+            },
+        ]
+    );
+    assert_eq!(
+        mc.nc.card(0).unwrap().media(MediaSlot::Cd).state,
+        MediaState::Inserted
+    );
+    assert_eq!(
+        body(mc.oem(C0, &Request::VirtualMediaEject(MediaSlot::Cd))),
+        ResponseBody::Empty
+    );
+    assert_eq!(
+        mc.oem(C0, &Request::VirtualMediaEject(MediaSlot::Cd))
+            .result,
+        ResultCode::NoMedia
+    );
+    assert_eq!(mc.nc.card(0).unwrap().media(MediaSlot::Cd).image, "");
+}
+
+#[test]
+fn virtual_media_errors_have_the_right_codes() {
+    let mut mc = dpu();
+    let code = |mc: &mut Mc, slot, image: &str, p| mc.oem(C0, &insert(slot, image, p)).result;
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Cd,
+            "ftp://192.0.2.10/a.iso",
+            TransferProtocol::FromUri
+        ),
+        ResultCode::UnsupportedScheme
+    );
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Cd,
+            "http://192.0.2.10/a.iso",
+            TransferProtocol::Https
+        ),
+        ResultCode::UnsupportedScheme
+    );
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Cd,
+            "install.iso",
+            TransferProtocol::FromUri
+        ),
+        ResultCode::MalformedUri
+    );
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Cd,
+            "http:///a.iso",
+            TransferProtocol::FromUri
+        ),
+        ResultCode::MalformedUri
+    );
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Unknown(7),
+            "http://h/a.iso",
+            TransferProtocol::FromUri
+        ),
+        ResultCode::NotFound
+    );
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Cd,
+            "http://h/a.iso",
+            TransferProtocol::Unknown(0x40)
+        ),
+        ResultCode::InvalidParameter
+    );
+    // An unreachable host: accepted, then the fetch fails.
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Usb,
+            "https://images.invalid/a.img",
+            TransferProtocol::FromUri
+        ),
+        ResultCode::Accepted
+    );
+    let seq = mc.seq;
+    let events = oem_events(&mc.advance(1_000));
+    assert!(events.contains(&Event::MediaStateChanged {
+        slot: MediaSlot::Usb,
+        state: MediaState::Failed
+    }));
+    assert!(events.contains(&Event::OperationCompleted {
+        sequence: seq,
+        command: CommandId::VirtualMediaInsert,
+        result: ResultCode::OperationFailed
+    }));
+    // A card without a USB slot.
+    let mut s = scenario("two-dpus.toml");
+    s.packages[0].card.as_mut().unwrap().usb_slot = false;
+    let mut mc = Mc::new(Nc::new(s.packages));
+    mc.init(0, 0);
+    assert_eq!(
+        code(
+            &mut mc,
+            MediaSlot::Usb,
+            "http://h/a.img",
+            TransferProtocol::FromUri
+        ),
+        ResultCode::NotFound
+    );
+}
+
+#[test]
+fn ejecting_during_insert_fails_the_operation() {
+    let mut mc = dpu();
+    mc.oem(
+        C0,
+        &insert(
+            MediaSlot::Cd,
+            "http://192.0.2.10/a.iso",
+            TransferProtocol::FromUri,
+        ),
+    );
+    let seq = mc.seq;
+    assert_eq!(
+        body(mc.oem(C0, &Request::VirtualMediaEject(MediaSlot::Cd))),
+        ResponseBody::Empty
+    );
+    let ResponseBody::OperationStatus(s) =
+        body(mc.oem(C0, &Request::GetOperationStatus { sequence: seq }))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (s.state, s.result),
+        (OperationState::Completed, ResultCode::OperationFailed)
+    );
+    mc.advance(5_000);
+    assert_eq!(
+        mc.nc.card(0).unwrap().media(MediaSlot::Cd).state,
+        MediaState::Ejected
+    );
+}
+
+#[test]
+fn inventory_identity_and_progress() {
+    let mut mc = dpu();
+    let ResponseBody::FirmwareInventory(f) = body(mc.oem(C0, &Request::GetFirmwareInventory))
+    else {
+        panic!()
+    };
+    assert_eq!(
+        f.iter()
+            .map(|c| (c.name.as_str(), c.version.as_str(), c.updateable))
+            .collect::<Vec<_>>(),
+        [
+            ("BMC", "1.4.2", true),
+            ("UEFI", "2024.06", true),
+            ("NIC", "24.1.0.7", false)
+        ]
+    );
+    let ResponseBody::NetworkIdentity(n) = body(mc.oem(C0, &Request::GetNetworkIdentity)) else {
+        panic!()
+    };
+    assert_eq!(n.host_name, "dpu0-bmc");
+    assert_eq!(n.macs, vec![[0x02, 0x5b, 0, 0, 0, 0x80]]);
+    assert_eq!(n.ipv4, vec![([192, 0, 2, 20], 24)]);
+    assert_eq!(n.ipv6.len(), 1);
+}
+
+#[test]
+fn a_retried_request_is_not_applied_twice() {
+    let mut mc = dpu();
+    let reset = Request::Reset(ResetType::ForceRestart);
+    assert_eq!(mc.oem_seq(C0, &reset, 0x7000).result, ResultCode::Accepted);
+    assert_eq!(
+        mc.oem_seq(C0, &reset, 0x7000).result,
+        ResultCode::Accepted,
+        "the recorded answer"
+    );
+    assert_eq!(mc.oem_seq(C0, &reset, 0x7000).result, ResultCode::Accepted);
+    assert_eq!(mc.nc.card(0).unwrap().executed(CommandId::Reset), 1);
+    // Same sequence, another request: refused, not executed.
+    let r = mc.oem_seq(C0, &Request::Reset(ResetType::ForceOff), 0x7000);
+    assert_eq!(r.result, ResultCode::SequenceConflict);
+    assert_eq!(mc.nc.card(0).unwrap().executed(CommandId::Reset), 1);
+    mc.advance(10_000);
+    let events = oem_events(&mc.advance(20_000));
+    assert!(events.is_empty(), "only one reset ran: {events:?}");
+}
+
+#[test]
+fn chunked_requests_and_responses() {
+    let mut mc = dpu();
+    // A 1.5 KB image URI is sent in two chunks.
+    let image = format!("http://192.0.2.10/{}.iso", "x".repeat(1500));
+    assert_eq!(
+        mc.oem(
+            C0,
+            &insert(MediaSlot::Cd, &image, TransferProtocol::FromUri)
+        )
+        .result,
+        ResultCode::Accepted
+    );
+    assert_eq!(mc.nc.card(0).unwrap().media(MediaSlot::Cd).image, image);
+
+    // A chunk that skips ahead is refused and the transfer dropped.
+    let req = insert(MediaSlot::Usb, &image, TransferProtocol::FromUri);
+    let frames = split(
+        req.command(),
+        ResultCode::Ok,
+        0x9000,
+        &req.to_message(),
+        512,
+    )
+    .unwrap();
+    assert_eq!(frames.len(), 3);
+    assert_eq!(
+        mc.oem_frame(C0, &frames[0]).0.result,
+        ResultCode::ChunkAccepted
+    );
+    assert_eq!(
+        mc.oem_frame(C0, &frames[2]).0.result,
+        ResultCode::ChunkOutOfOrder
+    );
+    assert_eq!(
+        mc.oem_frame(C0, &frames[1]).0.result,
+        ResultCode::ChunkOutOfOrder,
+        "the transfer was discarded"
+    );
+
+    // A single frame whose CRC does not match its data.
+    let mut f = split(
+        CommandId::GetPowerState,
+        ResultCode::Ok,
+        0x9001,
+        &[],
+        MAX_CHUNK,
+    )
+    .unwrap()
+    .remove(0);
+    f.crc ^= 1;
+    assert_eq!(mc.oem_frame(C0, &f).0.result, ResultCode::IntegrityError);
+
+    // A firmware inventory too long for one frame comes back in chunks via ReadResult.
+    let mut s = scenario("two-dpus.toml");
+    s.packages[0].card.as_mut().unwrap().firmware = (0..60)
+        .map(|i| FirmwareComponent {
+            name: format!("component-{i:02}"),
+            version: format!("{i}.0.0-build.{}", i * 7),
+            updateable: i % 2 == 0,
+        })
+        .collect();
+    let mut mc = Mc::new(Nc::new(s.packages));
+    mc.init(0, 0);
+    let ResponseBody::FirmwareInventory(f) = body(mc.oem(C0, &Request::GetFirmwareInventory))
+    else {
+        panic!()
+    };
+    assert_eq!(f.len(), 60);
+    assert_eq!(f[59].name, "component-59");
+    // ReadResult for a sequence the card never saw.
+    let read = Request::ReadResult { offset: 0 };
+    let f = split(
+        CommandId::ReadResult,
+        ResultCode::Ok,
+        0xDEAD,
+        &read.to_message(),
+        MAX_CHUNK,
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(mc.oem_frame(C0, &f).0.result, ResultCode::NotFound);
+}
+
+#[test]
+fn malformed_and_unknown_oem_frames() {
+    let mut mc = dpu();
+    let r = mc.oem(
+        C0,
+        &Request::Unknown {
+            command: 0x42,
+            message: vec![],
+        },
+    );
+    assert_eq!(r.result, ResultCode::UnsupportedCommand);
+    // Trailing bytes: InvalidLength. A string with invalid UTF-8: InvalidParameter.
+    let f = split(
+        CommandId::Reset,
+        ResultCode::Ok,
+        0x9100,
+        &[5, 0, 0, 0, 0],
+        MAX_CHUNK,
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(mc.oem_frame(C0, &f).0.result, ResultCode::InvalidLength);
+    let f = split(
+        CommandId::SetBootOverride,
+        ResultCode::Ok,
+        0x9101,
+        &[5, 1, 1, 0, 0, 2, 0xFF, 0xFE],
+        MAX_CHUNK,
+    )
+    .unwrap()
+    .remove(0);
+    assert_eq!(mc.oem_frame(C0, &f).0.result, ResultCode::InvalidParameter);
+    // A frame whose chunk runs past its total length: answered InvalidLength with its
+    // sequence number.
+    let mut raw = Vec::new();
+    split(
+        CommandId::GetPowerState,
+        ResultCode::Ok,
+        0x9102,
+        &[],
+        MAX_CHUNK,
+    )
+    .unwrap()[0]
+        .emit(&mut raw);
+    raw.push(0xAA);
+    let reply = mc.send(
+        C0,
+        sidebridge_protocol::ncsi::Command::Oem(sidebridge_protocol::ncsi::OemCommand {
+            manufacturer_id: DEFAULT_MANUFACTURER_ID,
+            data: raw,
+        }),
+    );
+    let Some(sidebridge_protocol::ncsi::PacketRepr {
+        body: sidebridge_protocol::ncsi::Body::Response(r),
+        ..
+    }) = reply.response
+    else {
+        panic!()
+    };
+    let sidebridge_protocol::ncsi::ResponseData::Oem(o) = r.data else {
+        panic!("{r:?}")
+    };
+    let f = Frame::parse(&o.data).unwrap();
+    assert_eq!((f.result, f.sequence), (ResultCode::InvalidLength, 0x9102));
+}
+
+#[test]
+fn a_busy_card_answers_busy_and_then_recovers() {
+    let mut mc = dpu();
+    mc.nc.card_mut(0).unwrap().set_busy_until(1_000);
+    assert_eq!(mc.oem(C0, &Request::GetPowerState).result, ResultCode::Busy);
+    let seq = mc.seq;
+    mc.now = 1_000;
+    // The same sequence retried after the busy spell executes: Busy was not recorded.
+    assert_eq!(
+        mc.oem_seq(C0, &Request::GetPowerState, seq).result,
+        ResultCode::Ok
+    );
+}
+
+#[test]
+fn events_reach_only_channels_that_enabled_them() {
+    let mut mc = Mc::new(nc("two-dpus.toml"));
+    mc.init(0, 0);
+    mc.oem(C0, &Request::Reset(ResetType::ForceOff));
+    assert!(
+        oem_events(&mc.advance(1_000)).is_empty(),
+        "OEM AENs not enabled"
+    );
+    mc.ok(
+        C0,
+        sidebridge_protocol::ncsi::Command::AenEnable {
+            mc_id: 0,
+            control: sidebridge_protocol::ncsi::AenControl(EVENT_AEN_ENABLE_BIT),
+        },
+    );
+    mc.oem(C0, &Request::Reset(ResetType::On));
+    let aens = mc.advance(5_000);
+    assert!(!aens.is_empty());
+    assert!(aens.iter().all(|(ch, _)| *ch == C0));
+}
