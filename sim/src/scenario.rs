@@ -197,7 +197,7 @@ fn yes() -> bool {
     true
 }
 fn default_fw_name() -> String {
-    "sidebridge-sim".into()
+    "sidebridge".into()
 }
 fn default_fw_version() -> String {
     "1.0.0.0".into()
