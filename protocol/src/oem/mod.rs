@@ -296,6 +296,26 @@ fn get_str(r: &mut Reader<'_>, max: usize, what: &'static str) -> Result<String>
     String::from_utf8(r.take(n)?.to_vec()).map_err(|_| Error::Invalid(what))
 }
 
+/// A boot override as SetBootOverride and GetBootOverride carry it (§4.2, §4.3).
+fn put_boot_override(w: &mut Writer<'_>, o: &BootOverride) {
+    w.u8(o.target.into())
+        .u8(o.enabled.into())
+        .u8(o.mode.into())
+        .zeros(1);
+    put_str(w, &o.uri);
+}
+
+fn get_boot_override(r: &mut Reader<'_>) -> Result<BootOverride> {
+    let (target, enabled, mode) = (r.u8()?, r.u8()?, r.u8()?);
+    r.skip(1)?;
+    Ok(BootOverride {
+        target: target.into(),
+        enabled: enabled.into(),
+        mode: mode.into(),
+        uri: get_str(r, MAX_URI_LEN, "boot URI")?,
+    })
+}
+
 fn expect_end(r: &mut Reader<'_>, what: &'static str) -> Result<()> {
     if r.rest().is_empty() {
         Ok(())
@@ -390,13 +410,7 @@ impl Request {
             } => {
                 w.u8(*min_version).u8(*max_version).zeros(2);
             }
-            Self::SetBootOverride(o) => {
-                w.u8(o.target.into())
-                    .u8(o.enabled.into())
-                    .u8(o.mode.into())
-                    .zeros(1);
-                put_str(&mut w, &o.uri);
-            }
+            Self::SetBootOverride(o) => put_boot_override(&mut w, o),
             Self::Reset(t) => {
                 w.u8((*t).into()).zeros(3);
             }
@@ -440,16 +454,7 @@ impl Request {
                 }
             }
             CommandId::GetBootOverride => Self::GetBootOverride,
-            CommandId::SetBootOverride => {
-                let (target, enabled, mode) = (r.u8()?, r.u8()?, r.u8()?);
-                r.skip(1)?;
-                Self::SetBootOverride(BootOverride {
-                    target: target.into(),
-                    enabled: enabled.into(),
-                    mode: mode.into(),
-                    uri: get_str(&mut r, MAX_URI_LEN, "boot URI")?,
-                })
-            }
+            CommandId::SetBootOverride => Self::SetBootOverride(get_boot_override(&mut r)?),
             CommandId::GetPowerState => Self::GetPowerState,
             CommandId::Reset => {
                 let t = r.u8()?;
@@ -582,13 +587,7 @@ impl Response {
                     put_str(&mut w, s);
                 }
             }
-            ResponseBody::BootOverride(o) => {
-                w.u8(o.target.into())
-                    .u8(o.enabled.into())
-                    .u8(o.mode.into())
-                    .zeros(1);
-                put_str(&mut w, &o.uri);
-            }
+            ResponseBody::BootOverride(o) => put_boot_override(&mut w, o),
             ResponseBody::PowerState(p) => {
                 w.u8((*p).into()).zeros(3);
             }
@@ -668,14 +667,7 @@ impl Response {
                 })
             }
             (ResultCode::Ok, CommandId::GetBootOverride) => {
-                let (target, enabled, mode) = (r.u8()?, r.u8()?, r.u8()?);
-                r.skip(1)?;
-                ResponseBody::BootOverride(BootOverride {
-                    target: target.into(),
-                    enabled: enabled.into(),
-                    mode: mode.into(),
-                    uri: get_str(&mut r, MAX_URI_LEN, "boot URI")?,
-                })
+                ResponseBody::BootOverride(get_boot_override(&mut r)?)
             }
             (ResultCode::Ok, CommandId::GetPowerState) => {
                 let p = r.u8()?;
