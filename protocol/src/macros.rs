@@ -10,6 +10,7 @@ macro_rules! wire_enum {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
             /// A value this crate does not name; kept so it round-trips unchanged.

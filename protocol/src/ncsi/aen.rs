@@ -23,6 +23,7 @@ pub mod aen_type {
 }
 
 /// An AEN and its data.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Aen {
     /// Link Status Change: the new link status (payload 12 bytes).

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::wire::{Reader, Writer};
 
 /// An NC-SI command with its parameters.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// Clear Initial State (0x00, §8.4.3): leave the Initial State.

@@ -10,6 +10,7 @@ macro_rules! flag_word {
         }
     ) => {
         $(#[$meta])*
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
         #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
         #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
         pub struct $name(pub u32);
@@ -38,6 +39,7 @@ macro_rules! flag_word {
 
 /// Speed and duplex as Get Link Status and the Link Status Change AEN report them
 /// (DSP0222 1.2 §8.4.24, Table 43, bits 4..1).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpeedDuplex {
     /// 0: auto-negotiation not complete or no link speed.
@@ -125,6 +127,7 @@ impl SpeedDuplex {
 }
 
 /// Partner-advertised flow control (Link Status bits 19..18).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PartnerFlowControl {
     /// Not pause capable.

@@ -19,6 +19,7 @@ pub const ETHERNET_HEADER_LEN: usize = 14;
 pub const MIN_FRAME_LEN: usize = 60;
 
 /// An Ethernet frame carrying an NC-SI control packet.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NcsiFrame {
     /// Destination MAC (broadcast for NC-SI).

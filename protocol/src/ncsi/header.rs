@@ -66,6 +66,7 @@ pub fn checksum(data: &[u8]) -> u32 {
 
 /// The Channel ID field: package id in bits 7..5, internal channel id in bits 4..0
 /// (DSP0222 1.2 §6.2.9). Internal channel 0x1F addresses the package itself.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChannelId(pub u8);
 
@@ -115,6 +116,7 @@ impl core::fmt::Display for ChannelId {
 }
 
 /// A zero-copy view of an NC-SI control packet (header, payload, padding, checksum).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone)]
 pub struct ControlPacket<T: AsRef<[u8]>> {
     buffer: T,

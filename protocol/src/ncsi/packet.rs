@@ -10,6 +10,7 @@ use super::response::Response;
 use crate::error::{Error, Result};
 
 /// What a control packet carries.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
     /// A command, MC to NC.
@@ -23,6 +24,7 @@ pub enum Body {
 /// An NC-SI control packet (DSP0222 1.2 §8.2): the header fields that vary, and the
 /// body. The revision is always 0x01 and the payload length, padding and checksum are
 /// derived on emit.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacketRepr {
     /// Management Controller ID (0x00 unless the MC configured another).

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::wire::{Reader, Writer};
 
 /// A response: codes and data.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// Response Code (§8.2.5, Table 9).
@@ -27,6 +28,7 @@ pub struct Response {
 }
 
 /// The data of a response after the response and reason codes.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponseData {
     /// A completed command whose response has no data (response payload 4 bytes).
@@ -68,6 +70,7 @@ pub enum ResponseData {
 }
 
 /// Get Link Status data (DSP0222 1.2 §8.4.24, Table 42).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct LinkStatusData {
@@ -80,6 +83,7 @@ pub struct LinkStatusData {
 }
 
 /// Get Version ID data (DSP0222 1.2 §8.4.45, Table 62).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct VersionId {
@@ -151,6 +155,7 @@ impl VersionId {
 }
 
 /// Get Capabilities data (DSP0222 1.2 §8.4.47, Table 66).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct Capabilities {
@@ -180,6 +185,7 @@ pub struct Capabilities {
 }
 
 /// Get Parameters data (DSP0222 1.2 §8.4.49, Table 71).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct Parameters {
@@ -217,6 +223,7 @@ pub struct Parameters {
 
 /// Get Controller Packet Statistics data (DSP0222 1.2 §8.4.51, Table 74): the
 /// 1.1+ layout with 64-bit byte and packet totals.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct ControllerPacketStatistics {
@@ -280,6 +287,7 @@ pub struct ControllerPacketStatistics {
 }
 
 /// Get NC-SI Statistics data (DSP0222 1.2 §8.4.53, Table 77).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct NcsiStatistics {
@@ -300,6 +308,7 @@ pub struct NcsiStatistics {
 }
 
 /// Get NC-SI Pass-through Statistics data (DSP0222 1.2 §8.4.55, Table 80).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct PassthroughStatistics {
@@ -326,6 +335,7 @@ pub struct PassthroughStatistics {
 }
 
 /// Get Package Status data (DSP0222 1.2 §8.4.57, Table 82).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[cfg_attr(test, derive(proptest_derive::Arbitrary))]
 pub struct PackageStatus(pub u32);

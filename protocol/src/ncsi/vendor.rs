@@ -15,6 +15,7 @@ pub const MANUFACTURER_BROADCOM: u32 = 0x113D;
 pub const MANUFACTURER_INTEL: u32 = 0x0157;
 
 /// The request payload of an OEM command: manufacturer id and vendor data.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OemCommand {
     /// IANA enterprise number of the vendor whose command set the data follows.
@@ -52,6 +53,7 @@ impl OemCommand {
 }
 
 /// The response data of an OEM command after the response and reason codes.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OemResponse {
     /// IANA enterprise number of the vendor.
@@ -84,6 +86,7 @@ impl OemResponse {
 }
 
 /// The vendor "get MAC address" commands the Linux kernel sends during configuration.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VendorGetMac {
     /// Mellanox "Get Allocated Management Address": command 0x00, parameter 0x1B.
@@ -184,6 +187,7 @@ impl VendorGetMac {
 }
 
 /// A MAC address read from a vendor get-MAC response.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct VendorMac {
     /// Whose command set answered.

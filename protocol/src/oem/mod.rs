@@ -56,6 +56,7 @@ pub mod flags {
 /// ```
 /// `result` is 0 in requests. `offset`, `total length` and the CRC-32 describe the
 /// whole message this frame's chunk belongs to.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     /// Protocol version.
@@ -195,6 +196,7 @@ pub fn split(
 
 /// Why a chunk could not be added to a message being reassembled (§3.3); each maps to
 /// the result code a responder answers with.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReassemblyError {
     /// The chunk does not start where the previous one ended, or changes the total
@@ -218,6 +220,7 @@ impl ReassemblyError {
 }
 
 /// Reassembles one message from in-order chunks (§3.3).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reassembly {
     /// Sequence number of the transfer.
@@ -325,6 +328,7 @@ fn expect_end(r: &mut Reader<'_>, what: &'static str) -> Result<()> {
 }
 
 /// A whole request message (§4).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     /// §4.1: the requester's supported protocol versions.
@@ -500,6 +504,7 @@ impl Request {
 }
 
 /// The body of a whole response message (§4), by command, for result Ok.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ResponseBody {
     /// No data (Set Boot Override, Reset, Eject, ReadResult errors, Accepted, …).
@@ -527,6 +532,7 @@ pub enum ResponseBody {
 }
 
 /// A whole response message: result and body.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// The command answered.
@@ -744,6 +750,7 @@ impl Response {
 }
 
 /// An OEM event, sent as an NC-SI AEN of type [`EVENT_AEN_TYPE`] (§7).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// The host power state changed.

@@ -286,6 +286,7 @@ pub mod capability {
 }
 
 /// Identity and capabilities of a card (GetBridgeInfo response, `OEM.md` §4.1).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BridgeInfo {
     /// Lowest protocol version the card speaks.
@@ -311,6 +312,7 @@ pub struct BridgeInfo {
 }
 
 /// A boot source override (Get/Set Boot Override, `OEM.md` §4.2, §4.3).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BootOverride {
     /// Where to boot.
@@ -324,6 +326,7 @@ pub struct BootOverride {
 }
 
 /// Virtual media insert parameters (`OEM.md` §4.6).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaInsert {
     /// Which slot.
@@ -341,6 +344,7 @@ pub struct MediaInsert {
 }
 
 /// A virtual media slot's state (VirtualMediaStatus response, `OEM.md` §4.8).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaStatus {
     /// Which slot.
@@ -356,6 +360,7 @@ pub struct MediaStatus {
 }
 
 /// One firmware component (GetFirmwareInventory, `OEM.md` §4.9).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirmwareComponent {
     /// Component name, e.g. "BMC", "UEFI", "NIC".
@@ -367,6 +372,7 @@ pub struct FirmwareComponent {
 }
 
 /// The card BMC's network identity (GetNetworkIdentity, `OEM.md` §4.10).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NetworkIdentity {
     /// Host name.
@@ -380,6 +386,7 @@ pub struct NetworkIdentity {
 }
 
 /// A long operation's status (GetOperationStatus response, `OEM.md` §4.12).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OperationStatus {
     /// The sequence number of the request that started it.

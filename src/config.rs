@@ -1,0 +1,300 @@
+//! The daemon's configuration file (TOML). Every key is checked; errors name the file,
+//! the key and what is wrong with the value. `deploy/` will ship commented examples;
+//! the keys are:
+//!
+//! ```toml
+//! [ncsi]
+//! interface = "eth0"             # the BMC's NC-SI interface
+//! transport = "raw"              # raw (AF_PACKET) | netlink (the kernel's NC-SI driver)
+//! timeout_ms = 1000              # per command attempt (1..=60000)
+//! retries = 2                    # attempts after the first (0..=10)
+//! probe_timeout_ms = 200         # per discovery probe (1..=60000)
+//! monitor_interval_ms = 1000     # link poll of the active channel (100..=3600000)
+//! rediscover_interval_ms = 10000 # probe for missing packages (1000..=3600000)
+//! packages = [0, 1, 2, 3, 4, 5, 6, 7]
+//! preferred_package = 0          # optional, with preferred_channel
+//! preferred_channel = 0
+//! pcap = "/run/sidebridge/ncsi.pcap"   # optional: record NC-SI traffic
+//!
+//! [[card]]                       # optional, per package: OEM manufacturer id
+//! package = 0
+//! manufacturer_id = 32473
+//! ```
+
+use crate::ncsi::{ManagerConfig, Timing};
+use serde::Deserialize;
+use sidebridge_protocol::ncsi::ChannelId;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// How NC-SI packets reach the network controllers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum TransportKind {
+    /// An AF_PACKET raw socket on the interface (needs CAP_NET_RAW).
+    Raw,
+    /// The Linux kernel's NC-SI generic netlink family (needs CAP_NET_ADMIN).
+    Netlink,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// NC-SI settings.
+    pub ncsi: NcsiConfig,
+    /// Per-card settings.
+    #[serde(default, rename = "card")]
+    pub cards: Vec<CardSettings>,
+}
+
+/// `[ncsi]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NcsiConfig {
+    /// Interface name.
+    pub interface: String,
+    /// Transport.
+    #[serde(default = "raw")]
+    pub transport: TransportKind,
+    /// Per attempt, ms.
+    #[serde(default = "d_timeout")]
+    pub timeout_ms: u64,
+    /// Retries.
+    #[serde(default = "d_retries")]
+    pub retries: u32,
+    /// Per probe, ms.
+    #[serde(default = "d_probe")]
+    pub probe_timeout_ms: u64,
+    /// Link poll interval, ms.
+    #[serde(default = "d_monitor")]
+    pub monitor_interval_ms: u64,
+    /// Rediscovery interval, ms.
+    #[serde(default = "d_rediscover")]
+    pub rediscover_interval_ms: u64,
+    /// Package ids to probe.
+    #[serde(default = "d_packages")]
+    pub packages: Vec<u8>,
+    /// Preferred package.
+    pub preferred_package: Option<u8>,
+    /// Preferred channel (with the preferred package).
+    pub preferred_channel: Option<u8>,
+    /// Record traffic here.
+    pub pcap: Option<PathBuf>,
+}
+
+/// `[[card]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardSettings {
+    /// Package id.
+    pub package: u8,
+    /// OEM manufacturer id.
+    pub manufacturer_id: u32,
+}
+
+fn raw() -> TransportKind {
+    TransportKind::Raw
+}
+fn d_timeout() -> u64 {
+    1000
+}
+fn d_retries() -> u32 {
+    2
+}
+fn d_probe() -> u64 {
+    200
+}
+fn d_monitor() -> u64 {
+    1000
+}
+fn d_rediscover() -> u64 {
+    10_000
+}
+fn d_packages() -> Vec<u8> {
+    (0..8).collect()
+}
+
+fn range<T: PartialOrd + std::fmt::Display>(
+    key: &str,
+    v: T,
+    lo: T,
+    hi: T,
+) -> Result<(), ConfigError> {
+    if v < lo || v > hi {
+        return Err(ConfigError(format!(
+            "{key}: {v} is out of range {lo}..={hi}"
+        )));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Loads and checks a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!("cannot read configuration {}: {e}", path.display()))
+        })?;
+        Self::parse(&text).map_err(|e| ConfigError(format!("{}: {}", path.display(), e.0)))
+    }
+
+    /// Parses and checks configuration text.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let c: Config =
+            toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim_end().to_string()))?;
+        let n = &c.ncsi;
+        if n.interface.is_empty() || n.interface.len() > 15 || n.interface.contains(['/', ' ']) {
+            return Err(ConfigError(format!(
+                "ncsi.interface: {:?} is not a network interface name",
+                n.interface
+            )));
+        }
+        range("ncsi.timeout_ms", n.timeout_ms, 1, 60_000)?;
+        range("ncsi.retries", n.retries, 0, 10)?;
+        range("ncsi.probe_timeout_ms", n.probe_timeout_ms, 1, 60_000)?;
+        range(
+            "ncsi.monitor_interval_ms",
+            n.monitor_interval_ms,
+            100,
+            3_600_000,
+        )?;
+        range(
+            "ncsi.rediscover_interval_ms",
+            n.rediscover_interval_ms,
+            1000,
+            3_600_000,
+        )?;
+        if n.packages.is_empty() {
+            return Err(ConfigError(
+                "ncsi.packages: at least one package id is needed".into(),
+            ));
+        }
+        for p in &n.packages {
+            range("ncsi.packages", *p, 0, 7)?;
+        }
+        match (n.preferred_package, n.preferred_channel) {
+            (Some(p), Some(ch)) => {
+                range("ncsi.preferred_package", p, 0, 7)?;
+                range("ncsi.preferred_channel", ch, 0, 30)?;
+            }
+            (None, None) => {}
+            _ => {
+                return Err(ConfigError(
+                    "ncsi.preferred_package and ncsi.preferred_channel go together".into(),
+                ));
+            }
+        }
+        for (i, card) in c.cards.iter().enumerate() {
+            range(&format!("card[{i}].package"), card.package, 0, 7)?;
+            if c.cards[..i].iter().any(|o| o.package == card.package) {
+                return Err(ConfigError(format!(
+                    "card[{i}].package: package {} is configured twice",
+                    card.package
+                )));
+            }
+        }
+        Ok(c)
+    }
+
+    /// The manager settings this configuration asks for.
+    pub fn manager_config(&self) -> ManagerConfig {
+        let n = &self.ncsi;
+        ManagerConfig {
+            packages: n.packages.clone(),
+            probe: Timing {
+                timeout: Duration::from_millis(n.probe_timeout_ms),
+                retries: 0,
+            },
+            command: Timing {
+                timeout: Duration::from_millis(n.timeout_ms),
+                retries: n.retries,
+            },
+            preferred: n
+                .preferred_package
+                .zip(n.preferred_channel)
+                .map(|(p, c)| ChannelId::new(p, c)),
+            monitor_interval: Duration::from_millis(n.monitor_interval_ms),
+            rediscover_interval: Duration::from_millis(n.rediscover_interval_ms),
+            card_manufacturer: self
+                .cards
+                .iter()
+                .map(|c| (c.package, c.manufacturer_id))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_manager_settings() {
+        let c = Config::parse(
+            "[ncsi]\ninterface = \"eth0\"\n[[card]]\npackage = 1\nmanufacturer_id = 343\n",
+        )
+        .unwrap();
+        assert_eq!(c.ncsi.transport, TransportKind::Raw);
+        let m = c.manager_config();
+        assert_eq!(m.packages, (0..8).collect::<Vec<_>>());
+        assert_eq!(
+            m.command,
+            Timing {
+                timeout: Duration::from_secs(1),
+                retries: 2
+            }
+        );
+        assert_eq!((m.manufacturer(1), m.manufacturer(0)), (343, 32473));
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let err = |t: &str| Config::parse(t).unwrap_err().0;
+        assert!(
+            err("[ncsi]\ninterface = \"eth0\"\ntimeout = 5\n").contains("unknown field `timeout`")
+        );
+        assert!(
+            err("[ncsi]\ninterface = \"eth0\"\ntransport = \"usb\"\n")
+                .contains("unknown variant `usb`")
+        );
+        assert_eq!(
+            err("[ncsi]\ninterface = \"eth0\"\ntimeout_ms = 0\n"),
+            "ncsi.timeout_ms: 0 is out of range 1..=60000"
+        );
+        assert_eq!(
+            err("[ncsi]\ninterface = \"eth0\"\npackages = [9]\n"),
+            "ncsi.packages: 9 is out of range 0..=7"
+        );
+        assert_eq!(
+            err("[ncsi]\ninterface = \"eth0\"\npackages = []\n"),
+            "ncsi.packages: at least one package id is needed"
+        );
+        assert_eq!(
+            err("[ncsi]\ninterface = \"a/b\"\n"),
+            "ncsi.interface: \"a/b\" is not a network interface name"
+        );
+        assert_eq!(
+            err("[ncsi]\ninterface = \"e\"\npreferred_package = 1\n"),
+            "ncsi.preferred_package and ncsi.preferred_channel go together"
+        );
+        assert_eq!(
+            err(
+                "[ncsi]\ninterface = \"e\"\n[[card]]\npackage = 1\nmanufacturer_id = 1\n[[card]]\npackage = 1\nmanufacturer_id = 2\n"
+            ),
+            "card[1].package: package 1 is configured twice"
+        );
+        assert!(err("").contains("missing field `ncsi`"));
+        let e = Config::load(Path::new("/nonexistent/sb.toml"))
+            .unwrap_err()
+            .0;
+        assert!(
+            e.starts_with("cannot read configuration /nonexistent/sb.toml"),
+            "{e}"
+        );
+    }
+}
