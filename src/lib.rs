@@ -9,8 +9,10 @@
 //! - [`netlink`]: the Linux kernel's NC-SI generic netlink family as a transport,
 //!   for images where the kernel's NC-SI driver owns the interface.
 //! - [`config`]: the TOML configuration, validated with errors that name the key.
+//! - [`cli`]: `sidebridge ncsi …`, one command or a discovery from the shell.
 //! - Transports come from `sidebridge-transport` (raw socket, in-memory, pcap).
 
+pub mod cli;
 pub mod config;
 pub mod ncsi;
 pub mod netlink;

@@ -1,8 +1,9 @@
 //! `sidebridge`: manages DPUs, IPUs and smart NICs from the platform BMC over NC-SI
 //! and MCTP, and presents them on a Redfish aggregation endpoint.
 //!
-//! This binary grows with the project's issues; today it offers `decode`, which reads
-//! NC-SI frames or control packets given in hex and prints what they mean.
+//! Subcommands: `ncsi` talks NC-SI on an interface (one command, a discovery, or a card
+//! BMC's OEM set); `decode` reads NC-SI frames or control packets given in hex and
+//! prints what they mean.
 
 use clap::{Parser, Subcommand};
 use sidebridge_protocol::ncsi::{Body, NcsiFrame, PacketRepr};
@@ -16,12 +17,17 @@ use std::process::ExitCode;
     about = "NC-SI/MCTP to Redfish bridge for DPUs on the platform BMC"
 )]
 struct Cli {
+    /// Log more (repeat for more detail).
+    #[arg(long, short, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Cmd,
 }
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
+    /// Send NC-SI commands on an interface and print the decoded answers.
+    Ncsi(sidebridge::cli::NcsiArgs),
     /// Decode NC-SI control packets or Ethernet frames given as hex (spaces and
     /// colons allowed), one per argument or one per line on standard input.
     Decode {
@@ -95,7 +101,42 @@ fn describe(bytes: &[u8]) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let level = match cli.verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .init();
     match cli.command {
+        Cmd::Ncsi(args) => {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("sidebridge: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(sidebridge::cli::run(args)) {
+                Ok(text) => {
+                    print!("{text}");
+                    if !text.ends_with('\n') {
+                        println!();
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("sidebridge: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Cmd::Decode { hex } => {
             let inputs: Vec<String> = if hex.is_empty() {
                 std::io::stdin()

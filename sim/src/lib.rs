@@ -14,6 +14,7 @@ pub mod faults;
 pub mod nc;
 pub mod runner;
 pub mod scenario;
+pub mod testbed;
 
 pub use runner::{Control, SimHandle, Simulator};
 pub use scenario::Scenario;

@@ -5,119 +5,10 @@
 
 use sidebridge_protocol::ncsi::*;
 use sidebridge_protocol::oem::{self, Request, ResponseBody, ResultCode};
+use sidebridge_sim::testbed::{Testbed, privileged};
 use sidebridge_transport::Transport;
 use sidebridge_transport::raw::RawSocket;
-use std::process::{Child, Command as Process, Stdio};
 use std::time::Duration;
-
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("Uid:"))
-                .map(|l| l.split_whitespace().nth(2) == Some("0"))
-        })
-        .unwrap_or(false)
-}
-
-fn have_ip() -> bool {
-    Process::new("ip")
-        .arg("-V")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false)
-}
-
-/// Skips (or, under CI, fails) when the test cannot run here.
-fn privileged(test: &str) -> bool {
-    let why = if !is_root() {
-        "needs root for network namespaces and raw sockets"
-    } else if !have_ip() {
-        "needs the ip command (iproute2)"
-    } else {
-        return true;
-    };
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test} {why}, and CI=true requires it to run");
-    }
-    eprintln!("SKIPPED {test}: {why}");
-    false
-}
-
-fn ip(args: &[&str]) {
-    let out = Process::new("ip").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "ip {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A namespace with one end of a veth pair, and the simulator running in it. Dropping
-/// it stops the simulator and removes both.
-struct Testbed {
-    ns: String,
-    host_if: String,
-    sim: Option<Child>,
-}
-
-impl Testbed {
-    fn new(tag: &str, scenario: &str) -> Self {
-        let id = std::process::id() % 100_000;
-        let ns = format!("sbsim-{tag}-{id}");
-        let host_if = format!("sbh{tag}{id}");
-        let sim_if = format!("sbs{tag}{id}");
-        let _ = Process::new("ip").args(["netns", "del", &ns]).output();
-        let _ = Process::new("ip").args(["link", "del", &host_if]).output();
-        ip(&["netns", "add", &ns]);
-        let mut bed = Testbed {
-            ns: ns.clone(),
-            host_if: host_if.clone(),
-            sim: None,
-        };
-        ip(&[
-            "link", "add", &host_if, "type", "veth", "peer", "name", &sim_if,
-        ]);
-        ip(&["link", "set", &sim_if, "netns", &ns]);
-        ip(&["link", "set", &host_if, "up"]);
-        ip(&["-n", &ns, "link", "set", &sim_if, "up"]);
-        let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("scenarios")
-            .join(scenario);
-        let child = Process::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns,
-                env!("CARGO_BIN_EXE_sidebridge-sim"),
-                "--interface",
-                &sim_if,
-                "--scenario",
-            ])
-            .arg(&scenario)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        bed.sim = Some(child);
-        bed
-    }
-}
-
-impl Drop for Testbed {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.sim.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-        let _ = Process::new("ip").args(["netns", "del", &self.ns]).output();
-        let _ = Process::new("ip")
-            .args(["link", "del", &self.host_if])
-            .output();
-    }
-}
 
 async fn exchange(t: &RawSocket, iid: u8, ch: ChannelId, cmd: Command) -> Option<Response> {
     t.send(&PacketRepr::command(iid, ch, cmd).to_bytes().unwrap())
@@ -141,8 +32,13 @@ async fn the_simulator_answers_raw_frames_over_a_veth_pair() {
     if !privileged("the_simulator_answers_raw_frames_over_a_veth_pair") {
         return;
     }
-    let bed = Testbed::new("a", "two-dpus.toml");
-    let t = RawSocket::open(&bed.host_if)
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/two-dpus.toml");
+    let bed = Testbed::start(
+        "a",
+        std::path::Path::new(env!("CARGO_BIN_EXE_sidebridge-sim")),
+        &scenario,
+    );
+    let t = RawSocket::open(&bed.host_interface)
         .unwrap()
         .with_source_mac([0x02, 0, 0, 0, 0, 0x01]);
 
@@ -164,7 +60,7 @@ async fn the_simulator_answers_raw_frames_over_a_veth_pair() {
             break;
         }
     }
-    assert!(up, "the simulator did not answer on {}", bed.host_if);
+    assert!(up, "the simulator did not answer on {}", bed.host_interface);
 
     // Package 1 exists, package 4 does not.
     assert!(
