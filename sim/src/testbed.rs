@@ -138,12 +138,24 @@ pub fn sim_binary() -> PathBuf {
         .expect("target directory");
     let bin = dir.join("sidebridge-sim");
     if !bin.exists() {
+        // Build it with the profile of the running test (target/<profile>/deps/…).
+        let profile = dir.file_name().and_then(|n| n.to_str()).unwrap_or("debug");
+        let profile = if profile == "debug" { "dev" } else { profile };
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "-p", "sidebridge-sim", "--bin", "sidebridge-sim"])
+            .args([
+                "build",
+                "-p",
+                "sidebridge-sim",
+                "--bin",
+                "sidebridge-sim",
+                "--profile",
+                profile,
+            ])
             .status()
             .expect("run cargo");
         assert!(status.success(), "building sidebridge-sim failed");
     }
+    assert!(bin.exists(), "{} is missing", bin.display());
     bin
 }
