@@ -15,6 +15,7 @@ use sidebridge_protocol::oem::{
 use sidebridge_transport::Transport;
 use sidebridge_transport::pcap::PcapTransport;
 use sidebridge_transport::raw::RawSocket;
+use sidebridge_transport::trace::TracingTransport;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -745,6 +746,7 @@ async fn open(args: &NcsiArgs) -> Result<Arc<dyn Transport>, String> {
             crate::netlink::NetlinkTransport::open(&args.interface).map_err(|e| e.to_string())?,
         ),
     };
+    let t: Box<dyn Transport> = Box::new(TracingTransport::new(t));
     Ok(match &args.pcap {
         Some(p) => Arc::new(PcapTransport::create(t, p).map_err(|e| e.to_string())?),
         None => Arc::from(t),

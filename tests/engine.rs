@@ -456,3 +456,40 @@ async fn an_aen_storm_does_not_stop_the_engine() {
         .unwrap();
     assert!(matches!(r.data, ResponseData::PackageStatus(_)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_busy_card_is_reported_busy_and_then_served() {
+    let text = format!(
+        "{}\n[[fault]]\nkind = \"card_busy\"\npackage = 0\nat_ms = 0\nduration_ms = 30000\n",
+        scenario_text("two-dpus.toml")
+    );
+    let b = start(&text);
+    let m = manager(&b);
+    let t = m.discover().await;
+    assert!(
+        t.packages[0].card.is_none() && t.packages[0].card_busy,
+        "busy at discovery"
+    );
+    assert!(t.packages[1].card.is_some() && !t.packages[1].card_busy);
+    let client = OemClient::new(
+        b.requester.clone(),
+        ChannelId::new(0, 0),
+        oem::DEFAULT_MANUFACTURER_ID,
+        Timing::COMMAND,
+    );
+    let err = client.call(&Request::GetPowerState).await.unwrap_err();
+    assert_eq!(err.to_string(), "card answered Busy: card BMC busy");
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    m.refresh_cards().await;
+    assert_eq!(
+        m.snapshot().packages[0].card.as_ref().unwrap().serial,
+        "DPU0000A1"
+    );
+    let (_, r) = m
+        .oem(0)
+        .unwrap()
+        .call(&Request::GetPowerState)
+        .await
+        .unwrap();
+    assert_eq!(r.body, oem::ResponseBody::PowerState(oem::PowerState::On));
+}

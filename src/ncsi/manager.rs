@@ -116,6 +116,9 @@ pub struct PackageInfo {
     pub channels: Vec<ChannelInfo>,
     /// The card BMC's identity, for DPUs.
     pub card: Option<BridgeInfo>,
+    /// A card answered Busy when asked for its identity; it is asked again on the
+    /// rediscovery interval.
+    pub card_busy: bool,
     /// Still answering.
     pub present: bool,
 }
@@ -353,9 +356,9 @@ impl Manager {
         let hardware_arbitration = channels
             .first()
             .is_some_and(|c| c.capabilities.flags.hardware_arbitration());
-        let card = match channels.first() {
+        let (card, card_busy) = match channels.first() {
             Some(c) => self.bridge_info(id, c.id).await,
-            None => None,
+            None => (None, false),
         };
         if !hardware_arbitration {
             let _ = self
@@ -369,11 +372,13 @@ impl Manager {
             hardware_arbitration,
             channels,
             card,
+            card_busy,
             present: true,
         })
     }
 
-    async fn bridge_info(&self, id: u8, ch: ChannelId) -> Option<BridgeInfo> {
+    /// The card's identity, and whether it answered Busy instead.
+    async fn bridge_info(&self, id: u8, ch: ChannelId) -> (Option<BridgeInfo>, bool) {
         let client = OemClient::new(
             self.requester.clone(),
             ch,
@@ -391,8 +396,33 @@ impl Manager {
                     body: ResponseBody::BridgeInfo(b),
                     ..
                 },
-            )) => Some(b),
-            _ => None,
+            )) => (Some(b), false),
+            Err(super::OemError::Card {
+                result: oem::ResultCode::Busy,
+                ..
+            }) => (None, true),
+            _ => (None, false),
+        }
+    }
+
+    /// Asks cards that were busy at discovery for their identity again.
+    pub async fn refresh_cards(&self) {
+        let busy: Vec<(u8, ChannelId)> = {
+            let t = self.topology.borrow();
+            t.packages
+                .iter()
+                .filter(|p| p.present && p.card_busy)
+                .filter_map(|p| Some((p.id, p.channels.first()?.id)))
+                .collect()
+        };
+        for (id, ch) in busy {
+            let (card, card_busy) = self.bridge_info(id, ch).await;
+            self.topology.send_modify(|t| {
+                if let Some(p) = t.packages.iter_mut().find(|p| p.id == id) {
+                    p.card = card;
+                    p.card_busy = card_busy;
+                }
+            });
         }
     }
 
@@ -780,7 +810,10 @@ impl Manager {
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
                 _ = monitor.tick() => self.monitor().await,
-                _ = rediscover.tick() => self.rediscover_missing().await,
+                _ = rediscover.tick() => {
+                    self.rediscover_missing().await;
+                    self.refresh_cards().await;
+                }
             }
         }
     }

@@ -4,13 +4,14 @@
 //! A transport carries whole NC-SI control packets (header, payload, checksum); how
 //! they travel is its business. [`raw::RawSocket`] puts them in Ethernet frames with
 //! EtherType 0x88F8 on an interface (NC-SI over RBT); [`memory::pair`] connects two
-//! ends in one process (tests, the demo). Decorators such as [`pcap::PcapTransport`]
-//! wrap any transport. The simulator (NC side) and the daemon (MC side) use the same
+//! ends in one process (tests, the demo). Decorators ([`pcap::PcapTransport`],
+//! [`trace::TracingTransport`]) wrap any transport. The simulator (NC side) and the daemon (MC side) use the same
 //! trait, so every test of one runs against the other.
 
 pub mod memory;
 pub mod pcap;
 pub mod raw;
+pub mod trace;
 
 use std::future::Future;
 use std::io;
