@@ -19,6 +19,13 @@
 //! [[card]]                       # optional, per package: OEM manufacturer id
 //! package = 0
 //! manufacturer_id = 32473
+//!
+//! [redfish]
+//! listen = "0.0.0.0:443"         # HTTPS
+//! http_listen = "127.0.0.1:8080" # optional plain HTTP, loopback only (bmcweb satellite)
+//! state_dir = "/var/lib/sidebridge"
+//! certificate = "/etc/sidebridge/cert.pem"   # optional, with private_key; else generated
+//! private_key = "/etc/sidebridge/key.pem"
 //! ```
 
 use crate::ncsi::{ManagerConfig, Timing};
@@ -51,6 +58,46 @@ pub struct Config {
     /// Per-card settings.
     #[serde(default, rename = "card")]
     pub cards: Vec<CardSettings>,
+    /// The Redfish service.
+    #[serde(default)]
+    pub redfish: RedfishConfig,
+}
+
+/// `[redfish]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedfishConfig {
+    /// HTTPS listen address.
+    #[serde(default = "d_listen")]
+    pub listen: std::net::SocketAddr,
+    /// Optional plain-HTTP listener (loopback only: a bmcweb satellite).
+    pub http_listen: Option<std::net::SocketAddr>,
+    /// Accounts, subscriptions, generated certificate.
+    #[serde(default = "d_state_dir")]
+    pub state_dir: PathBuf,
+    /// TLS certificate chain (PEM); generated when absent.
+    pub certificate: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub private_key: Option<PathBuf>,
+}
+
+impl Default for RedfishConfig {
+    fn default() -> Self {
+        RedfishConfig {
+            listen: d_listen(),
+            http_listen: None,
+            state_dir: d_state_dir(),
+            certificate: None,
+            private_key: None,
+        }
+    }
+}
+
+fn d_listen() -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([0, 0, 0, 0], 443))
+}
+fn d_state_dir() -> PathBuf {
+    PathBuf::from("/var/lib/sidebridge")
 }
 
 /// `[ncsi]`.
@@ -189,6 +236,19 @@ impl Config {
                 ));
             }
         }
+        let r = &c.redfish;
+        if let Some(h) = r.http_listen {
+            if !h.ip().is_loopback() {
+                return Err(ConfigError(format!(
+                    "redfish.http_listen: {h} is not a loopback address (plain HTTP is for a local bmcweb only)"
+                )));
+            }
+        }
+        if r.certificate.is_some() != r.private_key.is_some() {
+            return Err(ConfigError(
+                "redfish.certificate and redfish.private_key go together".into(),
+            ));
+        }
         for (i, card) in c.cards.iter().enumerate() {
             range(&format!("card[{i}].package"), card.package, 0, 7)?;
             if c.cards[..i].iter().any(|o| o.package == card.package) {
@@ -289,6 +349,14 @@ mod tests {
             "card[1].package: package 1 is configured twice"
         );
         assert!(err("").contains("missing field `ncsi`"));
+        assert_eq!(
+            err("[ncsi]\ninterface = \"e\"\n[redfish]\nhttp_listen = \"0.0.0.0:80\"\n"),
+            "redfish.http_listen: 0.0.0.0:80 is not a loopback address (plain HTTP is for a local bmcweb only)"
+        );
+        assert!(
+            err("[ncsi]\ninterface = \"e\"\n[redfish]\nlisten = \"nowhere\"\n")
+                .contains("invalid socket address")
+        );
         let e = Config::load(Path::new("/nonexistent/sb.toml"))
             .unwrap_err()
             .0;

@@ -12,7 +12,10 @@
 //! - [`cli`]: `sidebridge ncsi …`, one command or a discovery from the shell.
 //! - Transports come from `sidebridge-transport` (raw socket, in-memory, pcap).
 
+pub mod bridge;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod ncsi;
 pub mod netlink;
+pub mod redfish;

@@ -26,6 +26,21 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
+    /// Run the daemon against the built-in two-DPU simulator, no root needed.
+    Demo {
+        /// HTTPS port on 127.0.0.1.
+        #[arg(long, default_value_t = 8443)]
+        port: u16,
+        /// Where accounts, the certificate and subscriptions are kept.
+        #[arg(long)]
+        state_dir: Option<std::path::PathBuf>,
+    },
+    /// Run the daemon with a configuration file.
+    Run {
+        /// The configuration (TOML).
+        #[arg(long, short = 'c')]
+        config: std::path::PathBuf,
+    },
     /// Send NC-SI commands on an interface and print the decoded answers.
     Ncsi(sidebridge::cli::NcsiArgs),
     /// Decode NC-SI control packets or Ethernet frames given as hex (spaces and
@@ -99,6 +114,170 @@ fn describe(bytes: &[u8]) -> Result<String, String> {
     ))
 }
 
+fn block_on(f: impl std::future::Future<Output = Result<(), String>>) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sidebridge: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sidebridge: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `sidebridge demo`: the simulator in-process, HTTPS on 127.0.0.1.
+async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), String> {
+    use sidebridge::daemon::{Daemon, bind, serve_tls, signal, tls_config};
+    use std::sync::Arc;
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
+        })
+        .unwrap_or_default();
+    let state_dir =
+        state_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("sidebridge-demo-{uid}")));
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let listener = bind(addr).await.map_err(|e| e.to_string())?;
+    let scenario = sidebridge_sim::Scenario::parse(include_str!("../sim/scenarios/two-dpus.toml"))
+        .map_err(|e| e.to_string())?;
+    let sim = sidebridge_sim::Simulator::new(scenario);
+    let (mc, nc) = sidebridge_transport::memory::pair(1024);
+    tokio::spawn(sim.run(nc, std::future::pending()));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let cfg = sidebridge::ncsi::ManagerConfig {
+        packages: vec![0, 1, 2, 3],
+        ..Default::default()
+    };
+    let d = Daemon::start(
+        Arc::new(mc),
+        cfg,
+        &state_dir,
+        stop_rx.clone(),
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let tls = tls_config(&state_dir, None).map_err(|e| e.to_string())?;
+    let password = std::fs::read_to_string(state_dir.join("initial-admin-password"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| "(changed; see your notes)".into());
+    let first = d
+        .bridge
+        .cards()
+        .first()
+        .map(|c| c.id.clone())
+        .unwrap_or_else(|| "DPU0000A1".into());
+    let url = format!("https://127.0.0.1:{port}");
+    println!("sidebridge demo: two simulated DPUs behind NC-SI, Redfish at {url}/redfish/v1");
+    println!(
+        "  user admin, password {password}  (kept in {}/initial-admin-password)",
+        state_dir.display()
+    );
+    println!(
+        "  the certificate is self-signed (-k below); state in {}",
+        state_dir.display()
+    );
+    println!();
+    println!("  curl -sk -u admin:{password} {url}/redfish/v1/Systems");
+    println!(
+        "  curl -sk -u admin:{password} -X PATCH -H 'Content-Type: application/json' \\\n       -d '{{\"Boot\": {{\"BootSourceOverrideTarget\": \"Cd\", \"BootSourceOverrideEnabled\": \"Once\"}}}}' {url}/redfish/v1/Systems/{first}"
+    );
+    println!("  curl -sk -u admin:{password} {url}/redfish/v1/Systems/{first}");
+    println!();
+    println!("Ctrl-C stops it.");
+    let server = tokio::spawn(serve_tls(listener, d.app(), tls, stop_rx));
+    signal().await;
+    let _ = stop_tx.send(true);
+    let _ = server.await;
+    Ok(())
+}
+
+/// `sidebridge run --config FILE`.
+async fn run(path: std::path::PathBuf) -> Result<(), String> {
+    use sidebridge::config::{Config, TransportKind};
+    use sidebridge::daemon::{Daemon, TlsFiles, bind, serve_plain, serve_tls, signal, tls_config};
+    use sidebridge_transport::Transport;
+    use std::sync::Arc;
+    let cfg = Config::load(&path).map_err(|e| e.to_string())?;
+    let n = &cfg.ncsi;
+    let r = &cfg.redfish;
+    let transport: Box<dyn Transport> = match n.transport {
+        TransportKind::Raw => Box::new(
+            sidebridge_transport::raw::RawSocket::open(&n.interface).map_err(|e| e.to_string())?,
+        ),
+        TransportKind::Netlink => Box::new(
+            sidebridge::netlink::NetlinkTransport::open(&n.interface).map_err(|e| e.to_string())?,
+        ),
+    };
+    let transport: Box<dyn Transport> = Box::new(
+        sidebridge_transport::trace::TracingTransport::new(transport),
+    );
+    let transport: Arc<dyn Transport> = match &n.pcap {
+        Some(p) => Arc::new(
+            sidebridge_transport::pcap::PcapTransport::create(transport, p)
+                .map_err(|e| e.to_string())?,
+        ),
+        None => Arc::from(transport),
+    };
+    let files = r
+        .certificate
+        .clone()
+        .zip(r.private_key.clone())
+        .map(|(cert, key)| TlsFiles { cert, key });
+    let tls = tls_config(&r.state_dir, files.as_ref()).map_err(|e| e.to_string())?;
+    let listener = bind(r.listen).await.map_err(|e| e.to_string())?;
+    let plain = match r.http_listen {
+        Some(a) => Some(bind(a).await.map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let d = Daemon::start(
+        transport,
+        cfg.manager_config(),
+        &r.state_dir,
+        stop_rx.clone(),
+        std::time::Duration::from_secs(15),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if let Some(p) = &d.created_password {
+        eprintln!(
+            "sidebridge: first start: created the account admin; its password is in {}",
+            p.display()
+        );
+    }
+    eprintln!(
+        "sidebridge: Redfish on https://{} ({} card(s) found)",
+        r.listen,
+        d.bridge.cards().len()
+    );
+    let app = d.app();
+    let https = tokio::spawn(serve_tls(listener, app.clone(), tls, stop_rx.clone()));
+    let http = plain.map(|l| tokio::spawn(serve_plain(l, app, stop_rx)));
+    signal().await;
+    let _ = stop_tx.send(true);
+    let _ = https.await;
+    if let Some(h) = http {
+        if let Ok(Err(e)) = h.await {
+            return Err(e.to_string());
+        }
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let level = match cli.verbose {
@@ -112,6 +291,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
+        Cmd::Demo { port, state_dir } => block_on(demo(port, state_dir)),
+        Cmd::Run { config } => block_on(run(config)),
         Cmd::Ncsi(args) => {
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()

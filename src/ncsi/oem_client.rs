@@ -217,13 +217,23 @@ impl OemClient {
     pub async fn run_to_completion(
         &self,
         req: &Request,
-        mut events: Option<broadcast::Receiver<(ChannelId, Aen)>>,
+        events: Option<broadcast::Receiver<(ChannelId, Aen)>>,
         deadline: Duration,
     ) -> Result<u32, OemError> {
         let (seq, rsp) = self.call(req).await?;
         if rsp.result == ResultCode::Ok {
             return Ok(seq);
         }
+        self.wait_for(seq, events, deadline).await.map(|()| seq)
+    }
+
+    /// Waits for the long operation `seq` (answered Accepted) to end.
+    pub async fn wait_for(
+        &self,
+        seq: u32,
+        mut events: Option<broadcast::Receiver<(ChannelId, Aen)>>,
+        deadline: Duration,
+    ) -> Result<(), OemError> {
         let wait = async {
             loop {
                 // Wait for an event or the next poll, whichever comes first.
@@ -280,7 +290,7 @@ impl OemClient {
                     }
                 };
                 return if result == ResultCode::Ok {
-                    Ok(seq)
+                    Ok(())
                 } else {
                     Err(OemError::Card {
                         result,

@@ -1,0 +1,278 @@
+//! Running the daemon: NC-SI engine, bridge and Redfish service together, served over
+//! HTTPS (rustls with the ring provider), plus `sidebridge demo` with the built-in
+//! simulator.
+
+use crate::bridge::Bridge;
+use crate::ncsi::{Manager, ManagerConfig, Requester};
+use crate::redfish::{self, AppState, Shared};
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use sidebridge_transport::Transport;
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// A TLS certificate and key in PEM files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// Certificate chain.
+    pub cert: PathBuf,
+    /// Private key.
+    pub key: PathBuf,
+}
+
+/// The certificate to serve: the configured one, or one generated into
+/// `state_dir/tls/` on first start (self-signed for localhost and this host's name).
+pub fn tls_config(
+    state_dir: &Path,
+    configured: Option<&TlsFiles>,
+) -> io::Result<Arc<rustls::ServerConfig>> {
+    let files = match configured {
+        Some(f) => f.clone(),
+        None => {
+            let dir = state_dir.join("tls");
+            let f = TlsFiles {
+                cert: dir.join("cert.pem"),
+                key: dir.join("key.pem"),
+            };
+            if !f.cert.exists() || !f.key.exists() {
+                std::fs::create_dir_all(&dir).map_err(|e| {
+                    io::Error::new(e.kind(), format!("creating {}: {e}", dir.display()))
+                })?;
+                let mut names = vec![
+                    "localhost".to_string(),
+                    "127.0.0.1".to_string(),
+                    "::1".to_string(),
+                ];
+                if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+                    names.push(h.trim().to_string());
+                }
+                let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+                    .map_err(|e| io::Error::other(format!("generating a TLS key: {e}")))?;
+                let params = rcgen::CertificateParams::new(names)
+                    .map_err(|e| io::Error::other(format!("certificate parameters: {e}")))?;
+                let cert = params
+                    .self_signed(&key)
+                    .map_err(|e| io::Error::other(format!("self-signing: {e}")))?;
+                redfish::auth::write_atomic(&f.key, key.serialize_pem().as_bytes(), 0o600)?;
+                redfish::auth::write_atomic(&f.cert, cert.pem().as_bytes(), 0o644)?;
+                tracing::warn!(
+                    "generated a self-signed TLS certificate in {}",
+                    f.cert.display()
+                );
+            }
+            f
+        }
+    };
+    let read = |p: &Path| {
+        std::fs::read(p)
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot read {}: {e}", p.display())))
+    };
+    let cert_pem = read(&files.cert)?;
+    let key_pem = read(&files.key)?;
+    let certs: Vec<_> = rustls_pemfile::certs(&mut &cert_pem[..])
+        .collect::<Result<_, _>>()
+        .map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", files.cert.display()),
+            )
+        })?;
+    if certs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: no certificate in the file", files.cert.display()),
+        ));
+    }
+    let key = rustls_pemfile::private_key(&mut &key_pem[..])
+        .map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: {e}", files.key.display()),
+            )
+        })?
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{}: no private key in the file", files.key.display()),
+            )
+        })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| io::Error::other(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("{} / {}: {e}", files.cert.display(), files.key.display()),
+            )
+        })?;
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(cfg))
+}
+
+/// Binds `addr`, with a clear error when the port is taken or privileged.
+pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let why = match e.kind() {
+            io::ErrorKind::AddrInUse => "the port is in use by another program".to_string(),
+            io::ErrorKind::PermissionDenied => {
+                "binding a port below 1024 needs CAP_NET_BIND_SERVICE".to_string()
+            }
+            _ => e.to_string(),
+        };
+        io::Error::new(e.kind(), format!("cannot listen on {addr}: {why}"))
+    })
+}
+
+/// Serves `app` over TLS on `listener` until `shutdown` turns true; open connections
+/// get 5 s to finish.
+pub async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    tls: Arc<rustls::ServerConfig>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (tcp, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => { tracing::warn!("accept: {e}"); tokio::time::sleep(Duration::from_millis(100)).await; continue }
+            },
+            _ = shutdown.changed() => break,
+        };
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let tls =
+                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return tracing::debug!("TLS handshake with {peer}: {e}"),
+                    Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
+                };
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app));
+            if let Err(e) = watcher.watch(conn).await {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+        });
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    let _ = TokioExecutor::new();
+}
+
+/// Serves `app` over plain HTTP: only on a loopback address (a bmcweb satellite).
+pub async fn serve_plain(
+    listener: TcpListener,
+    app: Router,
+    mut shutdown: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("the plain-HTTP listener may only bind a loopback address, not {addr}"),
+        ));
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.changed().await;
+        })
+        .await
+}
+
+/// Everything that runs: engine, bridge, Redfish state.
+#[derive(Debug)]
+pub struct Daemon {
+    /// The NC-SI manager.
+    pub manager: Arc<Manager>,
+    /// The bridge.
+    pub bridge: Arc<Bridge>,
+    /// Redfish state.
+    pub state: Shared,
+    /// The initial administrator password file, on first start.
+    pub created_password: Option<PathBuf>,
+}
+
+impl Daemon {
+    /// Starts the engine and the bridge on `transport`; waits up to `settle` for the
+    /// first discovery so the first requests see the cards.
+    pub async fn start(
+        transport: Arc<dyn Transport>,
+        cfg: ManagerConfig,
+        state_dir: &Path,
+        shutdown: watch::Receiver<bool>,
+        settle: Duration,
+    ) -> io::Result<Self> {
+        std::fs::create_dir_all(state_dir).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("state directory {}: {e}", state_dir.display()),
+            )
+        })?;
+        let probe = state_dir.join(".write-test");
+        redfish::auth::write_atomic(&probe, b"ok", 0o600).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "state directory {} is not writable: {e}",
+                    state_dir.display()
+                ),
+            )
+        })?;
+        let _ = std::fs::remove_file(&probe);
+        let requester = Arc::new(Requester::new(transport));
+        let manager = Arc::new(Manager::new(requester, cfg));
+        let bridge = Bridge::new(manager.clone());
+        let (state, created_password) = AppState::open(bridge.clone(), state_dir.to_path_buf())?;
+        let stop = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.changed().await;
+        };
+        let mut topo = manager.topology();
+        tokio::spawn(manager.clone().run(stop(shutdown.clone())));
+        // The first discovery publishes the topology; wait for it (bounded).
+        let _ = tokio::time::timeout(settle, async {
+            while topo.changed().await.is_ok() {
+                if topo.borrow().active.is_some() || !topo.borrow().packages.is_empty() {
+                    break;
+                }
+            }
+        })
+        .await;
+        bridge.refresh_all().await;
+        tokio::spawn(bridge.clone().run(stop(shutdown.clone())));
+        tokio::spawn(redfish::events_delivery(state.clone(), stop(shutdown)));
+        Ok(Daemon {
+            manager,
+            bridge,
+            state,
+            created_password,
+        })
+    }
+
+    /// The Redfish router.
+    pub fn app(&self) -> Router {
+        redfish::app(self.state.clone())
+    }
+}
+
+/// A future that ends on SIGINT or SIGTERM.
+pub async fn signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        Some(_) = async { match term.as_mut() { Some(t) => t.recv().await, None => std::future::pending().await } } => {}
+    }
+}

@@ -1,0 +1,148 @@
+//! `AggregationService`: one AggregationSource per card reached over NC-SI, and the
+//! ConnectionMethod describing that path.
+
+use super::auth::{Caller, Privilege};
+use super::error::{RedfishError, RfResult};
+use super::service::odata_type;
+use super::{Shared, collection, methods, resource};
+use axum::Router;
+use axum::extract::{Extension, Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::json;
+
+/// The connection method of cards reached by NC-SI over RBT.
+const NCSI: &str = "NCSI";
+
+async fn service(Extension(c): Extension<Caller>) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    Ok(resource(
+        json!({
+            "@odata.id": "/redfish/v1/AggregationService",
+            "@odata.type": odata_type("AggregationService"),
+            "Id": "AggregationService",
+            "Name": "Aggregation Service",
+            "Description": "The DPUs, IPUs and smart NICs of this server, reached through their NC-SI sideband.",
+            "ServiceEnabled": true,
+            "AggregationSources": { "@odata.id": "/redfish/v1/AggregationService/AggregationSources" },
+            "ConnectionMethods": { "@odata.id": "/redfish/v1/AggregationService/ConnectionMethods" },
+            "Status": { "State": "Enabled", "Health": "OK" }
+        }),
+        "GET",
+    ))
+}
+
+async fn sources(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let ids = state
+        .bridge
+        .cards()
+        .into_iter()
+        .map(|c| format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id));
+    Ok(resource(
+        collection(
+            "/redfish/v1/AggregationService/AggregationSources",
+            "AggregationSourceCollection",
+            "Aggregation Source Collection",
+            ids,
+        ),
+        "GET",
+    ))
+}
+
+async fn source(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = state
+        .bridge
+        .card(&id)
+        .map_err(|_| RedfishError::not_found("AggregationSource", &id))?;
+    Ok(resource(
+        json!({
+            "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{id}"),
+            "@odata.type": odata_type("AggregationSource"),
+            "Id": id,
+            "Name": format!("{} {} on NC-SI package {}", card.info.model, card.info.serial, card.package),
+            "Status": super::systems::status(&card),
+            "Links": {
+                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{NCSI}") },
+                "ResourcesAccessed": [
+                    { "@odata.id": format!("/redfish/v1/Systems/{id}") },
+                    { "@odata.id": format!("/redfish/v1/Managers/{id}") },
+                    { "@odata.id": format!("/redfish/v1/Chassis/{id}") }
+                ]
+            },
+            "Oem": { "Sidebridge": { "NCSIPackage": card.package, "OEMCapabilities": card.info.capabilities } }
+        }),
+        "GET",
+    ))
+}
+
+async fn connection_methods(Extension(c): Extension<Caller>) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    Ok(resource(
+        collection(
+            "/redfish/v1/AggregationService/ConnectionMethods",
+            "ConnectionMethodCollection",
+            "Connection Method Collection",
+            [format!(
+                "/redfish/v1/AggregationService/ConnectionMethods/{NCSI}"
+            )],
+        ),
+        "GET",
+    ))
+}
+
+async fn connection_method(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    if id != NCSI {
+        return Err(RedfishError::not_found("ConnectionMethod", &id));
+    }
+    let sources: Vec<_> = state.bridge.cards().into_iter().map(|c| json!({ "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id) })).collect();
+    Ok(resource(
+        json!({
+            "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{NCSI}"),
+            "@odata.type": odata_type("ConnectionMethod"),
+            "Id": NCSI,
+            "Name": "NC-SI sideband",
+            "ConnectionMethodType": "OEM",
+            "ConnectionMethodVariant": "NC-SI over RBT (DMTF DSP0222), sidebridge OEM command set v1",
+            "Links": { "AggregationSources": sources }
+        }),
+        "GET",
+    ))
+}
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route(
+            "/redfish/v1/AggregationService",
+            methods(get(service), "GET"),
+        )
+        .route(
+            "/redfish/v1/AggregationService/AggregationSources",
+            methods(get(sources), "GET"),
+        )
+        .route(
+            "/redfish/v1/AggregationService/AggregationSources/{id}",
+            methods(get(source), "GET"),
+        )
+        .route(
+            "/redfish/v1/AggregationService/ConnectionMethods",
+            methods(get(connection_methods), "GET"),
+        )
+        .route(
+            "/redfish/v1/AggregationService/ConnectionMethods/{id}",
+            methods(get(connection_method), "GET"),
+        )
+}

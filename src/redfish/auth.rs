@@ -1,0 +1,497 @@
+//! Accounts, sessions, roles and privileges (DSP0266 §13; the DMTF privilege registry's
+//! standard roles).
+//!
+//! Accounts live in `accounts.json` in the state directory with argon2id hashes; every
+//! change is written to a temporary file and renamed over the old one, so a crash never
+//! leaves half a file. The first start creates `admin` with a random password written to
+//! `initial-admin-password` (mode 0600) and says so on standard error.
+
+use super::error::{RedfishError, RfResult};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Standard roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// Everything.
+    Administrator,
+    /// Operate components (boot, reset, media), not users or the manager.
+    Operator,
+    /// Read.
+    ReadOnly,
+}
+
+/// Privileges of the DMTF privilege registry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privilege {
+    /// Read.
+    Login,
+    /// Change the manager (the service itself).
+    ConfigureManager,
+    /// Manage accounts.
+    ConfigureUsers,
+    /// Change one's own password, end one's own session.
+    ConfigureSelf,
+    /// Change components: systems, virtual media, subscriptions.
+    ConfigureComponents,
+}
+
+impl Role {
+    /// Whether the role holds `p`.
+    pub fn has(self, p: Privilege) -> bool {
+        match self {
+            Role::Administrator => true,
+            Role::Operator => matches!(
+                p,
+                Privilege::Login | Privilege::ConfigureSelf | Privilege::ConfigureComponents
+            ),
+            Role::ReadOnly => matches!(p, Privilege::Login | Privilege::ConfigureSelf),
+        }
+    }
+
+    /// The role's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Administrator => "Administrator",
+            Role::Operator => "Operator",
+            Role::ReadOnly => "ReadOnly",
+        }
+    }
+
+    /// From its name.
+    pub fn from_name(s: &str) -> Option<Self> {
+        [Role::Administrator, Role::Operator, Role::ReadOnly]
+            .into_iter()
+            .find(|r| r.name() == s)
+    }
+
+    /// Its privileges by name (Role resource).
+    pub fn privileges(self) -> Vec<&'static str> {
+        let all = [
+            (Privilege::Login, "Login"),
+            (Privilege::ConfigureManager, "ConfigureManager"),
+            (Privilege::ConfigureUsers, "ConfigureUsers"),
+            (Privilege::ConfigureSelf, "ConfigureSelf"),
+            (Privilege::ConfigureComponents, "ConfigureComponents"),
+        ];
+        all.into_iter()
+            .filter(|(p, _)| self.has(*p))
+            .map(|(_, n)| n)
+            .collect()
+    }
+}
+
+/// A stored account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    /// User name (also the resource id).
+    pub user: String,
+    /// Role.
+    pub role: Role,
+    /// argon2id PHC string.
+    pub hash: String,
+    /// Enabled.
+    pub enabled: bool,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// User name.
+    pub user: String,
+    /// Role.
+    pub role: Role,
+    /// The session id, when authenticated by session.
+    pub session: Option<String>,
+}
+
+impl Caller {
+    /// 403 unless the caller holds `p`.
+    pub fn require(&self, p: Privilege) -> RfResult<()> {
+        if self.role.has(p) {
+            Ok(())
+        } else {
+            Err(RedfishError::insufficient_privilege())
+        }
+    }
+}
+
+/// A login session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Resource id.
+    pub id: String,
+    /// The X-Auth-Token.
+    pub token: String,
+    /// Owner.
+    pub user: String,
+    /// Owner's role at login.
+    pub role: Role,
+    /// Last request.
+    pub last_used: Instant,
+}
+
+/// Random bytes as lower-case hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).expect("the OS random source");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    let mut b = [0u8; 20];
+    getrandom::fill(&mut b).expect("the OS random source");
+    b.iter()
+        .map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn hasher() -> Argon2<'static> {
+    // OWASP's argon2id alternative with 7 MiB and 5 passes: affordable on a BMC.
+    let params = Params::new(7 * 1024, 5, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// Hashes a password.
+pub fn hash_password(password: &str) -> String {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).expect("the OS random source");
+    let salt = SaltString::encode_b64(&salt).expect("16-byte salt");
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing")
+        .to_string()
+}
+
+fn verify(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// The account store and the sessions.
+#[derive(Debug)]
+pub struct Auth {
+    path: PathBuf,
+    /// Short critical sections, never across an `.await`.
+    accounts: Mutex<Vec<Account>>,
+    sessions: Mutex<HashMap<String, Session>>,
+    /// Idle time after which a session ends.
+    pub session_timeout: Duration,
+    /// Recently verified Basic credentials (user, password) → when, so that a client
+    /// sending Basic on every request does not pay argon2 each time.
+    basic_cache: Mutex<HashMap<(String, String), Instant>>,
+}
+
+const BASIC_CACHE_TTL: Duration = Duration::from_secs(60);
+
+impl Auth {
+    /// Loads `accounts.json` from `state_dir`, creating the administrator on first
+    /// start. Returns the store and, on first start, the path of the password file.
+    pub fn open(state_dir: &Path) -> std::io::Result<(Self, Option<PathBuf>)> {
+        let path = state_dir.join("accounts.json");
+        let mut created = None;
+        let accounts: Vec<Account> = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", path.display()),
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let password = random_password();
+                let admin = Account {
+                    user: "admin".into(),
+                    role: Role::Administrator,
+                    hash: hash_password(&password),
+                    enabled: true,
+                };
+                let pw_path = state_dir.join("initial-admin-password");
+                write_atomic(&pw_path, format!("{password}\n").as_bytes(), 0o600)?;
+                write_atomic(
+                    &path,
+                    &serde_json::to_vec_pretty(&vec![admin.clone()]).unwrap_or_default(),
+                    0o600,
+                )?;
+                created = Some(pw_path);
+                vec![admin]
+            }
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e}", path.display()),
+                ));
+            }
+        };
+        Ok((
+            Auth {
+                path,
+                accounts: Mutex::new(accounts),
+                sessions: Mutex::new(HashMap::new()),
+                session_timeout: Duration::from_secs(1800),
+                basic_cache: Mutex::new(HashMap::new()),
+            },
+            created,
+        ))
+    }
+
+    fn save(&self, accounts: &[Account]) -> RfResult<()> {
+        let bytes = serde_json::to_vec_pretty(accounts).map_err(|_| RedfishError::internal())?;
+        write_atomic(&self.path, &bytes, 0o600).map_err(|e| {
+            tracing::error!("saving {}: {e}", self.path.display());
+            RedfishError::internal()
+        })
+    }
+
+    /// The accounts.
+    pub fn accounts(&self) -> Vec<Account> {
+        self.accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Checks a user name and password.
+    pub fn check(&self, user: &str, password: &str) -> Option<Caller> {
+        let account = self
+            .accounts()
+            .into_iter()
+            .find(|a| a.user == user && a.enabled)?;
+        let key = (user.to_string(), password.to_string());
+        let cached = self
+            .basic_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .is_some_and(|t| t.elapsed() < BASIC_CACHE_TTL);
+        if !cached {
+            if !verify(password, &account.hash) {
+                return None;
+            }
+            let mut c = self.basic_cache.lock().unwrap_or_else(|e| e.into_inner());
+            c.retain(|_, t| t.elapsed() < BASIC_CACHE_TTL);
+            c.insert(key, Instant::now());
+        }
+        Some(Caller {
+            user: account.user,
+            role: account.role,
+            session: None,
+        })
+    }
+
+    /// Opens a session.
+    pub fn login(&self, user: &str, password: &str) -> Option<Session> {
+        let caller = self.check(user, password)?;
+        let s = Session {
+            id: random_hex(8),
+            token: random_hex(32),
+            user: caller.user,
+            role: caller.role,
+            last_used: Instant::now(),
+        };
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(s.token.clone(), s.clone());
+        Some(s)
+    }
+
+    /// The caller behind a session token; refreshes its idle timer.
+    pub fn session(&self, token: &str) -> Option<Caller> {
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let timeout = self.session_timeout;
+        sessions.retain(|_, s| s.last_used.elapsed() < timeout);
+        let s = sessions.get_mut(token)?;
+        s.last_used = Instant::now();
+        Some(Caller {
+            user: s.user.clone(),
+            role: s.role,
+            session: Some(s.id.clone()),
+        })
+    }
+
+    /// Live sessions.
+    pub fn sessions(&self) -> Vec<Session> {
+        let timeout = self.session_timeout;
+        let mut v: Vec<Session> = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .filter(|s| s.last_used.elapsed() < timeout)
+            .cloned()
+            .collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    /// Ends a session by id; false when there is none.
+    pub fn logout(&self, id: &str) -> bool {
+        let mut s = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let before = s.len();
+        s.retain(|_, v| v.id != id);
+        s.len() != before
+    }
+
+    /// Adds an account.
+    pub fn add(&self, user: &str, password: &str, role: Role) -> RfResult<Account> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if accounts.iter().any(|a| a.user == user) {
+            return Err(RedfishError::already_exists("UserName", user));
+        }
+        let a = Account {
+            user: user.into(),
+            role,
+            hash: hash_password(password),
+            enabled: true,
+        };
+        let mut next = accounts.clone();
+        next.push(a.clone());
+        self.save(&next)?;
+        *accounts = next;
+        Ok(a)
+    }
+
+    /// Changes an account's password, role or enabled flag.
+    pub fn update(
+        &self,
+        user: &str,
+        password: Option<&str>,
+        role: Option<Role>,
+        enabled: Option<bool>,
+    ) -> RfResult<()> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = accounts.clone();
+        let a = next
+            .iter_mut()
+            .find(|a| a.user == user)
+            .ok_or_else(|| RedfishError::not_found("ManagerAccount", user))?;
+        if let Some(p) = password {
+            a.hash = hash_password(p);
+        }
+        if let Some(r) = role {
+            a.role = r;
+        }
+        if let Some(e) = enabled {
+            a.enabled = e;
+        }
+        self.save(&next)?;
+        *accounts = next;
+        self.basic_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(u, _), _| u != user);
+        Ok(())
+    }
+
+    /// Removes an account (and its sessions).
+    pub fn remove(&self, user: &str) -> RfResult<()> {
+        let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+        if !accounts.iter().any(|a| a.user == user) {
+            return Err(RedfishError::not_found("ManagerAccount", user));
+        }
+        if accounts
+            .iter()
+            .filter(|a| a.role == Role::Administrator && a.enabled && a.user != user)
+            .count()
+            == 0
+        {
+            return Err(RedfishError::not_allowed(
+                "the last administrator cannot be removed",
+            ));
+        }
+        let next: Vec<Account> = accounts
+            .iter()
+            .filter(|a| a.user != user)
+            .cloned()
+            .collect();
+        self.save(&next)?;
+        *accounts = next;
+        self.sessions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, s| s.user != user);
+        self.basic_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(u, _), _| u != user);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_start_creates_an_admin_and_logins_work() {
+        let dir = std::env::temp_dir().join(format!("sb-auth-{}", random_hex(4)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (auth, created) = Auth::open(&dir).unwrap();
+        let pw_file = created.expect("first start");
+        let pw = std::fs::read_to_string(&pw_file)
+            .unwrap()
+            .trim()
+            .to_string();
+        assert_eq!(pw.len(), 20);
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&pw_file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(auth.check("admin", &pw).unwrap().role, Role::Administrator);
+        assert!(auth.check("admin", "wrong").is_none());
+        auth.add("op", "op-pass-1", Role::Operator).unwrap();
+        assert!(auth.add("op", "x", Role::ReadOnly).is_err());
+        // A second start reads the file and creates nothing.
+        let (again, created) = Auth::open(&dir).unwrap();
+        assert!(created.is_none());
+        assert_eq!(again.check("op", "op-pass-1").unwrap().role, Role::Operator);
+        let s = again.login("op", "op-pass-1").unwrap();
+        assert_eq!(again.session(&s.token).unwrap().user, "op");
+        assert!(again.logout(&s.id));
+        assert!(again.session(&s.token).is_none());
+        assert!(
+            again.remove("admin").is_err() || again.accounts().len() == 1,
+            "never the last administrator"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn roles_follow_the_dmtf_privilege_mapping() {
+        assert!(Role::Administrator.has(Privilege::ConfigureUsers));
+        assert!(
+            Role::Operator.has(Privilege::ConfigureComponents)
+                && !Role::Operator.has(Privilege::ConfigureUsers)
+        );
+        assert!(
+            !Role::ReadOnly.has(Privilege::ConfigureComponents)
+                && Role::ReadOnly.has(Privilege::Login)
+        );
+        assert_eq!(
+            Role::Operator.privileges(),
+            ["Login", "ConfigureSelf", "ConfigureComponents"]
+        );
+    }
+}

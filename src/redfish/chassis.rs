@@ -1,0 +1,368 @@
+//! `Chassis` (one per card) with its NetworkAdapter, Ports and NetworkDeviceFunctions
+//! from NC-SI discovery, and `UpdateService/FirmwareInventory` from the card BMC.
+
+use super::auth::{Caller, Privilege};
+use super::error::{RedfishError, RfResult};
+use super::service::odata_type;
+use super::systems::status;
+use super::{Shared, collection, methods, resource};
+use crate::bridge::Card;
+use crate::ncsi::ChannelInfo;
+use axum::Router;
+use axum::extract::{Extension, Path, State};
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+/// The adapter's single id: NC-SI gives one adapter (package) per card.
+const ADAPTER: &str = "NIC";
+
+/// A manufacturer's name from its IANA enterprise number.
+pub fn manufacturer(iana: u32) -> String {
+    match iana {
+        0x8119 => "Mellanox Technologies".into(),
+        0x113D => "Broadcom".into(),
+        0x0157 => "Intel".into(),
+        0x7ED9 => "Example (RFC 5612 documentation enterprise number)".into(),
+        n => format!("IANA enterprise {n}"),
+    }
+}
+
+fn get_card(state: &Shared, id: &str) -> RfResult<Card> {
+    state
+        .bridge
+        .card(id)
+        .map_err(|_| RedfishError::not_found("Chassis", id))
+}
+
+fn chassis_body(c: &Card) -> Value {
+    let id = &c.id;
+    json!({
+        "@odata.id": format!("/redfish/v1/Chassis/{id}"),
+        "@odata.type": odata_type("Chassis"),
+        "Id": id,
+        "Name": format!("{} {}", c.info.model, c.info.serial),
+        "ChassisType": "Card",
+        "Manufacturer": c.info.manufacturer,
+        "Model": c.info.model,
+        "SerialNumber": c.info.serial,
+        "PartNumber": c.info.part_number,
+        "Status": status(c),
+        "NetworkAdapters": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters") },
+        "Links": {
+            "ComputerSystems": [{ "@odata.id": format!("/redfish/v1/Systems/{id}") }],
+            "ManagedBy": [{ "@odata.id": format!("/redfish/v1/Managers/{id}") }]
+        }
+    })
+}
+
+async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let ids = state
+        .bridge
+        .cards()
+        .into_iter()
+        .map(|c| format!("/redfish/v1/Chassis/{}", c.id));
+    Ok(resource(
+        collection(
+            "/redfish/v1/Chassis",
+            "ChassisCollection",
+            "Chassis Collection",
+            ids,
+        ),
+        "GET",
+    ))
+}
+
+async fn chassis(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    Ok(resource(chassis_body(&get_card(&state, &id)?), "GET"))
+}
+
+async fn adapters(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    get_card(&state, &id)?;
+    Ok(resource(
+        collection(
+            &format!("/redfish/v1/Chassis/{id}/NetworkAdapters"),
+            "NetworkAdapterCollection",
+            "Network Adapter Collection",
+            [format!(
+                "/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}"
+            )],
+        ),
+        "GET",
+    ))
+}
+
+fn adapter_or_404(id: &str, adapter: &str) -> RfResult<()> {
+    if adapter == ADAPTER {
+        Ok(())
+    } else {
+        Err(RedfishError::not_found(
+            "NetworkAdapter",
+            &format!("{id}/{adapter}"),
+        ))
+    }
+}
+
+async fn adapter(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, adapter)): Path<(String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = get_card(&state, &id)?;
+    adapter_or_404(&id, &adapter)?;
+    let base = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}");
+    let first = card.nic.channels.first();
+    let v = first.map(|c| c.version);
+    Ok(resource(
+        json!({
+            "@odata.id": base,
+            "@odata.type": odata_type("NetworkAdapter"),
+            "Id": ADAPTER,
+            "Name": format!("Network controller, NC-SI package {}", card.package),
+            "Manufacturer": v.map(|v| manufacturer(v.manufacturer_id)),
+            "Model": v.map(|v| v.firmware_name()),
+            "Status": status(&card),
+            "Controllers": [{
+                "FirmwarePackageVersion": v.map(|v| v.firmware_version_dotted()),
+                "ControllerCapabilities": { "NetworkPortCount": card.nic.channels.len(), "NetworkDeviceFunctionCount": card.nic.channels.len() },
+                "Links": {
+                    "Ports": card.nic.channels.iter().map(|c| json!({ "@odata.id": format!("{base}/Ports/{}", c.id.channel_id()) })).collect::<Vec<_>>(),
+                    "NetworkDeviceFunctions": card.nic.channels.iter().map(|c| json!({ "@odata.id": format!("{base}/NetworkDeviceFunctions/{}", c.id.channel_id()) })).collect::<Vec<_>>()
+                }
+            }],
+            "Ports": { "@odata.id": format!("{base}/Ports") },
+            "NetworkDeviceFunctions": { "@odata.id": format!("{base}/NetworkDeviceFunctions") },
+            "Oem": { "Sidebridge": {
+                "PCIVendorId": v.map(|v| format!("0x{:04x}", v.pci_vendor_id)),
+                "PCIDeviceId": v.map(|v| format!("0x{:04x}", v.pci_device_id)),
+                "PCISubsystemVendorId": v.map(|v| format!("0x{:04x}", v.pci_subsystem_vendor_id)),
+                "PCISubsystemId": v.map(|v| format!("0x{:04x}", v.pci_subsystem_id)),
+                "NCSIVersion": v.map(|v| v.ncsi_version_string()),
+                "ManufacturerIANA": v.map(|v| v.manufacturer_id),
+                "NCSIPackage": card.package
+            } }
+        }),
+        "GET",
+    ))
+}
+
+fn channel<'a>(card: &'a Card, n: &str) -> RfResult<&'a ChannelInfo> {
+    n.parse::<u8>()
+        .ok()
+        .and_then(|n| card.nic.channels.iter().find(|c| c.id.channel_id() == n))
+        .ok_or_else(|| RedfishError::not_found("Port", n))
+}
+
+async fn ports(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, adapter)): Path<(String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = get_card(&state, &id)?;
+    adapter_or_404(&id, &adapter)?;
+    let base = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports");
+    let members = card
+        .nic
+        .channels
+        .iter()
+        .map(|c| format!("{base}/{}", c.id.channel_id()));
+    Ok(resource(
+        collection(&base, "PortCollection", "Port Collection", members),
+        "GET",
+    ))
+}
+
+async fn port(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, adapter, n)): Path<(String, String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = get_card(&state, &id)?;
+    adapter_or_404(&id, &adapter)?;
+    let ch = channel(&card, &n)?;
+    let up = ch.link.link_up();
+    let mut v = json!({
+        "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}"),
+        "@odata.type": odata_type("Port"),
+        "Id": n,
+        "Name": format!("Port {n}"),
+        "PortId": n,
+        "LinkNetworkTechnology": "Ethernet",
+        "LinkStatus": if up { "LinkUp" } else { "LinkDown" },
+        "LinkState": "Enabled",
+        "Status": if card.online { json!({ "State": "Enabled", "Health": if up { "OK" } else { "Warning" } }) } else { status(&card) }
+    });
+    if let Some(mbps) = ch.link.speed_duplex().mbps().filter(|_| up) {
+        v["CurrentSpeedGbps"] = json!(f64::from(mbps) / 1000.0);
+    }
+    Ok(resource(v, "GET"))
+}
+
+async fn functions(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, adapter)): Path<(String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = get_card(&state, &id)?;
+    adapter_or_404(&id, &adapter)?;
+    let base = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions");
+    let members = card
+        .nic
+        .channels
+        .iter()
+        .map(|c| format!("{base}/{}", c.id.channel_id()));
+    Ok(resource(
+        collection(
+            &base,
+            "NetworkDeviceFunctionCollection",
+            "Network Device Function Collection",
+            members,
+        ),
+        "GET",
+    ))
+}
+
+async fn function(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, adapter, n)): Path<(String, String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = get_card(&state, &id)?;
+    adapter_or_404(&id, &adapter)?;
+    let ch = channel(&card, &n)?;
+    let mac = ch.host_mac.map(|m| m.map(|b| format!("{b:02X}")).join(":"));
+    Ok(resource(
+        json!({
+            "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}"),
+            "@odata.type": odata_type("NetworkDeviceFunction"),
+            "Id": n,
+            "Name": format!("Ethernet function of port {n}"),
+            "NetDevFuncType": "Ethernet",
+            "Ethernet": { "MACAddress": mac, "PermanentMACAddress": mac },
+            "Status": status(&card),
+            "Links": { "PhysicalPortAssignment": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}") } }
+        }),
+        "GET",
+    ))
+}
+
+async fn update_service(Extension(c): Extension<Caller>) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    Ok(resource(
+        json!({
+            "@odata.id": "/redfish/v1/UpdateService",
+            "@odata.type": odata_type("UpdateService"),
+            "Id": "UpdateService",
+            "Name": "Update Service",
+            "ServiceEnabled": false,
+            "FirmwareInventory": { "@odata.id": "/redfish/v1/UpdateService/FirmwareInventory" },
+            "Status": { "State": "Enabled", "Health": "OK" }
+        }),
+        "GET",
+    ))
+}
+
+/// Inventory ids: card id, dash, component index.
+fn inventory(state: &Shared) -> Vec<(Card, usize)> {
+    state
+        .bridge
+        .cards()
+        .into_iter()
+        .flat_map(|c| (0..c.firmware.len()).map(move |i| (c.clone(), i)))
+        .collect()
+}
+
+async fn firmware_list(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let members = inventory(&state)
+        .into_iter()
+        .map(|(c, i)| format!("/redfish/v1/UpdateService/FirmwareInventory/{}-{i}", c.id));
+    Ok(resource(
+        collection(
+            "/redfish/v1/UpdateService/FirmwareInventory",
+            "SoftwareInventoryCollection",
+            "Firmware Inventory Collection",
+            members,
+        ),
+        "GET",
+    ))
+}
+
+async fn firmware(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(fid): Path<String>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let (card, i) = inventory(&state)
+        .into_iter()
+        .find(|(c, i)| format!("{}-{i}", c.id) == fid)
+        .ok_or_else(|| RedfishError::not_found("SoftwareInventory", &fid))?;
+    let f = &card.firmware[i];
+    Ok(resource(
+        json!({
+            "@odata.id": format!("/redfish/v1/UpdateService/FirmwareInventory/{fid}"),
+            "@odata.type": odata_type("SoftwareInventory"),
+            "Id": fid,
+            "Name": format!("{} of {}", f.name, card.info.serial),
+            "Version": f.version,
+            "Updateable": f.updateable,
+            "Status": status(&card),
+            "RelatedItem": [{ "@odata.id": format!("/redfish/v1/Managers/{}", card.id) }]
+        }),
+        "GET",
+    ))
+}
+
+pub fn routes() -> Router<Shared> {
+    let a = "/redfish/v1/Chassis/{id}/NetworkAdapters/{adapter}";
+    Router::new()
+        .route("/redfish/v1/Chassis", methods(get(list), "GET"))
+        .route("/redfish/v1/Chassis/{id}", methods(get(chassis), "GET"))
+        .route(
+            "/redfish/v1/Chassis/{id}/NetworkAdapters",
+            methods(get(adapters), "GET"),
+        )
+        .route(a, methods(get(adapter), "GET"))
+        .route(&format!("{a}/Ports"), methods(get(ports), "GET"))
+        .route(&format!("{a}/Ports/{{n}}"), methods(get(port), "GET"))
+        .route(
+            &format!("{a}/NetworkDeviceFunctions"),
+            methods(get(functions), "GET"),
+        )
+        .route(
+            &format!("{a}/NetworkDeviceFunctions/{{n}}"),
+            methods(get(function), "GET"),
+        )
+        .route(
+            "/redfish/v1/UpdateService",
+            methods(get(update_service), "GET"),
+        )
+        .route(
+            "/redfish/v1/UpdateService/FirmwareInventory",
+            methods(get(firmware_list), "GET"),
+        )
+        .route(
+            "/redfish/v1/UpdateService/FirmwareInventory/{fid}",
+            methods(get(firmware), "GET"),
+        )
+}

@@ -1,0 +1,261 @@
+//! The Redfish aggregation service (DSP0266) over the bridge: one file per resource,
+//! a Base-registry error type, a privilege check per handler, authentication by
+//! session token or HTTP Basic.
+
+pub mod auth;
+pub mod error;
+
+mod aggregation;
+mod chassis;
+mod events;
+mod managers;
+mod service;
+mod sessions;
+mod systems;
+mod tasks;
+
+use crate::bridge::Bridge;
+use auth::{Auth, Caller};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+use axum::{Router, middleware};
+use error::{RedfishError, RfResult};
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Largest request body accepted.
+pub const BODY_LIMIT: usize = 64 * 1024;
+/// Longest a request may take (an OEM round trip with retries, several times over).
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    /// Accounts and sessions.
+    pub auth: Auth,
+    /// The cards.
+    pub bridge: Arc<Bridge>,
+    /// Where subscriptions are kept.
+    pub state_dir: PathBuf,
+    /// Event subscriptions.
+    pub subscriptions: events::Subscriptions,
+}
+
+/// Shared state.
+pub type Shared = Arc<AppState>;
+
+impl AppState {
+    /// State over `bridge` keeping files in `state_dir`. Returns the path of the
+    /// initial administrator password when this is the first start.
+    pub fn open(
+        bridge: Arc<Bridge>,
+        state_dir: PathBuf,
+    ) -> std::io::Result<(Shared, Option<PathBuf>)> {
+        let (auth, created) = Auth::open(&state_dir)?;
+        let subscriptions = events::Subscriptions::open(&state_dir)?;
+        Ok((
+            Arc::new(AppState {
+                auth,
+                bridge,
+                state_dir,
+                subscriptions,
+            }),
+            created,
+        ))
+    }
+}
+
+/// A JSON object request body: malformed JSON, a non-object or an oversized body get
+/// the Base messages for them.
+#[derive(Debug)]
+pub struct JsonBody(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = RedfishError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                RedfishError::payload_too_large()
+            } else {
+                RedfishError::malformed_json()
+            }
+        })?;
+        if bytes.is_empty() {
+            return Ok(JsonBody(Map::new()));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(m)) => Ok(JsonBody(m)),
+            _ => Err(RedfishError::malformed_json()),
+        }
+    }
+}
+
+/// The ETag of a resource body.
+pub fn etag(body: &Value) -> String {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    format!("W/\"{:08x}\"", sidebridge_protocol::oem::crc32(&bytes))
+}
+
+/// A resource response: JSON, OData-Version, ETag, Allow, Cache-Control.
+pub fn resource(body: Value, allow: &'static str) -> Response {
+    let tag = etag(&body);
+    let mut r = axum::Json(body).into_response();
+    let h = r.headers_mut();
+    h.insert("OData-Version", HeaderValue::from_static("4.0"));
+    h.insert(header::ALLOW, HeaderValue::from_static(allow));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        h.insert(header::ETAG, v);
+    }
+    r
+}
+
+/// 412 when an If-Match header names another version of `current`.
+pub fn check_if_match(headers: &HeaderMap, current: &Value) -> RfResult<()> {
+    let Some(want) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let have = etag(current);
+    if want.split(',').map(str::trim).any(|t| {
+        t == "*" || t == have || t.trim_start_matches("W/") == have.trim_start_matches("W/")
+    }) {
+        Ok(())
+    } else {
+        Err(RedfishError::precondition_failed())
+    }
+}
+
+/// A method router whose other methods answer 405 with an Allow header.
+pub fn methods(router: MethodRouter<Shared>, allow: &'static str) -> MethodRouter<Shared> {
+    router.fallback(move || async move { RedfishError::method_not_allowed(allow) })
+}
+
+/// 204 No Content with OData-Version.
+pub fn no_content() -> Response {
+    let mut r = StatusCode::NO_CONTENT.into_response();
+    r.headers_mut()
+        .insert("OData-Version", HeaderValue::from_static("4.0"));
+    r
+}
+
+/// A collection body.
+pub fn collection(
+    odata_id: &str,
+    ty: &str,
+    name: &str,
+    members: impl IntoIterator<Item = String>,
+) -> Value {
+    let members: Vec<Value> = members
+        .into_iter()
+        .map(|m| serde_json::json!({ "@odata.id": m }))
+        .collect();
+    serde_json::json!({
+        "@odata.id": odata_id,
+        "@odata.type": format!("#{ty}.{ty}"),
+        "Name": name,
+        "Members@odata.count": members.len(),
+        "Members": members,
+    })
+}
+
+fn public(method: &Method, path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    matches!(
+        path,
+        "/redfish" | "/redfish/v1" | "/redfish/v1/odata" | "/redfish/v1/$metadata"
+    ) || (method == Method::POST && path == "/redfish/v1/SessionService/Sessions")
+}
+
+fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine;
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let b64 = v
+        .strip_prefix("Basic ")
+        .or_else(|| v.strip_prefix("basic "))?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+/// Authenticates every request but the public ones; the caller goes into the request
+/// extensions for handlers.
+async fn authenticate(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+    let caller = if let Some(token) = req
+        .headers()
+        .get("X-Auth-Token")
+        .and_then(|v| v.to_str().ok())
+    {
+        state.auth.session(token)
+    } else if let Some((u, p)) = basic(req.headers()) {
+        state.auth.check(&u, &p)
+    } else {
+        None
+    };
+    match caller {
+        Some(c) => {
+            req.extensions_mut().insert(c);
+            next.run(req).await
+        }
+        None if public(req.method(), req.uri().path()) => next.run(req).await,
+        None => RedfishError::unauthorized().into_response(),
+    }
+}
+
+/// Adds OData-Version to every response and answers unknown paths with a Redfish 404.
+async fn odata_version(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let mut r = next.run(req).await;
+    if r.status() == StatusCode::NOT_FOUND && r.headers().get("OData-Version").is_none() {
+        return RedfishError::not_found("Resource", &path).into_response();
+    }
+    r.headers_mut()
+        .entry("OData-Version")
+        .or_insert(HeaderValue::from_static("4.0"));
+    r
+}
+
+/// The caller of an authenticated request (handlers of non-public routes only).
+pub fn caller(req_ext: &axum::http::Extensions) -> RfResult<Caller> {
+    req_ext
+        .get::<Caller>()
+        .cloned()
+        .ok_or_else(RedfishError::unauthorized)
+}
+
+/// The whole service.
+pub fn app(state: Shared) -> Router {
+    let timeout = tower::ServiceBuilder::new()
+        .layer(axum::error_handling::HandleErrorLayer::new(
+            |_: tower::BoxError| async { RedfishError::timeout() },
+        ))
+        .timeout(REQUEST_TIMEOUT);
+    Router::new()
+        .merge(service::routes())
+        .merge(sessions::routes())
+        .merge(systems::routes())
+        .merge(managers::routes())
+        .merge(chassis::routes())
+        .merge(aggregation::routes())
+        .merge(events::routes())
+        .merge(tasks::routes())
+        .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn(odata_version))
+        .layer(timeout)
+        .with_state(state)
+}
+
+/// Delivers events to subscriptions until `shutdown` (see [`events::deliver`]).
+pub async fn events_delivery(state: Shared, shutdown: impl std::future::Future<Output = ()>) {
+    events::deliver(state, shutdown).await;
+}

@@ -1,0 +1,1111 @@
+//! The Redfish service through its router (`tower::ServiceExt::oneshot`), over the
+//! bridge and NC-SI engine, against the simulator in-process: every resource, the
+//! errors a client can provoke, sessions, privileges, persistence, and one real TLS
+//! listener.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use base64::Engine;
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use sidebridge::daemon::Daemon;
+use sidebridge::ncsi::ManagerConfig;
+use sidebridge_protocol::oem::{self, BootEnabled, BootTarget, MediaSlot, MediaState, PowerState};
+use sidebridge_sim::{Scenario, SimHandle, Simulator};
+use sidebridge_transport::memory;
+use std::collections::{BTreeSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+struct Svc {
+    app: Router,
+    sim: SimHandle,
+    dir: PathBuf,
+    password: String,
+    daemon: Daemon,
+    _stop: watch::Sender<bool>,
+}
+
+enum Who<'a> {
+    Nobody,
+    Basic(&'a str, &'a str),
+    Token(&'a str),
+}
+
+fn scenario() -> Scenario {
+    Scenario::parse(include_str!("../sim/scenarios/two-dpus.toml")).unwrap()
+}
+
+async fn start_in(dir: PathBuf) -> Svc {
+    let sim = Simulator::new(scenario());
+    let handle = sim.handle();
+    let (mc, nc) = memory::pair(1024);
+    tokio::spawn(sim.run(nc, std::future::pending()));
+    let (stop, stop_rx) = watch::channel(false);
+    let cfg = ManagerConfig {
+        packages: vec![0, 1],
+        ..ManagerConfig::default()
+    };
+    let daemon = Daemon::start(Arc::new(mc), cfg, &dir, stop_rx, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let password = std::fs::read_to_string(dir.join("initial-admin-password"))
+        .unwrap()
+        .trim()
+        .to_string();
+    Svc {
+        app: daemon.app(),
+        sim: handle,
+        dir,
+        password,
+        daemon,
+        _stop: stop,
+    }
+}
+
+async fn start() -> Svc {
+    let dir = std::env::temp_dir().join(format!(
+        "sb-redfish-{}",
+        sidebridge::redfish::auth::random_hex(6)
+    ));
+    start_in(dir).await
+}
+
+impl Drop for Svc {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Svc {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&str>,
+        who: Who<'_>,
+    ) -> (StatusCode, HeaderMap, Value) {
+        let mut req = Request::builder().method(method).uri(path);
+        match who {
+            Who::Nobody => {}
+            Who::Basic(u, p) => {
+                let v = base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"));
+                req = req.header("Authorization", format!("Basic {v}"));
+            }
+            Who::Token(t) => req = req.header("X-Auth-Token", t),
+        }
+        let req = match body {
+            Some(b) => req
+                .header("Content-Type", "application/json")
+                .body(Body::from(b.to_string()))
+                .unwrap(),
+            None => req.body(Body::empty()).unwrap(),
+        };
+        let r = tower::ServiceExt::oneshot(self.app.clone(), req)
+            .await
+            .unwrap();
+        let status = r.status();
+        let headers = r.headers().clone();
+        let bytes = r.into_body().collect().await.unwrap().to_bytes();
+        let v = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, headers, v)
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let (s, h, v) = self
+            .call(Method::GET, path, None, Who::Basic("admin", &self.password))
+            .await;
+        assert_eq!(s, StatusCode::OK, "GET {path}: {v}");
+        assert_eq!(h["OData-Version"], "4.0");
+        v
+    }
+
+    async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        body: &str,
+    ) -> (StatusCode, HeaderMap, Value) {
+        self.call(
+            method,
+            path,
+            Some(body),
+            Who::Basic("admin", &self.password),
+        )
+        .await
+    }
+
+    async fn wait_task(&self, location: &str) -> Value {
+        for _ in 0..200 {
+            let t = self.get(location).await;
+            if t["TaskState"] != "Running" {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("task {location} did not end");
+    }
+}
+
+fn message_ids(v: &Value) -> Vec<String> {
+    v["error"]["@Message.ExtendedInfo"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|m| m["MessageId"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_service_root_odata_and_metadata_are_public() {
+    let s = start().await;
+    for path in [
+        "/redfish",
+        "/redfish/v1",
+        "/redfish/v1/",
+        "/redfish/v1/odata",
+        "/redfish/v1/$metadata",
+    ] {
+        let (st, h, _) = s.call(Method::GET, path, None, Who::Nobody).await;
+        assert_eq!(st, StatusCode::OK, "{path}");
+        assert_eq!(h["OData-Version"], "4.0", "{path}");
+    }
+    let (_, h, meta) = s
+        .call(Method::GET, "/redfish/v1/$metadata", None, Who::Nobody)
+        .await;
+    assert_eq!(h["content-type"], "application/xml");
+    let meta = meta.as_str().unwrap();
+    assert!(
+        meta.contains("<edmx:Include Namespace=\"ComputerSystem.v1_28_0\"/>")
+            && meta.contains("Extends=\"ServiceRoot.v1_21_0.ServiceContainer\"")
+    );
+    for path in [
+        "/redfish/v1/Systems",
+        "/redfish/v1/SessionService/Sessions",
+        "/redfish/v1/AccountService",
+        "/redfish/v1/Systems/DPU0000A1",
+    ] {
+        let (st, h, v) = s.call(Method::GET, path, None, Who::Nobody).await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(h["www-authenticate"], "Basic realm=\"sidebridge\"");
+        assert_eq!(message_ids(&v), ["Base.1.19.NoValidSession"]);
+    }
+    let (st, _, _) = s
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems",
+            None,
+            Who::Basic("admin", "wrong"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+}
+
+/// Every link reachable from the service root answers 200 with a consistent
+/// `@odata.id`, an `@odata.type` whose schema `$metadata` references, and a Name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_resource_reachable_from_the_root_is_well_formed() {
+    let s = start().await;
+    let (_, _, meta) = s
+        .call(Method::GET, "/redfish/v1/$metadata", None, Who::Nobody)
+        .await;
+    let meta = meta.as_str().unwrap().to_string();
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::from(["/redfish/v1".to_string()]);
+    fn links(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    if k == "@odata.id" {
+                        if let Some(s) = v.as_str() {
+                            out.push(s.to_string());
+                        }
+                    } else if k != "Actions" {
+                        links(v, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| links(v, out)),
+            _ => {}
+        }
+    }
+    while let Some(path) = queue.pop_front() {
+        if !seen.insert(path.clone()) {
+            continue;
+        }
+        let v = s.get(&path).await;
+        assert_eq!(v["@odata.id"], path, "{path}");
+        let ty = v["@odata.type"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path} has no @odata.type"));
+        let ns = ty.trim_start_matches('#').rsplit_once('.').unwrap().0;
+        assert!(
+            meta.contains(&format!("Namespace=\"{ns}\"")),
+            "{path}: {ns} is not in $metadata"
+        );
+        assert!(v["Name"].is_string(), "{path} has no Name");
+        let mut out = Vec::new();
+        links(&v, &mut out);
+        queue.extend(out.into_iter().filter(|l| !l.contains('#')));
+    }
+    // Systems, Managers, Chassis, adapters, ports, functions, media, interfaces,
+    // firmware, aggregation, sessions, accounts, roles, events, tasks.
+    assert!(seen.len() >= 50, "{} resources: {seen:?}", seen.len());
+    for must in [
+        "/redfish/v1/Systems/DPU0000B2",
+        "/redfish/v1/Managers/DPU0000A1/VirtualMedia/USB",
+        "/redfish/v1/Managers/DPU0000A1/EthernetInterfaces/0",
+        "/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/Ports/1",
+        "/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/NetworkDeviceFunctions/0",
+        "/redfish/v1/UpdateService/FirmwareInventory/DPU0000A1-2",
+        "/redfish/v1/AggregationService/AggregationSources/DPU0000B2",
+        "/redfish/v1/AggregationService/ConnectionMethods/NCSI",
+        "/redfish/v1/AccountService/Roles/Operator",
+    ] {
+        assert!(seen.contains(must), "{must} not reachable");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_show_what_ncsi_and_the_card_report() {
+    let s = start().await;
+    let sys = s.get("/redfish/v1/Systems/DPU0000A1").await;
+    assert_eq!(
+        (sys["PowerState"].as_str(), sys["SystemType"].as_str()),
+        (Some("On"), Some("DPU"))
+    );
+    assert_eq!(sys["BootProgress"]["LastState"], "OSRunning");
+    assert_eq!(
+        sys["Boot"]["BootSourceOverrideTarget@Redfish.AllowableValues"]
+            .as_array()
+            .unwrap()
+            .len(),
+        9
+    );
+    assert_eq!(sys["Status"], json!({ "State": "Enabled", "Health": "OK" }));
+    let mgr = s.get("/redfish/v1/Managers/DPU0000A1").await;
+    assert_eq!(mgr["FirmwareVersion"], "1.4.2");
+    let eth = s
+        .get("/redfish/v1/Managers/DPU0000A1/EthernetInterfaces/0")
+        .await;
+    assert_eq!(eth["MACAddress"], "02:5B:00:00:00:80");
+    assert_eq!(
+        eth["IPv4Addresses"][0],
+        json!({ "Address": "192.0.2.20", "SubnetMask": "255.255.255.0", "AddressOrigin": "Static" })
+    );
+    assert_eq!(eth["HostName"], "dpu0-bmc");
+    let nic = s
+        .get("/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC")
+        .await;
+    assert_eq!(nic["Manufacturer"], "Mellanox Technologies");
+    assert_eq!(nic["Controllers"][0]["FirmwarePackageVersion"], "24.1.0.7");
+    assert_eq!(nic["Oem"]["Sidebridge"]["PCIDeviceId"], "0xa2dc");
+    let port = s
+        .get("/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/Ports/1")
+        .await;
+    assert_eq!(
+        (
+            port["LinkStatus"].as_str(),
+            port["CurrentSpeedGbps"].as_f64()
+        ),
+        (Some("LinkUp"), Some(100.0))
+    );
+    let ndf = s
+        .get("/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/NetworkDeviceFunctions/1")
+        .await;
+    assert_eq!(ndf["Ethernet"]["MACAddress"], "02:5B:00:00:00:11");
+    let fw = s
+        .get("/redfish/v1/UpdateService/FirmwareInventory/DPU0000A1-1")
+        .await;
+    assert_eq!(
+        (fw["Version"].as_str(), fw["Updateable"].as_bool()),
+        (Some("2024.06"), Some(true))
+    );
+    let src = s
+        .get("/redfish/v1/AggregationService/AggregationSources/DPU0000A1")
+        .await;
+    assert_eq!(
+        src["Links"]["ConnectionMethod"]["@odata.id"],
+        "/redfish/v1/AggregationService/ConnectionMethods/NCSI"
+    );
+    assert_eq!(
+        src["Links"]["ResourcesAccessed"].as_array().unwrap().len(),
+        3
+    );
+    let cm = s
+        .get("/redfish/v1/AggregationService/ConnectionMethods/NCSI")
+        .await;
+    assert_eq!(cm["ConnectionMethodType"], "OEM");
+    assert_eq!(
+        cm["Links"]["AggregationSources"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_log_in_authenticate_and_log_out() {
+    let s = start().await;
+    let body = format!(
+        "{{\"UserName\": \"admin\", \"Password\": \"{}\"}}",
+        s.password
+    );
+    let (st, h, v) = s
+        .call(
+            Method::POST,
+            "/redfish/v1/SessionService/Sessions",
+            Some(&body),
+            Who::Nobody,
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let token = h["x-auth-token"].to_str().unwrap().to_string();
+    let location = h["location"].to_str().unwrap().to_string();
+    assert_eq!(v["@odata.id"], location);
+    let (st, _, _) = s
+        .call(Method::GET, "/redfish/v1/Systems", None, Who::Token(&token))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _, v) = s
+        .call(Method::GET, &location, None, Who::Token(&token))
+        .await;
+    assert_eq!(
+        (st, v["UserName"].as_str()),
+        (StatusCode::OK, Some("admin"))
+    );
+    let (st, _, _) = s
+        .call(Method::DELETE, &location, None, Who::Token(&token))
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _, _) = s
+        .call(Method::GET, "/redfish/v1/Systems", None, Who::Token(&token))
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "logged out");
+    let (st, _, _) = s
+        .call(
+            Method::POST,
+            "/redfish/v1/SessionService/Sessions",
+            Some("{\"UserName\": \"admin\", \"Password\": \"nope\"}"),
+            Who::Nobody,
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _, v) = s
+        .call(
+            Method::POST,
+            "/redfish/v1/SessionService/Sessions",
+            Some("{\"UserName\": \"admin\"}"),
+            Who::Nobody,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.PropertyMissing".to_string()]
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patching_the_boot_override_reaches_the_card() {
+    let s = start().await;
+    let path = "/redfish/v1/Systems/DPU0000B2";
+    let (st, h, v) = s.admin(Method::PATCH, path, r#"{"Boot": {"BootSourceOverrideTarget": "Cd", "BootSourceOverrideEnabled": "Once", "BootSourceOverrideMode": "UEFI"}}"#).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["Boot"]["BootSourceOverrideTarget"], "Cd");
+    assert!(h.contains_key("etag"));
+    let card = s.sim.with(|nc| nc.card(1).unwrap().boot_override().clone());
+    assert_eq!(
+        (card.target, card.enabled),
+        (BootTarget::Cd, BootEnabled::Once)
+    );
+    // UEFI HTTP boot with a URI, then back off.
+    let (st, _, v) = s.admin(Method::PATCH, path, r#"{"Boot": {"BootSourceOverrideTarget": "UefiHttp", "HttpBootUri": "http://192.0.2.10/boot.efi"}}"#).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        s.sim
+            .with(|nc| nc.card(1).unwrap().boot_override().uri.clone()),
+        "http://192.0.2.10/boot.efi"
+    );
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            path,
+            r#"{"Boot": {"BootSourceOverrideEnabled": "Disabled"}}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(
+        s.sim.with(|nc| nc.card(1).unwrap().boot_override().target),
+        BootTarget::None
+    );
+    // The seed document's PATCH: UefiTargetBootSourceOverride null is accepted; the
+    // card refuses Legacy with a precise message.
+    let (st, _, v) = s.admin(Method::PATCH, path, r#"{"Boot": {"BootSourceOverrideMode": "Legacy", "BootSourceOverrideTarget": "Hdd", "BootSourceOverrideEnabled": "Once", "UefiTargetBootSourceOverride": null}}"#).await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.PropertyValueNotInList".to_string()]
+        ),
+        "{v}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_patches_get_every_base_message_at_once() {
+    let s = start().await;
+    let path = "/redfish/v1/Systems/DPU0000A1";
+    let (st, _, v) = s.admin(Method::PATCH, path, r#"{"Boot": {"BootSourceOverrideTarget": "Floppy", "Bogus": 1}, "AssetTag": "x", "Colour": "red"}"#).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let mut ids = message_ids(&v);
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "Base.1.19.PropertyNotWritable",
+            "Base.1.19.PropertyUnknown",
+            "Base.1.19.PropertyUnknown",
+            "Base.1.19.PropertyValueNotInList"
+        ],
+        "{v}"
+    );
+    assert_eq!(v["error"]["code"], "Base.1.19.GeneralError");
+    let (st, _, v) = s.admin(Method::PATCH, path, "{not json").await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.MalformedJSON".to_string()]
+        )
+    );
+    let (st, _, v) = s.admin(Method::PATCH, path, "[1, 2]").await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.MalformedJSON".to_string()]
+        )
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            path,
+            r#"{"Boot": {"BootSourceOverrideTarget": 7}}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.PropertyValueTypeError".to_string()]
+        )
+    );
+    let (st, _, v) = s
+        .admin(Method::PATCH, path, r#"{"PowerState": "Off"}"#)
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.PropertyNotWritable".to_string()]
+        )
+    );
+    assert_eq!(
+        v["error"]["@Message.ExtendedInfo"][0]["RelatedProperties"],
+        json!(["#/PowerState"])
+    );
+    // Nothing reached the card.
+    assert_eq!(
+        s.sim.with(|nc| nc.card(0).unwrap().boot_override().target),
+        BootTarget::None
+    );
+    // If-Match: a stale ETag is refused, the current one accepted.
+    let (_, h, _) = s
+        .call(Method::GET, path, None, Who::Basic("admin", &s.password))
+        .await;
+    let tag = h["etag"].to_str().unwrap().to_string();
+    let patch = r#"{"Boot": {"BootSourceOverrideTarget": "Pxe"}}"#;
+    let req = |tag: &str| {
+        Request::builder()
+            .method(Method::PATCH)
+            .uri(path)
+            .header("If-Match", tag)
+            .header(
+                "Authorization",
+                format!(
+                    "Basic {}",
+                    base64::engine::general_purpose::STANDARD
+                        .encode(format!("admin:{}", s.password))
+                ),
+            )
+            .body(Body::from(patch))
+            .unwrap()
+    };
+    let r = tower::ServiceExt::oneshot(s.app.clone(), req("W/\"00000000\""))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+    let r = tower::ServiceExt::oneshot(s.app.clone(), req(&tag))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // Body limit.
+    let big = format!("{{\"x\": \"{}\"}}", "a".repeat(70_000));
+    let (st, _, v) = s.admin(Method::PATCH, path, &big).await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            vec!["Base.1.19.PayloadTooLarge".to_string()]
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reset_is_a_task_that_ends_when_the_card_says_so() {
+    let s = start().await;
+    let action = "/redfish/v1/Systems/DPU0000A1/Actions/ComputerSystem.Reset";
+    let (st, _, v) = s.admin(Method::POST, action, "{}").await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterMissing".to_string()]
+        )
+    );
+    let (st, _, v) = s
+        .admin(Method::POST, action, r#"{"ResetType": "Explode"}"#)
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterValueNotInList".to_string()]
+        )
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            action,
+            r#"{"ResetType": "On", "Force": true}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterNotSupported".to_string()]
+        )
+    );
+    let (st, _, v) = s.admin(Method::POST, action, r#"{"ResetType": 5}"#).await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterValueTypeError".to_string()]
+        )
+    );
+    let (st, h, v) = s
+        .admin(Method::POST, action, r#"{"ResetType": "ForceRestart"}"#)
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let location = h["location"].to_str().unwrap().to_string();
+    assert_eq!(v["TaskState"], "Running");
+    // A second reset while the first runs: the card says InvalidState → 409.
+    let (st, _, v) = s
+        .admin(Method::POST, action, r#"{"ResetType": "ForceOff"}"#)
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::CONFLICT,
+            vec!["Base.1.19.ResourceInUse".to_string()]
+        ),
+        "{v}"
+    );
+    let t = s.wait_task(&location).await;
+    assert_eq!(
+        (t["TaskState"].as_str(), t["TaskStatus"].as_str()),
+        (Some("Completed"), Some("OK")),
+        "{t}"
+    );
+    assert_eq!(
+        s.sim
+            .with(|nc| nc.card(0).unwrap().executed(oem::CommandId::Reset)),
+        1
+    );
+    assert_eq!(s.sim.with(|nc| nc.card(0).unwrap().power()), PowerState::On);
+    // Nmi completes at once: 204.
+    let (st, _, _) = s
+        .admin(Method::POST, action, r#"{"ResetType": "Nmi"}"#)
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let tasks = s.get("/redfish/v1/TaskService/Tasks").await;
+    assert_eq!(tasks["Members@odata.count"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn virtual_media_insert_and_eject_with_precise_errors() {
+    let s = start().await;
+    let cd = "/redfish/v1/Managers/DPU0000A1/VirtualMedia/CD";
+    let insert = format!("{cd}/Actions/VirtualMedia.InsertMedia");
+    let eject = format!("{cd}/Actions/VirtualMedia.EjectMedia");
+    let (st, _, v) = s.admin(Method::POST, &insert, "{}").await;
+    assert_eq!(
+        message_ids(&v),
+        ["Base.1.19.ActionParameterMissing"],
+        "{st}"
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            &insert,
+            r#"{"Image": "ftp://192.0.2.10/a.iso"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterValueNotInList".to_string()]
+        )
+    );
+    let (st, _, v) = s
+        .admin(Method::POST, &insert, r#"{"Image": "not a uri"}"#)
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterValueFormatError".to_string()]
+        )
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            &insert,
+            r#"{"Image": "http://192.0.2.10/a.iso", "TransferProtocolType": "Carrier-Pigeon"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterValueNotInList".to_string()]
+        )
+    );
+    let (st, h, v) = s.admin(Method::POST, &insert, r#"{"Image": "http://192.0.2.10/install.iso", "Inserted": true, "WriteProtected": true}"#).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    let t = s.wait_task(h["location"].to_str().unwrap()).await;
+    assert_eq!(t["TaskState"], "Completed");
+    let m = s.get(cd).await;
+    assert_eq!(
+        (
+            m["Inserted"].as_bool(),
+            m["Image"].as_str(),
+            m["ImageName"].as_str()
+        ),
+        (
+            Some(true),
+            Some("http://192.0.2.10/install.iso"),
+            Some("install.iso")
+        )
+    );
+    assert_eq!(
+        s.sim
+            .with(|nc| nc.card(0).unwrap().media(MediaSlot::Cd).state),
+        MediaState::Inserted
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            &insert,
+            r#"{"Image": "http://192.0.2.10/other.iso"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::CONFLICT,
+            vec!["Base.1.19.ResourceInUse".to_string()]
+        )
+    );
+    let (st, _, _) = s.admin(Method::POST, &eject, "{}").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _, v) = s.admin(Method::POST, &eject, "{}").await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::CONFLICT,
+            vec!["Base.1.19.OperationNotAllowed".to_string()]
+        )
+    );
+    assert_eq!(s.get(cd).await["Inserted"], false);
+    // A fetch failure ends the task in Exception.
+    let (st, h, _) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/Managers/DPU0000A1/VirtualMedia/USB/Actions/VirtualMedia.InsertMedia",
+            r#"{"Image": "http://images.invalid/a.img"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    let t = s.wait_task(h["location"].to_str().unwrap()).await;
+    assert_eq!(
+        (t["TaskState"].as_str(), t["TaskStatus"].as_str()),
+        (Some("Exception"), Some("Critical"))
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/Managers/DPU0000A1/VirtualMedia/Floppy/Actions/VirtualMedia.InsertMedia",
+            r#"{"Image": "http://h/a"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::NOT_FOUND,
+            vec!["Base.1.19.ResourceNotFound".to_string()]
+        )
+    );
+    // The older PATCH style: Image inserts, null ejects.
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            cd,
+            r#"{"Image": "http://192.0.2.10/b.iso", "Inserted": true}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn roles_are_enforced_and_accounts_persist() {
+    let dir = std::env::temp_dir().join(format!(
+        "sb-redfish-{}",
+        sidebridge::redfish::auth::random_hex(6)
+    ));
+    let s = start_in(dir.clone()).await;
+    for (user, role) in [("viewer", "ReadOnly"), ("oper", "Operator")] {
+        let (st, h, v) = s
+            .admin(
+                Method::POST,
+                "/redfish/v1/AccountService/Accounts",
+                &format!(
+                    r#"{{"UserName": "{user}", "Password": "secret-{user}", "RoleId": "{role}"}}"#
+                ),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        assert_eq!(
+            h["location"],
+            format!("/redfish/v1/AccountService/Accounts/{user}")
+        );
+    }
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/AccountService/Accounts",
+            r#"{"UserName": "viewer", "Password": "another-one", "RoleId": "ReadOnly"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::CONFLICT,
+            vec!["Base.1.19.ResourceAlreadyExists".to_string()]
+        )
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/AccountService/Accounts",
+            r#"{"UserName": "x", "Password": "long-enough", "RoleId": "God"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.PropertyValueNotInList".to_string()]
+        )
+    );
+    let boot =
+        r#"{"Boot": {"BootSourceOverrideTarget": "Pxe", "BootSourceOverrideEnabled": "Once"}}"#;
+    let (st, _, v) = s
+        .call(
+            Method::PATCH,
+            "/redfish/v1/Systems/DPU0000A1",
+            Some(boot),
+            Who::Basic("viewer", "secret-viewer"),
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::FORBIDDEN,
+            vec!["Base.1.19.InsufficientPrivilege".to_string()]
+        )
+    );
+    let (st, _, _) = s
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems/DPU0000A1",
+            None,
+            Who::Basic("viewer", "secret-viewer"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _, _) = s
+        .call(
+            Method::PATCH,
+            "/redfish/v1/Systems/DPU0000A1",
+            Some(boot),
+            Who::Basic("oper", "secret-oper"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _, _) = s
+        .call(
+            Method::POST,
+            "/redfish/v1/AccountService/Accounts",
+            Some(r#"{"UserName": "y", "Password": "long-enough", "RoleId": "ReadOnly"}"#),
+            Who::Basic("oper", "secret-oper"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // One's own password: ConfigureSelf is enough.
+    let (st, _, _) = s
+        .call(
+            Method::PATCH,
+            "/redfish/v1/AccountService/Accounts/viewer",
+            Some(r#"{"Password": "changed-pass"}"#),
+            Who::Basic("viewer", "secret-viewer"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _, _) = s
+        .call(
+            Method::PATCH,
+            "/redfish/v1/AccountService/Accounts/viewer",
+            Some(r#"{"RoleId": "Administrator"}"#),
+            Who::Basic("viewer", "changed-pass"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::FORBIDDEN, "no self-promotion");
+    let _ = s._stop.send(true);
+    // A restart with the same state directory keeps the accounts.
+    let s2 = start_in(dir).await;
+    let (st, _, _) = s2
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems",
+            None,
+            Who::Basic("viewer", "changed-pass"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _, _) = s2
+        .admin(
+            Method::DELETE,
+            "/redfish/v1/AccountService/Accounts/viewer",
+            "",
+        )
+        .await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    let (st, _, _) = s2
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems",
+            None,
+            Who::Basic("viewer", "changed-pass"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    std::mem::forget(s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_that_stops_answering_is_shown_offline_not_stale() {
+    let s = start().await;
+    s.sim.with(|nc| nc.set_present(1, false));
+    let path = "/redfish/v1/Systems/DPU0000B2";
+    let (st, h, v) = s
+        .admin(
+            Method::PATCH,
+            path,
+            r#"{"Boot": {"BootSourceOverrideTarget": "Pxe"}}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            vec!["Base.1.19.ServiceTemporarilyUnavailable".to_string()]
+        ),
+        "{v}"
+    );
+    assert_eq!(h["retry-after"], "5");
+    let sys = s.get(path).await;
+    assert_eq!(
+        sys["Status"],
+        json!({ "State": "UnavailableOffline", "Health": "Critical" })
+    );
+    assert!(
+        sys.get("PowerState").is_none() && sys.get("Boot").is_none(),
+        "no stale state: {sys}"
+    );
+    // It comes back.
+    s.sim.with(|nc| nc.set_present(1, true));
+    s.daemon.bridge.refresh_all().await;
+    let sys = s.get(path).await;
+    assert_eq!(sys["Status"]["State"], "Enabled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_paths_and_methods_get_redfish_errors() {
+    let s = start().await;
+    let (st, _, v) = s.admin(Method::GET, "/redfish/v1/Systems/NOPE", "").await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::NOT_FOUND,
+            vec!["Base.1.19.ResourceNotFound".to_string()]
+        )
+    );
+    let (st, _, v) = s.admin(Method::GET, "/redfish/v1/Nothing/Here", "").await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::NOT_FOUND,
+            vec!["Base.1.19.ResourceNotFound".to_string()]
+        )
+    );
+    let (st, h, _) = s
+        .admin(Method::DELETE, "/redfish/v1/Systems/DPU0000A1", "")
+        .await;
+    assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(h["allow"], "GET, PATCH");
+    let (st, h, _) = s.admin(Method::POST, "/redfish/v1/Systems", "{}").await;
+    assert_eq!(
+        (st, h["allow"].to_str().unwrap()),
+        (StatusCode::METHOD_NOT_ALLOWED, "GET")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn subscriptions_persist_and_receive_events() {
+    let dir = std::env::temp_dir().join(format!(
+        "sb-redfish-{}",
+        sidebridge::redfish::auth::random_hex(6)
+    ));
+    let s = start_in(dir.clone()).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/EventService/Subscriptions",
+            r#"{"Destination": "https://example.invalid/events"}"#,
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.PropertyValueFormatError".to_string()]
+        )
+    );
+    let (st, h, v) = s.admin(Method::POST, "/redfish/v1/EventService/Subscriptions", &format!(r#"{{"Destination": "http://127.0.0.1:{port}/ev", "Context": "ctx-1", "Protocol": "Redfish"}}"#)).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let location = h["location"].to_str().unwrap().to_string();
+    // Make something happen: a boot override change is an event.
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/Systems/DPU0000A1",
+            r#"{"Boot": {"BootSourceOverrideTarget": "Usb", "BootSourceOverrideEnabled": "Once"}}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (mut sock, _) = tokio::time::timeout(Duration::from_secs(10), listener.accept())
+        .await
+        .expect("an event POST")
+        .unwrap();
+    let mut buf = vec![0u8; 8192];
+    let n = tokio::io::AsyncReadExt::read(&mut sock, &mut buf)
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut sock, b"HTTP/1.1 204 No Content\r\n\r\n")
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]).to_string();
+    assert!(text.starts_with("POST /ev HTTP/1.1"), "{text}");
+    let body: Value = serde_json::from_str(text.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["Context"], "ctx-1");
+    assert_eq!(
+        body["Events"][0]["OriginOfCondition"]["@odata.id"],
+        "/redfish/v1/Systems/DPU0000A1"
+    );
+    let _ = s._stop.send(true);
+    let s2 = start_in(dir).await;
+    let sub = s2.get(&location).await;
+    assert_eq!(sub["Destination"], format!("http://127.0.0.1:{port}/ev"));
+    let (st, _, _) = s2.admin(Method::DELETE, &location, "").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    std::mem::forget(s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_tls_listener_serves_the_service() {
+    let s = start().await;
+    let tls = sidebridge::daemon::tls_config(&s.dir, None).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (_stop, stop_rx) = watch::channel(false);
+    tokio::spawn(sidebridge::daemon::serve_tls(
+        listener,
+        s.app.clone(),
+        tls,
+        stop_rx,
+    ));
+    // A client that trusts the generated certificate and nothing else.
+    let pem = std::fs::read(s.dir.join("tls/cert.pem")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pemfile::certs(&mut &pem[..]) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(cfg));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut tls = connector
+        .connect(
+            rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+            tcp,
+        )
+        .await
+        .unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    tls.write_all(b"GET /redfish/v1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out).await.unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    assert!(text.contains("\"RedfishVersion\":\"1.21.0\""), "{text}");
+    assert!(text.to_ascii_lowercase().contains("odata-version: 4.0"));
+}
