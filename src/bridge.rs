@@ -733,7 +733,7 @@ mod tests {
         assert_eq!(rfc3339(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
         assert_eq!(
             rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000)),
-            "2026-11-18T07:06:40Z"
+            "2026-11-18T11:06:40Z"
         );
         assert_eq!(
             rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs(951_782_400)),
