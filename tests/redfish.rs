@@ -10,10 +10,8 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use sidebridge::daemon::Daemon;
-use sidebridge::ncsi::ManagerConfig;
 use sidebridge_protocol::oem::{self, BootEnabled, BootTarget, MediaSlot, MediaState, PowerState};
-use sidebridge_sim::{Scenario, SimHandle, Simulator};
-use sidebridge_transport::memory;
+use sidebridge_sim::SimHandle;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,34 +33,17 @@ enum Who<'a> {
     Token(&'a str),
 }
 
-fn scenario() -> Scenario {
-    Scenario::parse(include_str!("../sim/scenarios/two-dpus.toml")).unwrap()
-}
+mod common;
 
 async fn start_in(dir: PathBuf) -> Svc {
-    let sim = Simulator::new(scenario());
-    let handle = sim.handle();
-    let (mc, nc) = memory::pair(1024);
-    tokio::spawn(sim.run(nc, std::future::pending()));
-    let (stop, stop_rx) = watch::channel(false);
-    let cfg = ManagerConfig {
-        packages: vec![0, 1],
-        ..ManagerConfig::default()
-    };
-    let daemon = Daemon::start(Arc::new(mc), cfg, &dir, stop_rx, Duration::from_secs(10))
-        .await
-        .unwrap();
-    let password = std::fs::read_to_string(dir.join("initial-admin-password"))
-        .unwrap()
-        .trim()
-        .to_string();
+    let r = common::daemon(&dir).await;
     Svc {
-        app: daemon.app(),
-        sim: handle,
+        app: r.daemon.app(),
+        sim: r.sim,
         dir,
-        password,
-        daemon,
-        _stop: stop,
+        password: r.password,
+        daemon: r.daemon,
+        _stop: r.stop,
     }
 }
 
@@ -305,7 +286,17 @@ async fn resources_show_what_ncsi_and_the_card_report() {
         .await;
     assert_eq!(nic["Manufacturer"], "Mellanox Technologies");
     assert_eq!(nic["Controllers"][0]["FirmwarePackageVersion"], "24.1.0.7");
-    assert_eq!(nic["Oem"]["Sidebridge"]["PCIDeviceId"], "0xa2dc");
+    let f = s
+        .get("/redfish/v1/Chassis/DPU0000A1/PCIeDevices/NIC/PCIeFunctions/0")
+        .await;
+    assert_eq!(
+        (
+            f["VendorId"].as_str(),
+            f["DeviceId"].as_str(),
+            f["SubsystemId"].as_str()
+        ),
+        (Some("0x15b3"), Some("0xa2dc"), Some("0x0051"))
+    );
     let port = s
         .get("/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/Ports/1")
         .await;

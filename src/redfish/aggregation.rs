@@ -77,8 +77,7 @@ async fn source(
                     { "@odata.id": format!("/redfish/v1/Managers/{id}") },
                     { "@odata.id": format!("/redfish/v1/Chassis/{id}") }
                 ]
-            },
-            "Oem": { "Sidebridge": { "NCSIPackage": card.package, "OEMCapabilities": card.info.capabilities } }
+            }
         }),
         "GET",
     ))

@@ -49,6 +49,7 @@ fn chassis_body(c: &Card) -> Value {
         "PartNumber": c.info.part_number,
         "Status": status(c),
         "NetworkAdapters": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters") },
+        "PCIeDevices": { "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices") },
         "Links": {
             "ComputerSystems": [{ "@odata.id": format!("/redfish/v1/Systems/{id}") }],
             "ManagedBy": [{ "@odata.id": format!("/redfish/v1/Managers/{id}") }]
@@ -138,21 +139,13 @@ async fn adapter(
                 "FirmwarePackageVersion": v.map(|v| v.firmware_version_dotted()),
                 "ControllerCapabilities": { "NetworkPortCount": card.nic.channels.len(), "NetworkDeviceFunctionCount": card.nic.channels.len() },
                 "Links": {
+                    "PCIeDevices": [{ "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}") }],
                     "Ports": card.nic.channels.iter().map(|c| json!({ "@odata.id": format!("{base}/Ports/{}", c.id.channel_id()) })).collect::<Vec<_>>(),
                     "NetworkDeviceFunctions": card.nic.channels.iter().map(|c| json!({ "@odata.id": format!("{base}/NetworkDeviceFunctions/{}", c.id.channel_id()) })).collect::<Vec<_>>()
                 }
             }],
             "Ports": { "@odata.id": format!("{base}/Ports") },
             "NetworkDeviceFunctions": { "@odata.id": format!("{base}/NetworkDeviceFunctions") },
-            "Oem": { "Sidebridge": {
-                "PCIVendorId": v.map(|v| format!("0x{:04x}", v.pci_vendor_id)),
-                "PCIDeviceId": v.map(|v| format!("0x{:04x}", v.pci_device_id)),
-                "PCISubsystemVendorId": v.map(|v| format!("0x{:04x}", v.pci_subsystem_vendor_id)),
-                "PCISubsystemId": v.map(|v| format!("0x{:04x}", v.pci_subsystem_id)),
-                "NCSIVersion": v.map(|v| v.ncsi_version_string()),
-                "ManufacturerIANA": v.map(|v| v.manufacturer_id),
-                "NCSIPackage": card.package
-            } }
         }),
         "GET",
     ))
@@ -256,7 +249,117 @@ async fn function(
             "NetDevFuncType": "Ethernet",
             "Ethernet": { "MACAddress": mac, "PermanentMACAddress": mac },
             "Status": status(&card),
-            "Links": { "PhysicalPortAssignment": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}") } }
+            "Links": { "PhysicalNetworkPortAssignment": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}") } }
+        }),
+        "GET",
+    ))
+}
+
+async fn pcie_devices(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    get_card(&state, &id)?;
+    Ok(resource(
+        collection(
+            &format!("/redfish/v1/Chassis/{id}/PCIeDevices"),
+            "PCIeDeviceCollection",
+            "PCIe Device Collection",
+            [format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}")],
+        ),
+        "GET",
+    ))
+}
+
+fn pcie_or_404(id: &str, dev: &str) -> RfResult<()> {
+    if dev == ADAPTER {
+        Ok(())
+    } else {
+        Err(RedfishError::not_found(
+            "PCIeDevice",
+            &format!("{id}/{dev}"),
+        ))
+    }
+}
+
+/// The network controller as a PCIe device: its IDs come from NC-SI Get Version ID.
+async fn pcie_device(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, dev)): Path<(String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = get_card(&state, &id)?;
+    pcie_or_404(&id, &dev)?;
+    let v = card.nic.channels.first().map(|c| c.version);
+    let base = format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}");
+    Ok(resource(
+        json!({
+            "@odata.id": base,
+            "@odata.type": odata_type("PCIeDevice"),
+            "Id": ADAPTER,
+            "Name": "Network controller",
+            "Manufacturer": v.map(|v| manufacturer(v.manufacturer_id)),
+            "Model": v.map(|v| v.firmware_name()),
+            "FirmwareVersion": v.map(|v| v.firmware_version_dotted()),
+            "DeviceType": "MultiFunction",
+            "Status": status(&card),
+            "PCIeFunctions": { "@odata.id": format!("{base}/PCIeFunctions") }
+        }),
+        "GET",
+    ))
+}
+
+async fn pcie_functions(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, dev)): Path<(String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    get_card(&state, &id)?;
+    pcie_or_404(&id, &dev)?;
+    let base = format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}/PCIeFunctions");
+    Ok(resource(
+        collection(
+            &base,
+            "PCIeFunctionCollection",
+            "PCIe Function Collection",
+            [format!("{base}/0")],
+        ),
+        "GET",
+    ))
+}
+
+async fn pcie_function(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, dev, f)): Path<(String, String, String)>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = get_card(&state, &id)?;
+    pcie_or_404(&id, &dev)?;
+    if f != "0" {
+        return Err(RedfishError::not_found("PCIeFunction", &f));
+    }
+    let v = card.nic.channels.first().map(|c| c.version);
+    let hex = |x: Option<u16>| x.map(|x| format!("0x{x:04x}"));
+    Ok(resource(
+        json!({
+            "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}/PCIeFunctions/0"),
+            "@odata.type": odata_type("PCIeFunction"),
+            "Id": "0",
+            "Name": "Network controller function 0",
+            "FunctionId": 0,
+            "FunctionType": "Physical",
+            "DeviceClass": "NetworkController",
+            "VendorId": hex(v.map(|v| v.pci_vendor_id)),
+            "DeviceId": hex(v.map(|v| v.pci_device_id)),
+            "SubsystemVendorId": hex(v.map(|v| v.pci_subsystem_vendor_id)),
+            "SubsystemId": hex(v.map(|v| v.pci_subsystem_id)),
+            "Status": status(&card),
+            "Links": { "PCIeDevice": { "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}") } }
         }),
         "GET",
     ))
@@ -352,6 +455,22 @@ pub fn routes() -> Router<Shared> {
         .route(
             &format!("{a}/NetworkDeviceFunctions/{{n}}"),
             methods(get(function), "GET"),
+        )
+        .route(
+            "/redfish/v1/Chassis/{id}/PCIeDevices",
+            methods(get(pcie_devices), "GET"),
+        )
+        .route(
+            "/redfish/v1/Chassis/{id}/PCIeDevices/{dev}",
+            methods(get(pcie_device), "GET"),
+        )
+        .route(
+            "/redfish/v1/Chassis/{id}/PCIeDevices/{dev}/PCIeFunctions",
+            methods(get(pcie_functions), "GET"),
+        )
+        .route(
+            "/redfish/v1/Chassis/{id}/PCIeDevices/{dev}/PCIeFunctions/{f}",
+            methods(get(pcie_function), "GET"),
         )
         .route(
             "/redfish/v1/UpdateService",
