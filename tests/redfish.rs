@@ -1100,3 +1100,60 @@ async fn a_real_tls_listener_serves_the_service() {
     assert!(text.contains("\"RedfishVersion\":\"1.21.0\""), "{text}");
     assert!(text.to_ascii_lowercase().contains("odata-version: 4.0"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sse_stream_carries_card_events() {
+    let s = start().await;
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("admin:{}", s.password))
+    );
+    let req = Request::builder()
+        .uri("/redfish/v1/EventService/SSE")
+        .header("Authorization", &auth)
+        .body(Body::empty())
+        .unwrap();
+    let r = tower::ServiceExt::oneshot(s.app.clone(), req)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/event-stream");
+    let mut body = r.into_body();
+    // Something happens on the card: the one-time boot override changes.
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/Systems/DPU0000B2",
+            r#"{"Boot": {"BootSourceOverrideTarget": "Hdd", "BootSourceOverrideEnabled": "Once"}}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let frame = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let f = body.frame().await.unwrap().unwrap();
+            if let Ok(data) = f.into_data() {
+                let text = String::from_utf8_lossy(&data).to_string();
+                if text.contains("data:") {
+                    return text;
+                }
+            }
+        }
+    })
+    .await
+    .expect("an SSE event");
+    let json_line = frame
+        .lines()
+        .find_map(|l| l.strip_prefix("data:"))
+        .unwrap()
+        .trim();
+    let ev: Value = serde_json::from_str(json_line).unwrap();
+    assert_eq!(ev["@odata.type"], "#Event.v1_13_0.Event");
+    assert_eq!(
+        ev["Events"][0]["OriginOfCondition"]["@odata.id"],
+        "/redfish/v1/Systems/DPU0000B2"
+    );
+    assert_eq!(
+        ev["Events"][0]["MessageId"],
+        "ResourceEvent.1.3.ResourceChanged"
+    );
+}
