@@ -72,6 +72,11 @@ pub struct RedfishConfig {
     pub listen: std::net::SocketAddr,
     /// Optional plain-HTTP listener (loopback only: a bmcweb satellite).
     pub http_listen: Option<std::net::SocketAddr>,
+    /// Requests on the plain listener without credentials: refused (`"required"`, the
+    /// default) or served with this role (`"Operator"`, `"ReadOnly"`,
+    /// `"Administrator"`). bmcweb's aggregator sends no credentials to a satellite.
+    #[serde(default = "d_http_auth")]
+    pub http_unauthenticated_role: String,
     /// Accounts, subscriptions, generated certificate.
     #[serde(default = "d_state_dir")]
     pub state_dir: PathBuf,
@@ -86,6 +91,7 @@ impl Default for RedfishConfig {
         RedfishConfig {
             listen: d_listen(),
             http_listen: None,
+            http_unauthenticated_role: d_http_auth(),
             state_dir: d_state_dir(),
             certificate: None,
             private_key: None,
@@ -95,6 +101,9 @@ impl Default for RedfishConfig {
 
 fn d_listen() -> std::net::SocketAddr {
     std::net::SocketAddr::from(([0, 0, 0, 0], 443))
+}
+fn d_http_auth() -> String {
+    "required".into()
 }
 fn d_state_dir() -> PathBuf {
     PathBuf::from("/var/lib/sidebridge")
@@ -243,6 +252,14 @@ impl Config {
                     "redfish.http_listen: {h} is not a loopback address (plain HTTP is for a local bmcweb only)"
                 )));
             }
+        }
+        if !["required", "Operator", "ReadOnly", "Administrator"]
+            .contains(&r.http_unauthenticated_role.as_str())
+        {
+            return Err(ConfigError(format!(
+                "redfish.http_unauthenticated_role: {:?} is not one of \"required\", \"Operator\", \"ReadOnly\", \"Administrator\"",
+                r.http_unauthenticated_role
+            )));
         }
         if r.certificate.is_some() != r.private_key.is_some() {
             return Err(ConfigError(

@@ -192,6 +192,31 @@ pub async fn serve_plain(
         .await
 }
 
+/// Creates the state directory if needed and checks that it is writable.
+pub fn check_state_dir(state_dir: &Path) -> io::Result<()> {
+    std::fs::create_dir_all(state_dir).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "state directory {} cannot be created: {e}",
+                state_dir.display()
+            ),
+        )
+    })?;
+    let probe = state_dir.join(".write-test");
+    redfish::auth::write_atomic(&probe, b"ok", 0o600).map_err(|e| {
+        io::Error::new(
+            e.kind(),
+            format!(
+                "state directory {} is not writable: {e}",
+                state_dir.display()
+            ),
+        )
+    })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
 /// Everything that runs: engine, bridge, Redfish state.
 #[derive(Debug)]
 pub struct Daemon {
@@ -215,23 +240,7 @@ impl Daemon {
         shutdown: watch::Receiver<bool>,
         settle: Duration,
     ) -> io::Result<Self> {
-        std::fs::create_dir_all(state_dir).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("state directory {}: {e}", state_dir.display()),
-            )
-        })?;
-        let probe = state_dir.join(".write-test");
-        redfish::auth::write_atomic(&probe, b"ok", 0o600).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!(
-                    "state directory {} is not writable: {e}",
-                    state_dir.display()
-                ),
-            )
-        })?;
-        let _ = std::fs::remove_file(&probe);
+        check_state_dir(state_dir)?;
         let requester = Arc::new(Requester::new(transport));
         let manager = Arc::new(Manager::new(requester, cfg));
         let bridge = Bridge::new(manager.clone());

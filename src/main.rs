@@ -208,12 +208,27 @@ async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), St
 /// `sidebridge run --config FILE`.
 async fn run(path: std::path::PathBuf) -> Result<(), String> {
     use sidebridge::config::{Config, TransportKind};
-    use sidebridge::daemon::{Daemon, TlsFiles, bind, serve_plain, serve_tls, signal, tls_config};
+    use sidebridge::daemon::{
+        Daemon, TlsFiles, bind, check_state_dir, serve_plain, serve_tls, signal, tls_config,
+    };
     use sidebridge_transport::Transport;
     use std::sync::Arc;
     let cfg = Config::load(&path).map_err(|e| e.to_string())?;
     let n = &cfg.ncsi;
     let r = &cfg.redfish;
+    // Cheap checks first, each with a message that says what to fix.
+    check_state_dir(&r.state_dir).map_err(|e| e.to_string())?;
+    let files = r
+        .certificate
+        .clone()
+        .zip(r.private_key.clone())
+        .map(|(cert, key)| TlsFiles { cert, key });
+    let tls = tls_config(&r.state_dir, files.as_ref()).map_err(|e| e.to_string())?;
+    let listener = bind(r.listen).await.map_err(|e| e.to_string())?;
+    let plain = match r.http_listen {
+        Some(a) => Some(bind(a).await.map_err(|e| e.to_string())?),
+        None => None,
+    };
     let transport: Box<dyn Transport> = match n.transport {
         TransportKind::Raw => Box::new(
             sidebridge_transport::raw::RawSocket::open(&n.interface).map_err(|e| e.to_string())?,
@@ -231,17 +246,6 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
                 .map_err(|e| e.to_string())?,
         ),
         None => Arc::from(transport),
-    };
-    let files = r
-        .certificate
-        .clone()
-        .zip(r.private_key.clone())
-        .map(|(cert, key)| TlsFiles { cert, key });
-    let tls = tls_config(&r.state_dir, files.as_ref()).map_err(|e| e.to_string())?;
-    let listener = bind(r.listen).await.map_err(|e| e.to_string())?;
-    let plain = match r.http_listen {
-        Some(a) => Some(bind(a).await.map_err(|e| e.to_string())?),
-        None => None,
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let d = Daemon::start(
@@ -265,8 +269,18 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         d.bridge.cards().len()
     );
     let app = d.app();
-    let https = tokio::spawn(serve_tls(listener, app.clone(), tls, stop_rx.clone()));
-    let http = plain.map(|l| tokio::spawn(serve_plain(l, app, stop_rx)));
+    let plain_app = match sidebridge::redfish::auth::Role::from_name(&r.http_unauthenticated_role) {
+        Some(role) => {
+            eprintln!(
+                "sidebridge: the loopback listener serves requests without credentials as {}",
+                role.name()
+            );
+            sidebridge::redfish::app_trusting(d.state.clone(), role)
+        }
+        None => app.clone(),
+    };
+    let https = tokio::spawn(serve_tls(listener, app, tls, stop_rx.clone()));
+    let http = plain.map(|l| tokio::spawn(serve_plain(l, plain_app, stop_rx)));
     signal().await;
     let _ = stop_tx.send(true);
     let _ = https.await;

@@ -187,9 +187,15 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
     Some((u.to_string(), p.to_string()))
 }
 
+/// The role given to requests without credentials, on a listener that trusts them
+/// (the loopback listener of a bmcweb satellite, when configured).
+#[derive(Debug, Clone, Copy)]
+struct Trusted(auth::Role);
+
 /// Authenticates every request but the public ones; the caller goes into the request
 /// extensions for handlers.
 async fn authenticate(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+    let trusted = req.extensions().get::<Trusted>().copied();
     let caller = if let Some(token) = req
         .headers()
         .get("X-Auth-Token")
@@ -207,7 +213,17 @@ async fn authenticate(State(state): State<Shared>, mut req: Request, next: Next)
             next.run(req).await
         }
         None if public(req.method(), req.uri().path()) => next.run(req).await,
-        None => RedfishError::unauthorized().into_response(),
+        None => match trusted {
+            Some(Trusted(role)) => {
+                req.extensions_mut().insert(Caller {
+                    user: "satellite".into(),
+                    role,
+                    session: None,
+                });
+                next.run(req).await
+            }
+            None => RedfishError::unauthorized().into_response(),
+        },
     }
 }
 
@@ -230,6 +246,12 @@ pub fn caller(req_ext: &axum::http::Extensions) -> RfResult<Caller> {
         .get::<Caller>()
         .cloned()
         .ok_or_else(RedfishError::unauthorized)
+}
+
+/// The service for a listener that serves requests without credentials with `role`
+/// (only ever the loopback plain-HTTP listener, and only when configured).
+pub fn app_trusting(state: Shared, role: auth::Role) -> Router {
+    app(state).layer(axum::Extension(Trusted(role)))
 }
 
 /// The whole service.

@@ -1,0 +1,44 @@
+# OpenBMC / Yocto recipe for sidebridge.
+#
+# Add to an image: put this file (and sidebridge-crates.inc, generated below) in a layer,
+# e.g. meta-<machine>/recipes-phosphor/sidebridge/, then IMAGE_INSTALL:append = " sidebridge"
+# in the machine's local.conf or image bbappend. See the README, "OpenBMC".
+SUMMARY = "NC-SI to Redfish bridge for the server's DPUs, IPUs and smart NICs"
+HOMEPAGE = "https://example.invalid/sidebridge"
+LICENSE = "Apache-2.0"
+# The license line of the workspace manifest (md5 of that one line).
+LIC_FILES_CHKSUM = "file://Cargo.toml;beginline=8;endline=8;md5=2507bd5f0713f05419cd2f22fa06fe62"
+
+SRC_URI = "git://example.invalid/sidebridge.git;protocol=https;branch=main"
+SRCREV = "${AUTOREV}"
+S = "${WORKDIR}/git"
+
+# Crate sources fetched by bitbake: generate with `bitbake -c update_crates sidebridge`
+# (poky's cargo-update-recipe-crates class) and commit the .inc next to this file.
+require ${BPN}-crates.inc
+
+inherit cargo cargo-update-recipe-crates systemd
+
+# Build the daemon only, with the size-optimised profile (opt-level z, LTO, one codegen
+# unit, panic=abort, stripped): the binary must fit the BMC's flash.
+# poky's cargo class passes BUILD_MODE to cargo and installs from target/<triple>/BUILD_DIR.
+BUILD_MODE = "--profile min"
+BUILD_DIR = "min"
+CARGO_BUILD_FLAGS += "-p sidebridge --bin sidebridge"
+# No OpenSSL, no aws-lc: TLS is rustls with the ring provider, which builds with gcc
+# alone, so the recipe needs no extra DEPENDS.
+
+SYSTEMD_SERVICE:${PN} = "sidebridge.service"
+SYSTEMD_AUTO_ENABLE:${PN} = "enable"
+
+do_install:append() {
+    install -d ${D}${systemd_system_unitdir}
+    install -m 0644 ${S}/deploy/sidebridge.service ${D}${systemd_system_unitdir}/
+    install -d ${D}${sysconfdir}/sidebridge
+    # The netlink example suits images whose kernel drives NC-SI (most OpenBMC
+    # machines); change it to raw.toml or satellite.toml as the machine needs.
+    install -m 0644 ${S}/deploy/config/netlink.toml ${D}${sysconfdir}/sidebridge/sidebridge.toml
+}
+
+FILES:${PN} += "${systemd_system_unitdir}/sidebridge.service ${sysconfdir}/sidebridge"
+CONFFILES:${PN} = "${sysconfdir}/sidebridge/sidebridge.toml"

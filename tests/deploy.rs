@@ -1,0 +1,255 @@
+//! The files in `deploy/` and the startup checks of `sidebridge run`.
+
+mod common;
+
+use sidebridge::config::Config;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn deploy(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy").join(p)
+}
+
+#[test]
+fn example_configs_load() {
+    let raw = Config::load(&deploy("config/raw.toml")).unwrap();
+    assert_eq!(raw.ncsi.transport, sidebridge::config::TransportKind::Raw);
+    assert_eq!(raw.redfish.listen.port(), 8443);
+    let nl = Config::load(&deploy("config/netlink.toml")).unwrap();
+    assert_eq!(
+        nl.ncsi.transport,
+        sidebridge::config::TransportKind::Netlink
+    );
+    let sat = Config::load(&deploy("config/satellite.toml")).unwrap();
+    assert!(sat.redfish.http_listen.unwrap().ip().is_loopback());
+    assert_eq!(sat.redfish.http_unauthenticated_role, "Operator");
+}
+
+#[test]
+fn the_unit_is_hardened_and_verifies() {
+    let unit = std::fs::read_to_string(deploy("sidebridge.service")).unwrap();
+    for line in [
+        "CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN",
+        "AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "StateDirectory=sidebridge",
+        "Restart=on-failure",
+        "StartLimitBurst=5",
+        "ExecStart=/usr/bin/sidebridge run --config /etc/sidebridge/sidebridge.toml",
+    ] {
+        assert!(unit.lines().any(|l| l == line), "missing {line:?}");
+    }
+    // systemd's own check, when the tool is there: the unit with ExecStart pointing
+    // at the binary just built.
+    let Ok(out) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("SKIPPED systemd-analyze verify: not installed");
+        return;
+    };
+    if !out.status.success() {
+        return;
+    }
+    let dir = common::temp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("sidebridge.service");
+    std::fs::write(
+        &path,
+        unit.replace("/usr/bin/sidebridge", env!("CARGO_BIN_EXE_sidebridge")),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    // Lines about the unit itself are what matters; the container's own setup may add others.
+    let ours: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("sidebridge.service"))
+        .collect();
+    assert!(ours.is_empty(), "systemd-analyze verify: {ours:?}");
+}
+
+/// Runs `sidebridge run` with `config` and returns its exit status and stderr.
+fn run_with(config: &str) -> (bool, String) {
+    let dir = common::temp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("c.toml");
+    std::fs::write(&path, config.replace("@DIR@", &dir.display().to_string())).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sidebridge"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A startup failure ends the process quickly; give it 20 s.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break Some(s);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (status.is_some_and(|s| s.success()), err)
+}
+
+#[test]
+fn startup_failures_say_what_to_fix() {
+    let (ok, err) = run_with(
+        "[ncsi]\ninterface = \"sbnope0\"\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"@DIR@/state\"\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("sidebridge: network interface \"sbnope0\" does not exist"),
+        "{err}"
+    );
+
+    let (ok, err) = run_with(
+        "[ncsi]\ninterface = \"lo\"\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"/proc/sidebridge-state\"\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("sidebridge: state directory /proc/sidebridge-state cannot be created"),
+        "{err}"
+    );
+
+    let (ok, err) = run_with(
+        "[ncsi]\ninterface = \"lo\"\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"@DIR@/state\"\ncertificate = \"/nonexistent/cert.pem\"\nprivate_key = \"/nonexistent/key.pem\"\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("sidebridge: cannot read /nonexistent/cert.pem"),
+        "{err}"
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let (ok, err) = run_with(&format!(
+        "[ncsi]\ninterface = \"lo\"\n[redfish]\nlisten = \"127.0.0.1:{port}\"\nstate_dir = \"@DIR@/state\"\n"
+    ));
+    assert!(!ok);
+    assert!(
+        err.contains(&format!(
+            "sidebridge: cannot listen on 127.0.0.1:{port}: the port is in use by another program"
+        )),
+        "{err}"
+    );
+
+    let (ok, err) = run_with("[ncsi]\ninterface = \"lo\"\ntimeout_ms = 0\n");
+    assert!(!ok);
+    assert!(
+        err.contains("c.toml: ncsi.timeout_ms: 0 is out of range 1..=60000"),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_cap_net_raw_the_raw_socket_is_refused_clearly() {
+    if !sidebridge_sim::testbed::privileged("without_cap_net_raw_the_raw_socket_is_refused_clearly")
+    {
+        return;
+    }
+    let dir = common::temp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("c.toml");
+    std::fs::write(&path, format!("[ncsi]\ninterface = \"lo\"\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"{}/state\"\n", dir.display())).unwrap();
+    // Root without CAP_NET_RAW (setpriv from util-linux drops it from the bounding set).
+    let out = Command::new("setpriv")
+        .args(["--bounding-set=-net_raw", "--inh-caps=-net_raw", "--"])
+        .arg(env!("CARGO_BIN_EXE_sidebridge"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("opening a raw socket on lo needs CAP_NET_RAW"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_satellite_listener_is_loopback_only_and_serves_its_role() {
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode};
+    let dir = common::temp_dir();
+    let r = common::daemon(&dir).await;
+    let app = sidebridge::redfish::app_trusting(
+        r.daemon.state.clone(),
+        sidebridge::redfish::auth::Role::Operator,
+    );
+    let call = |m: Method, p: &str, b: &str| {
+        Request::builder()
+            .method(m)
+            .uri(p)
+            .header("Content-Type", "application/json")
+            .body(Body::from(b.to_string()))
+            .unwrap()
+    };
+    let resp =
+        tower::ServiceExt::oneshot(app.clone(), call(Method::GET, "/redfish/v1/Systems", ""))
+            .await
+            .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "no credentials needed");
+    let resp = tower::ServiceExt::oneshot(
+        app.clone(),
+        call(
+            Method::PATCH,
+            "/redfish/v1/Systems/DPU0000A1",
+            r#"{"Boot": {"BootSourceOverrideTarget": "Pxe"}}"#,
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "an Operator may change boot");
+    let resp = tower::ServiceExt::oneshot(
+        app,
+        call(
+            Method::POST,
+            "/redfish/v1/AccountService/Accounts",
+            r#"{"UserName": "x", "Password": "long-enough", "RoleId": "Administrator"}"#,
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        resp.status(),
+        StatusCode::FORBIDDEN,
+        "but not manage accounts"
+    );
+    // The plain listener refuses a non-loopback address.
+    let l = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let (_tx, rx) = tokio::sync::watch::channel(false);
+    let err = sidebridge::daemon::serve_plain(l, r.daemon.app(), rx)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the plain-HTTP listener may only bind a loopback address"),
+        "{err}"
+    );
+    // The HTTPS app keeps requiring credentials.
+    let resp = tower::ServiceExt::oneshot(
+        r.daemon.app(),
+        Request::builder()
+            .uri("/redfish/v1/Systems")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    let _ = std::fs::remove_dir_all(dir);
+}
