@@ -48,6 +48,8 @@ pub struct Card {
     pub online: bool,
     /// When the cache was last refreshed completely.
     pub refreshed: Option<Instant>,
+    /// Bumped on every change: rendered Redfish bodies are cached per generation.
+    pub generation: u64,
 }
 
 impl Card {
@@ -220,7 +222,8 @@ pub fn redfish_error(e: &OemError, ctx: Context<'_>) -> RedfishError {
 pub struct Bridge {
     manager: Arc<Manager>,
     /// Std mutexes: short critical sections, never across an `.await`.
-    cards: Mutex<BTreeMap<String, Card>>,
+    /// Behind `Arc`: a request takes a reference, not a deep copy; changes copy on write.
+    cards: Mutex<BTreeMap<String, Arc<Card>>>,
     tasks: Mutex<BTreeMap<u64, Task>>,
     next_task: AtomicU64,
     next_event: AtomicU64,
@@ -274,12 +277,12 @@ impl Bridge {
     }
 
     /// Every card, by id.
-    pub fn cards(&self) -> Vec<Card> {
+    pub fn cards(&self) -> Vec<Arc<Card>> {
         lock(&self.cards).values().cloned().collect()
     }
 
     /// One card.
-    pub fn card(&self, id: &str) -> RfResult<Card> {
+    pub fn card(&self, id: &str) -> RfResult<Arc<Card>> {
         lock(&self.cards)
             .get(id)
             .cloned()
@@ -294,7 +297,9 @@ impl Bridge {
 
     fn update(&self, id: &str, f: impl FnOnce(&mut Card)) {
         if let Some(c) = lock(&self.cards).get_mut(id) {
+            let c = Arc::make_mut(c);
             f(c);
+            c.generation += 1;
         }
     }
 
@@ -306,25 +311,35 @@ impl Bridge {
         for p in &topo.packages {
             let Some(info) = &p.card else { continue };
             let id = card_id(info, p.id);
-            let entry = cards.entry(id.clone()).or_insert_with(|| Card {
-                id,
-                package: p.id,
-                info: info.clone(),
-                nic: p.clone(),
-                power: None,
-                boot: None,
-                progress: None,
-                media: [None, None],
-                firmware: Vec::new(),
-                network: None,
-                online: true,
-                refreshed: None,
+            let entry = cards.entry(id.clone()).or_insert_with(|| {
+                Arc::new(Card {
+                    id,
+                    package: p.id,
+                    info: info.clone(),
+                    nic: p.clone(),
+                    power: None,
+                    boot: None,
+                    progress: None,
+                    media: [None, None],
+                    firmware: Vec::new(),
+                    network: None,
+                    online: true,
+                    refreshed: None,
+                    generation: 0,
+                })
             });
-            entry.package = p.id;
-            entry.info = info.clone();
-            entry.nic = p.clone();
-            if !p.present {
-                entry.online = false;
+            let online = entry.online && p.present;
+            if entry.package != p.id
+                || entry.info != *info
+                || entry.nic != *p
+                || entry.online != online
+            {
+                let entry = Arc::make_mut(entry);
+                entry.package = p.id;
+                entry.info = info.clone();
+                entry.nic = p.clone();
+                entry.online = online;
+                entry.generation += 1;
             }
         }
     }

@@ -18,6 +18,22 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+/// Keeps the heap small on a BMC: with glibc, blocks of 128 KiB and more always come
+/// from mmap and go back to the OS when freed (glibc otherwise raises that threshold
+/// after the first large free, so each argon2 password check, 7 MiB of working
+/// memory, stayed resident in a per-thread arena), and at most two malloc arenas.
+/// Measured: RSS after two Basic logins went from 23 MiB to 9 MiB.
+#[allow(unsafe_code)] // One libc call at the OS boundary.
+pub fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; it is called once at start,
+    // before other threads allocate.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 /// A TLS certificate and key in PEM files.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {

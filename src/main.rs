@@ -293,6 +293,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    sidebridge::daemon::tune_allocator();
     let cli = Cli::parse();
     let level = match cli.verbose {
         0 => tracing::Level::WARN,

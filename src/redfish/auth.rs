@@ -273,10 +273,17 @@ impl Auth {
 
     /// Checks a user name and password.
     pub fn check(&self, user: &str, password: &str) -> Option<Caller> {
-        let account = self
-            .accounts()
-            .into_iter()
-            .find(|a| a.user == user && a.enabled)?;
+        let account = {
+            let accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
+            let a = accounts.iter().find(|a| a.user == user && a.enabled)?;
+            (a.user.clone(), a.role, a.hash.clone())
+        };
+        let account = Account {
+            user: account.0,
+            role: account.1,
+            hash: account.2,
+            enabled: true,
+        };
         let key = (user.to_string(), password.to_string());
         let cached = self
             .basic_cache

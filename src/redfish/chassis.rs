@@ -28,7 +28,7 @@ pub fn manufacturer(iana: u32) -> String {
     }
 }
 
-fn get_card(state: &Shared, id: &str) -> RfResult<Card> {
+fn get_card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
     state
         .bridge
         .card(id)
@@ -81,7 +81,14 @@ async fn chassis(
     Path(id): Path<String>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    Ok(resource(chassis_body(&get_card(&state, &id)?), "GET"))
+    let card = get_card(&state, &id)?;
+    Ok(super::cached_resource(
+        &state,
+        &format!("/redfish/v1/Chassis/{id}"),
+        card.generation,
+        "GET",
+        || chassis_body(&card),
+    ))
 }
 
 async fn adapters(
@@ -382,7 +389,7 @@ async fn update_service(Extension(c): Extension<Caller>) -> RfResult<Response> {
 }
 
 /// Inventory ids: card id, dash, component index.
-fn inventory(state: &Shared) -> Vec<(Card, usize)> {
+fn inventory(state: &Shared) -> Vec<(std::sync::Arc<Card>, usize)> {
     state
         .bridge
         .cards()

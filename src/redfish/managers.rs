@@ -71,7 +71,7 @@ fn manager_body(c: &Card) -> Value {
     v
 }
 
-async fn card(state: &Shared, id: &str) -> RfResult<Card> {
+async fn card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
     let card = state
         .bridge
         .card(id)
@@ -107,7 +107,14 @@ async fn manager(
     Path(id): Path<String>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    Ok(resource(manager_body(&card(&state, &id).await?), "GET"))
+    let card = card(&state, &id).await?;
+    Ok(super::cached_resource(
+        &state,
+        &format!("/redfish/v1/Managers/{id}"),
+        card.generation,
+        "GET",
+        || manager_body(&card),
+    ))
 }
 
 fn mac_str(m: &[u8; 6]) -> String {
@@ -245,7 +252,11 @@ async fn media_list(
     ))
 }
 
-async fn media_slot(state: &Shared, id: &str, name: &str) -> RfResult<(Card, MediaSlot)> {
+async fn media_slot(
+    state: &Shared,
+    id: &str,
+    name: &str,
+) -> RfResult<(std::sync::Arc<Card>, MediaSlot)> {
     let card = card(state, id).await?;
     let s = slot(name)
         .filter(|s| slots(&card).contains(s))

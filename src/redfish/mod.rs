@@ -45,6 +45,9 @@ pub struct AppState {
     pub state_dir: PathBuf,
     /// Event subscriptions.
     pub subscriptions: events::Subscriptions,
+    /// Rendered bodies of card resources by path: (card generation, JSON, ETag). A
+    /// cached GET of an unchanged card builds and serializes nothing.
+    pub rendered: std::sync::Mutex<std::collections::HashMap<String, (u64, Bytes, HeaderValue)>>,
 }
 
 /// Shared state.
@@ -65,6 +68,7 @@ impl AppState {
                 bridge,
                 state_dir,
                 subscriptions,
+                rendered: std::sync::Mutex::new(std::collections::HashMap::new()),
             }),
             created,
         ))
@@ -97,24 +101,72 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
     }
 }
 
+/// The weak ETag of serialized body bytes (SipHash with fixed keys: stable across
+/// restarts, and it reads 8 bytes at a time).
+fn etag_of(bytes: &[u8]) -> String {
+    use std::hash::Hasher;
+    let mut h = std::hash::DefaultHasher::new();
+    h.write(bytes);
+    format!("W/\"{:016x}\"", h.finish())
+}
+
 /// The ETag of a resource body.
 pub fn etag(body: &Value) -> String {
-    let bytes = serde_json::to_vec(body).unwrap_or_default();
-    format!("W/\"{:08x}\"", sidebridge_protocol::oem::crc32(&bytes))
+    etag_of(&serde_json::to_vec(body).unwrap_or_default())
+}
+
+fn respond(bytes: Bytes, tag: HeaderValue, allow: &'static str) -> Response {
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert("OData-Version", HeaderValue::from_static("4.0"));
+    h.insert(header::ALLOW, HeaderValue::from_static(allow));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(header::ETAG, tag);
+    r
+}
+
+/// A card resource at `path`, rendered by `build` only when the card changed since
+/// the last rendering (`generation`).
+pub fn cached_resource(
+    state: &AppState,
+    path: &str,
+    generation: u64,
+    allow: &'static str,
+    build: impl FnOnce() -> Value,
+) -> Response {
+    if let Some((g, bytes, tag)) = state
+        .rendered
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(path)
+    {
+        if *g == generation {
+            return respond(bytes.clone(), tag.clone(), allow);
+        }
+    }
+    let bytes = Bytes::from(serde_json::to_vec(&build()).unwrap_or_default());
+    let tag =
+        HeaderValue::from_str(&etag_of(&bytes)).unwrap_or(HeaderValue::from_static("W/\"0\""));
+    let mut cache = state.rendered.lock().unwrap_or_else(|e| e.into_inner());
+    if cache.len() > 4096 {
+        cache.clear();
+    }
+    cache.insert(path.to_string(), (generation, bytes.clone(), tag.clone()));
+    drop(cache);
+    respond(bytes, tag, allow)
 }
 
 /// A resource response: JSON, OData-Version, ETag, Allow, Cache-Control.
 pub fn resource(body: Value, allow: &'static str) -> Response {
-    let tag = etag(&body);
-    let mut r = axum::Json(body).into_response();
-    let h = r.headers_mut();
-    h.insert("OData-Version", HeaderValue::from_static("4.0"));
-    h.insert(header::ALLOW, HeaderValue::from_static(allow));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    if let Ok(v) = HeaderValue::from_str(&tag) {
-        h.insert(header::ETAG, v);
-    }
-    r
+    // Serialized once: the ETag is computed from the very bytes sent.
+    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    let tag =
+        HeaderValue::from_str(&etag_of(&bytes)).unwrap_or(HeaderValue::from_static("W/\"0\""));
+    respond(bytes, tag, allow)
 }
 
 /// 412 when an If-Match header names another version of `current`.

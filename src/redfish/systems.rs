@@ -167,7 +167,7 @@ async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> R
     ))
 }
 
-async fn card(state: &Shared, id: &str) -> RfResult<Card> {
+async fn card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
     let card = state.bridge.card(id)?;
     if card.refreshed.is_none() && card.online {
         // First look at a card: read it now rather than show empty state.
@@ -183,9 +183,13 @@ async fn system(
     Path(id): Path<String>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    Ok(resource(
-        system_body(&card(&state, &id).await?),
+    let card = card(&state, &id).await?;
+    Ok(super::cached_resource(
+        &state,
+        &format!("/redfish/v1/Systems/{id}"),
+        card.generation,
         "GET, PATCH",
+        || system_body(&card),
     ))
 }
 
@@ -328,7 +332,7 @@ async fn patch(
         .unwrap_or_default();
     state.bridge.set_boot(&id, wanted, &prop, &val).await?;
     Ok(resource(
-        system_body(&state.bridge.card(&id)?),
+        system_body(&*state.bridge.card(&id)?),
         "GET, PATCH",
     ))
 }

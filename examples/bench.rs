@@ -1,0 +1,477 @@
+//! sidebridge's benchmarks; run by `bench/run` (root: veth pairs, raw sockets).
+//! Prints one table; every figure is a median over repeated rounds, and every
+//! comparison is measured side by side in the same run.
+//!
+//! 1. NC-SI round trip (Get Link Status) through the requester vs a minimal raw-socket
+//!    ping-pong, same simulator, same veth pair.
+//! 2. Discovery of 8 packages × 4 channels.
+//! 3. Cached Redfish GET over TLS with keep-alive vs a bare axum + rustls hello world,
+//!    same load generator (wrk), same concurrency.
+//! 4. POST Reset latency: Redfish → OEM → simulator → the card's acceptance (202).
+//! 5. RSS of the real daemon with 8 cards, idle and under 100 concurrent clients.
+//! 6. Stripped binary size with the `min` profile (given by bench/run).
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Method, Request};
+use base64::Engine;
+use sidebridge::daemon::{Daemon, serve_tls, tls_config};
+use sidebridge::ncsi::{Manager, ManagerConfig, Requester, Timing};
+use sidebridge_protocol::ncsi::{ChannelId, Command, PacketRepr};
+use sidebridge_sim::testbed::{Testbed, privileged};
+use sidebridge_transport::Transport;
+use sidebridge_transport::raw::RawSocket;
+use std::path::{Path, PathBuf};
+use std::process::Command as Process;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Row {
+    what: String,
+    value: String,
+    baseline: String,
+    ratio: String,
+    target: String,
+    ok: Option<bool>,
+}
+
+fn row(
+    what: &str,
+    value: String,
+    baseline: &str,
+    ratio: Option<f64>,
+    target: &str,
+    ok: Option<bool>,
+) -> Row {
+    Row {
+        what: what.into(),
+        value,
+        baseline: baseline.into(),
+        ratio: ratio.map(|r| format!("{r:.2}")).unwrap_or_default(),
+        target: target.into(),
+        ok,
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        f64::NAN
+    } else {
+        v[v.len() / 2]
+    }
+}
+
+fn pct(v: &mut [Duration], p: usize) -> f64 {
+    v.sort();
+    v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e6
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+fn release_bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/release/examples/bench → target/release/<name>
+    exe.parent().and_then(Path::parent).unwrap().join(name)
+}
+
+/// A raw-socket ping-pong: send a prebuilt Get Link Status, wait for the response with
+/// the same IID. The least work an MC can do for one round trip.
+async fn pingpong(sock: &RawSocket, ch: ChannelId, n: usize, iid: &mut u8) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        *iid = if *iid == 255 { 1 } else { *iid + 1 };
+        let bytes = PacketRepr::command(*iid, ch, Command::GetLinkStatus)
+            .to_bytes()
+            .unwrap();
+        let t = Instant::now();
+        sock.send(&bytes).await.unwrap();
+        loop {
+            let r = tokio::time::timeout(Duration::from_secs(1), sock.recv())
+                .await
+                .expect("ping-pong answer")
+                .unwrap();
+            if r.len() > 5 && r[3] == *iid && r[4] == 0x8A {
+                break;
+            }
+        }
+        out.push(t.elapsed());
+    }
+    out
+}
+
+async fn ncsi(rows: &mut Vec<Row>, rounds: usize, per_round: usize) {
+    let bed = Testbed::start(
+        "b",
+        &release_bin("sidebridge-sim"),
+        &root().join("sim/scenarios/eight-by-four.toml"),
+    );
+    let requester = Arc::new(Requester::new(Arc::new(
+        RawSocket::open(&bed.host_interface).unwrap(),
+    )));
+    for _ in 0..50 {
+        if requester
+            .request(
+                ChannelId::package(0),
+                Command::GetPackageStatus,
+                Timing::PROBE,
+            )
+            .await
+            .is_ok()
+        {
+            break;
+        }
+    }
+    // Discovery.
+    let mut disc = Vec::new();
+    for _ in 0..rounds {
+        let m = Manager::new(requester.clone(), ManagerConfig::default());
+        let t = Instant::now();
+        let topo = m.discover().await;
+        disc.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(
+            topo.packages
+                .iter()
+                .map(|p| p.channels.len())
+                .sum::<usize>(),
+            32,
+            "8 x 4 discovered"
+        );
+    }
+    let d = median(&mut disc);
+    rows.push(row(
+        "Discovery, 8 packages x 4 channels (ms)",
+        format!("{d:.1}"),
+        "",
+        None,
+        "< 1000",
+        Some(d < 1000.0),
+    ));
+
+    // Round trips, alternating batches so both see the same conditions.
+    let ch = ChannelId::new(0, 0);
+    let raw = RawSocket::open(&bed.host_interface).unwrap();
+    let mut iid = 100;
+    let (mut ours, mut bare) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        for _ in 0..per_round {
+            let t = Instant::now();
+            requester
+                .request(ch, Command::GetLinkStatus, Timing::COMMAND)
+                .await
+                .unwrap();
+            ours.push(t.elapsed());
+        }
+        bare.extend(pingpong(&raw, ch, per_round, &mut iid).await);
+    }
+    let (o50, o99, b50, b99) = (
+        pct(&mut ours, 50),
+        pct(&mut ours, 99),
+        pct(&mut bare, 50),
+        pct(&mut bare, 99),
+    );
+    let ratio = o50 / b50;
+    rows.push(row(
+        "NC-SI round trip p50, requester (us)",
+        format!("{o50:.0}"),
+        &format!("{b50:.0} raw ping-pong"),
+        Some(ratio),
+        "ratio <= 1.3",
+        Some(ratio <= 1.3),
+    ));
+    rows.push(row(
+        "NC-SI round trip p99, requester (us)",
+        format!("{o99:.0}"),
+        &format!("{b99:.0} raw ping-pong"),
+        Some(o99 / b99),
+        "",
+        None,
+    ));
+}
+
+/// wrk's requests per second.
+fn wrk(url: &str, auth: Option<&str>, connections: usize, seconds: u64) -> f64 {
+    let mut cmd = Process::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    if let Some(a) = auth {
+        cmd.args(["-H", &format!("Authorization: {a}")]);
+    }
+    let out = cmd.arg(url).output().expect("wrk (apt-get install wrk)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("Non-2xx"), "wrk saw errors: {text}");
+    text.lines()
+        .find_map(|l| l.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no wrk result: {text}"))
+}
+
+async fn start_daemon(dir: &Path) -> (Daemon, tokio::sync::watch::Sender<bool>, String) {
+    let sim = sidebridge_sim::Simulator::new(
+        sidebridge_sim::Scenario::parse(include_str!("../sim/scenarios/two-dpus.toml")).unwrap(),
+    );
+    let (mc, nc) = sidebridge_transport::memory::pair(1024);
+    tokio::spawn(sim.run(nc, std::future::pending()));
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let cfg = ManagerConfig {
+        packages: vec![0, 1],
+        ..ManagerConfig::default()
+    };
+    let d = Daemon::start(Arc::new(mc), cfg, dir, stop_rx, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let pw = std::fs::read_to_string(dir.join("initial-admin-password"))
+        .unwrap()
+        .trim()
+        .to_string();
+    (d, stop, pw)
+}
+
+async fn redfish(rows: &mut Vec<Row>, rounds: usize, seconds: u64) {
+    let dir = std::env::temp_dir().join(format!("sb-bench-{}", std::process::id()));
+    let (d, stop, pw) = start_daemon(&dir).await;
+    let tls = tls_config(&dir, None).unwrap();
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("admin:{pw}"))
+    );
+    let l1 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let l2 = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (p1, p2) = (
+        l1.local_addr().unwrap().port(),
+        l2.local_addr().unwrap().port(),
+    );
+    let hello = Router::new().route("/", axum::routing::get(|| async { "hello" }));
+    tokio::spawn(serve_tls(l1, d.app(), tls.clone(), stop.subscribe()));
+    tokio::spawn(serve_tls(l2, hello, tls, stop.subscribe()));
+    let url = format!("https://127.0.0.1:{p1}/redfish/v1/Systems/DPU0000A1");
+    let (mut ours, mut bare) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let u = url.clone();
+        let a = auth.clone();
+        ours.push(
+            tokio::task::spawn_blocking(move || wrk(&u, Some(&a), 32, seconds))
+                .await
+                .unwrap(),
+        );
+        let h = format!("https://127.0.0.1:{p2}/");
+        bare.push(
+            tokio::task::spawn_blocking(move || wrk(&h, None, 32, seconds))
+                .await
+                .unwrap(),
+        );
+    }
+    let (o, b) = (median(&mut ours), median(&mut bare));
+    rows.push(row(
+        "Cached Redfish GET over TLS, 32 conn (req/s)",
+        format!("{o:.0}"),
+        &format!("{b:.0} hello world"),
+        Some(o / b),
+        "ratio >= 0.6",
+        Some(o / b >= 0.6),
+    ));
+
+    // POST Reset: Redfish → OEM → simulator → the card's acceptance.
+    let mut lat = Vec::new();
+    for _ in 0..rounds.max(3) {
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri("/redfish/v1/Systems/DPU0000B2/Actions/ComputerSystem.Reset")
+            .header("Authorization", &auth)
+            .header("Content-Type", "application/json")
+            .body(Body::from(r#"{"ResetType": "ForceRestart"}"#))
+            .unwrap();
+        let t = Instant::now();
+        let r = tower::ServiceExt::oneshot(d.app(), req).await.unwrap();
+        lat.push(t.elapsed());
+        assert_eq!(r.status(), 202);
+        // Let the reset finish before the next (the card refuses overlapping resets).
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            if d.bridge
+                .tasks()
+                .iter()
+                .all(|t| t.state != sidebridge::bridge::TaskState::Running)
+            {
+                break;
+            }
+        }
+    }
+    let l50 = pct(&mut lat, 50);
+    rows.push(row(
+        "POST Reset to 202 Accepted, p50 (us)",
+        format!("{l50:.0}"),
+        "",
+        None,
+        "",
+        None,
+    ));
+    let _ = stop.send(true);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn memory(rows: &mut Vec<Row>, seconds: u64) {
+    let bed = Testbed::start(
+        "m",
+        &release_bin("sidebridge-sim"),
+        &root().join("sim/scenarios/eight-by-four.toml"),
+    );
+    let dir = std::env::temp_dir().join(format!("sb-bench-rss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let cfg = dir.join("sidebridge.toml");
+    std::fs::write(&cfg, format!("[ncsi]\ninterface = \"{}\"\n[redfish]\nlisten = \"127.0.0.1:{port}\"\nstate_dir = \"{}\"\n", bed.host_interface, dir.join("state").display())).unwrap();
+    let mut child = Process::new(release_bin("sidebridge"))
+        .args(["run", "--config"])
+        .arg(&cfg)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    // Until it serves (discovery of 8 packages, the first card refresh).
+    let pw_file = dir.join("state/initial-admin-password");
+    let mut up = false;
+    for _ in 0..300 {
+        if pw_file.exists() && std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "the daemon did not start");
+    let pw = std::fs::read_to_string(&pw_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    let auth = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("admin:{pw}"))
+    );
+    // Touch every system once so all 8 cards are cached, then settle.
+    for p in 0..8 {
+        let url = format!("https://127.0.0.1:{port}/redfish/v1/Systems/DPU8X4{p:03}");
+        let _ = Process::new("wrk")
+            .args([
+                "-t1",
+                "-c1",
+                "-d1s",
+                "-H",
+                &format!("Authorization: {auth}"),
+                &url,
+            ])
+            .output();
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = rss_kib(pid) as f64 / 1024.0;
+    let url = format!("https://127.0.0.1:{port}/redfish/v1/Systems/DPU8X4003");
+    let a = auth.clone();
+    let load = tokio::task::spawn_blocking(move || wrk(&url, Some(&a), 100, seconds));
+    let mut peak = 0u64;
+    while !load.is_finished() {
+        peak = peak.max(rss_kib(pid));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rps = load.await.unwrap();
+    let peak = peak as f64 / 1024.0;
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    rows.push(row(
+        "RSS idle, 8 cards (MiB)",
+        format!("{idle:.1}"),
+        "",
+        None,
+        "<= 10",
+        Some(idle <= 10.0),
+    ));
+    rows.push(row(
+        "RSS peak, 100 concurrent clients (MiB)",
+        format!("{peak:.1}"),
+        &format!("{rps:.0} req/s"),
+        None,
+        "<= 20",
+        Some(peak <= 20.0),
+    ));
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let short = args.iter().any(|a| a == "--short");
+    let size = args
+        .iter()
+        .position(|a| a == "--binary-size")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse::<u64>().ok());
+    if !privileged("sidebridge benchmarks") {
+        std::process::exit(0);
+    }
+    let (rounds, per_round, seconds) = if short { (1, 50, 1) } else { (5, 400, 5) };
+    let mut rows = Vec::new();
+    ncsi(&mut rows, rounds, per_round).await;
+    redfish(&mut rows, rounds, seconds).await;
+    memory(&mut rows, seconds).await;
+    match size {
+        Some(b) => {
+            let mib = b as f64 / (1024.0 * 1024.0);
+            rows.push(row(
+                "Stripped binary, min profile, x86_64 (MiB)",
+                format!("{mib:.2}"),
+                "",
+                None,
+                "<= 4 (armv7)",
+                Some(mib <= 4.0),
+            ));
+        }
+        None => rows.push(row(
+            "Stripped binary, min profile (MiB)",
+            "not built".into(),
+            "",
+            None,
+            "<= 4 (armv7)",
+            None,
+        )),
+    }
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    println!(
+        "sidebridge benchmarks ({} mode, medians of {rounds} round(s); {cpus} CPUs, host {})",
+        if short { "short" } else { "full" },
+        host.trim()
+    );
+    println!();
+    println!("| measure | sidebridge | baseline | ratio | target | met |");
+    println!("|---|---|---|---|---|---|");
+    for r in &rows {
+        let met = match r.ok {
+            Some(true) => "yes",
+            Some(false) => "NO",
+            None => "",
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} |",
+            r.what, r.value, r.baseline, r.ratio, r.target, met
+        );
+    }
+}
