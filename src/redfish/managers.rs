@@ -72,15 +72,7 @@ fn manager_body(c: &Card) -> Value {
 }
 
 async fn card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
-    let card = state
-        .bridge
-        .card(id)
-        .map_err(|_| RedfishError::not_found("Manager", id))?;
-    if card.refreshed.is_none() && card.online {
-        let _ = state.bridge.refresh(id).await;
-        return state.bridge.card(id);
-    }
-    Ok(card)
+    super::card(state, id, "Manager").await
 }
 
 async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> RfResult<Response> {

@@ -306,6 +306,20 @@ pub fn app_trusting(state: Shared, role: auth::Role) -> Router {
     app(state).layer(axum::Extension(Trusted(role)))
 }
 
+/// A card by id (404 naming `kind` when there is none), read from the card first when
+/// it never was, so a first look shows its state rather than nothing.
+pub async fn card(state: &Shared, id: &str, kind: &str) -> RfResult<Arc<crate::bridge::Card>> {
+    let card = state
+        .bridge
+        .card(id)
+        .map_err(|_| RedfishError::not_found(kind, id))?;
+    if card.refreshed.is_none() && card.online {
+        let _ = state.bridge.refresh(id).await;
+        return state.bridge.card(id);
+    }
+    Ok(card)
+}
+
 /// The whole service.
 pub fn app(state: Shared) -> Router {
     let timeout = tower::ServiceBuilder::new()

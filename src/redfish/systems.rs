@@ -168,13 +168,7 @@ async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> R
 }
 
 async fn card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
-    let card = state.bridge.card(id)?;
-    if card.refreshed.is_none() && card.online {
-        // First look at a card: read it now rather than show empty state.
-        let _ = state.bridge.refresh(id).await;
-        return state.bridge.card(id);
-    }
-    Ok(card)
+    super::card(state, id, "ComputerSystem").await
 }
 
 async fn system(
