@@ -80,6 +80,12 @@ fn release_bin(name: &str) -> PathBuf {
 /// A raw-socket ping-pong: send a prebuilt Get Link Status, wait for the response with
 /// the same IID. The least work an MC can do for one round trip.
 async fn pingpong(sock: &RawSocket, ch: ChannelId, n: usize, iid: &mut u8) -> Vec<Duration> {
+    // This socket also received every response the requester got meanwhile: drop them,
+    // or an old response with a reused IID would pass for the answer.
+    while tokio::time::timeout(Duration::from_millis(20), sock.recv())
+        .await
+        .is_ok()
+    {}
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
         *iid = if *iid == 255 { 1 } else { *iid + 1 };
