@@ -57,3 +57,31 @@ for line in filter(None, golden):
 put("oem_reassembly", "two_chunks",
     frames["oem_req_virtual_media_insert_chunk0"] + b"\xf7" + frames["oem_req_virtual_media_insert_chunk1"])
 put("oem_reassembly", "one_frame", frames["oem_req_reset"])
+
+# MCTP: serial frames from golden_mctp.txt, the packets and message bodies inside.
+def fcs_ok_unframe(frame):
+    # Unescape the packet between count and FCS (the frames are well-formed).
+    count, out, i = frame[2], bytearray(), 3
+    while len(out) < count:
+        b = frame[i]; i += 1
+        if b == 0x7D:
+            b = frame[i] ^ 0x20; i += 1
+        out.append(b)
+    return bytes(out)
+
+mctp = [l.split() for l in (here.parent / "tests/data/golden_mctp.txt").read_text().splitlines() if l]
+stats = []
+for name, hexs in mctp:
+    frame = bytes.fromhex(hexs)
+    put("mctp_serial", name, b"\x00\x7e" + frame + frame)
+    packet = fcs_ok_unframe(frame)
+    put("mctp_packet", name, packet)
+    if name.startswith("ncsi_rsp_get_controller_packet_statistics"):
+        stats.append(packet)
+    elif packet[4] == 0x00:
+        put("mctp_control", name, packet[5:])
+    elif packet[4] == 0x02:
+        put("mctp_ncsi", name, packet[5:])
+        put("mctp_reassembly", name, packet)
+put("mctp_reassembly", "four_packets", b"\xf7".join(stats))
+put("mctp_reassembly", "lost_middle", b"\xf7".join(stats[:1] + stats[2:]))

@@ -9,6 +9,8 @@
 //!   ([`ncsi::codes`]), AENs ([`ncsi::aen`]) and the vendor "get MAC address" OEM
 //!   commands the Linux kernel sends ([`ncsi::vendor`]). [`ncsi::PacketRepr`] ties them
 //!   together.
+//! - [`mctp`]: MCTP (DSP0236) packets, fragmentation and reassembly, control messages,
+//!   the serial binding (DSP0253) and NC-SI over MCTP (DSP0261).
 //! - [`pcap`]: the libpcap file format, so captures open in tshark and Wireshark.
 //!
 //! # Contract (after smoltcp's `wire` module)
@@ -27,6 +29,7 @@
 mod macros;
 
 pub mod error;
+pub mod mctp;
 pub mod ncsi;
 pub mod oem;
 pub mod pcap;

@@ -5,7 +5,7 @@ use std::path::Path;
 
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 11] = [
+const TARGETS: [Target; 16] = [
     ("ncsi_frame", sidebridge_protocol::fuzzing::frame),
     ("ncsi_packet", sidebridge_protocol::fuzzing::packet),
     ("ncsi_command", sidebridge_protocol::fuzzing::command),
@@ -20,6 +20,14 @@ const TARGETS: [Target; 11] = [
         "oem_reassembly",
         sidebridge_protocol::fuzzing::oem_reassembly,
     ),
+    ("mctp_packet", sidebridge_protocol::fuzzing::mctp_packet),
+    ("mctp_control", sidebridge_protocol::fuzzing::mctp_control),
+    ("mctp_serial", sidebridge_protocol::fuzzing::mctp_serial),
+    (
+        "mctp_reassembly",
+        sidebridge_protocol::fuzzing::mctp_reassembly,
+    ),
+    ("mctp_ncsi", sidebridge_protocol::fuzzing::mctp_ncsi),
 ];
 
 #[test]

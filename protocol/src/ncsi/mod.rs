@@ -14,7 +14,7 @@ pub mod response;
 pub mod vendor;
 
 #[cfg(test)]
-mod proptests;
+pub(crate) mod proptests;
 
 pub use aen::Aen;
 pub use codes::{CommandType, ReasonCode, ResponseCode};

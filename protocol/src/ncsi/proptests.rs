@@ -162,7 +162,7 @@ fn aen() -> impl Strategy<Value = Aen> {
     ]
 }
 
-fn packet() -> impl Strategy<Value = PacketRepr> {
+pub(crate) fn packet() -> impl Strategy<Value = PacketRepr> {
     let body = prop_oneof![
         command().prop_map(Body::Command),
         response().prop_map(Body::Response),
