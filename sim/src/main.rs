@@ -1,9 +1,13 @@
 //! `sidebridge-sim`: runs the simulator on a network interface (e.g. one end of a veth
-//! pair) so that a management controller on the other end sees NC-SI packages.
+//! pair) so that a management controller on the other end sees NC-SI packages, or on a
+//! serial device or pty as an MCTP endpoint carrying NC-SI over MCTP.
 
 use clap::Parser;
+use sidebridge_protocol::mctp::EID_NULL;
 use sidebridge_sim::{Scenario, Simulator};
 use sidebridge_transport::Transport;
+use sidebridge_transport::mctp::tty::Tty;
+use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint};
 use sidebridge_transport::pcap::PcapTransport;
 use sidebridge_transport::raw::RawSocket;
 use std::path::PathBuf;
@@ -17,8 +21,16 @@ use std::process::ExitCode;
 )]
 struct Args {
     /// Interface to answer on (AF_PACKET, EtherType 0x88F8; needs CAP_NET_RAW).
-    #[arg(long)]
-    interface: String,
+    #[arg(
+        long,
+        required_unless_present = "mctp_serial",
+        conflicts_with = "mctp_serial"
+    )]
+    interface: Option<String>,
+    /// Answer NC-SI over MCTP (DSP0261) on this serial device or pty instead, as an
+    /// MCTP endpoint waiting for its EID from the bus owner (DSP0253 framing).
+    #[arg(long, value_name = "TTY")]
+    mctp_serial: Option<PathBuf>,
     /// Scenario file (TOML), e.g. sim/scenarios/two-dpus.toml.
     #[arg(long)]
     scenario: PathBuf,
@@ -38,10 +50,26 @@ async fn shutdown_signal() {
 
 async fn run(args: Args) -> Result<(), String> {
     let scenario = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
-    let raw = RawSocket::open(&args.interface).map_err(|e| e.to_string())?;
+    let inner: Box<dyn Transport> = match (&args.interface, &args.mctp_serial) {
+        (Some(interface), _) => Box::new(RawSocket::open(interface).map_err(|e| e.to_string())?),
+        (None, Some(path)) => {
+            let tty = Tty::open(path).map_err(|e| e.to_string())?;
+            let uuid = scenario.packages.first().map(|p| p.uuid).unwrap_or([0; 16]);
+            let ep = SerialEndpoint::start(
+                tty,
+                EndpointConfig {
+                    role: Role::Endpoint,
+                    eid: EID_NULL,
+                    uuid,
+                },
+            );
+            Box::new(ep.ncsi(EID_NULL))
+        }
+        (None, None) => return Err("give --interface or --mctp-serial".into()),
+    };
     let transport: Box<dyn Transport> = match &args.pcap {
-        Some(p) => Box::new(PcapTransport::create(raw, p).map_err(|e| e.to_string())?),
-        None => Box::new(raw),
+        Some(p) => Box::new(PcapTransport::create(inner, p).map_err(|e| e.to_string())?),
+        None => inner,
     };
     let packages: Vec<String> = scenario
         .packages

@@ -8,6 +8,7 @@
 //! [`trace::TracingTransport`]) wrap any transport. The simulator (NC side) and the daemon (MC side) use the same
 //! trait, so every test of one runs against the other.
 
+pub mod mctp;
 pub mod memory;
 pub mod pcap;
 pub mod raw;

@@ -1,0 +1,270 @@
+//! The Linux kernel's MCTP stack (`AF_MCTP`, Linux 5.15+): datagram sockets addressed
+//! by network, EID and message type, with routes and EIDs set up by `mctpd` or the
+//! `mctp` tool. Where the kernel has it, this is the preferred path; where it does not
+//! (`socket()` fails with `EAFNOSUPPORT`), [`probe`] says so and the serial endpoint in
+//! the parent module is the alternative.
+//!
+//! Layout of `struct sockaddr_mctp` (include/uapi/linux/mctp.h):
+//!
+//! ```text
+//! u16 smctp_family   (AF_MCTP = 45)
+//! u16 __smctp_pad0
+//! u32 smctp_network  (MCTP_NET_ANY = 0)
+//! u8  smctp_addr     (the EID; MCTP_ADDR_ANY = 0xFF)
+//! u8  smctp_type     (message type)
+//! u8  smctp_tag      (MCTP_TAG_OWNER = 0x08 | tag)
+//! u8  __smctp_pad1
+//! ```
+#![allow(unsafe_code)] // Only at the OS boundary: socket(2), sendto(2), recvfrom(2).
+
+use sidebridge_protocol::mctp::Eid;
+use std::io;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use tokio::io::unix::AsyncFd;
+
+/// The address family number.
+pub const AF_MCTP: libc::c_int = 45;
+/// Any MCTP network.
+pub const MCTP_NET_ANY: u32 = 0;
+/// Any EID (for bind).
+pub const MCTP_ADDR_ANY: Eid = 0xFF;
+/// Tag-owner flag in `smctp_tag`: on send, the kernel allocates a tag.
+pub const MCTP_TAG_OWNER: u8 = 0x08;
+
+/// `struct sockaddr_mctp`, 12 bytes.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SockaddrMctp {
+    /// `AF_MCTP`.
+    pub family: u16,
+    pad0: u16,
+    /// Network id.
+    pub network: u32,
+    /// The EID.
+    pub addr: Eid,
+    /// Message type (7 bits; the IC bit is not part of it).
+    pub msg_type: u8,
+    /// Tag, with [`MCTP_TAG_OWNER`] for requests.
+    pub tag: u8,
+    pad1: u8,
+}
+
+impl SockaddrMctp {
+    /// An address for `eid` and `msg_type` on `network`.
+    pub fn new(network: u32, eid: Eid, msg_type: u8, tag: u8) -> Self {
+        SockaddrMctp {
+            family: AF_MCTP as u16,
+            pad0: 0,
+            network,
+            addr: eid,
+            msg_type: msg_type & 0x7F,
+            tag,
+            pad1: 0,
+        }
+    }
+
+    /// The bytes as the kernel reads them (native byte order for the integers).
+    pub fn to_bytes(&self) -> [u8; 12] {
+        let mut b = [0u8; 12];
+        b[0..2].copy_from_slice(&self.family.to_ne_bytes());
+        b[4..8].copy_from_slice(&self.network.to_ne_bytes());
+        b[8] = self.addr;
+        b[9] = self.msg_type;
+        b[10] = self.tag;
+        b
+    }
+
+    /// Reads an address the kernel wrote; `None` unless it is an `AF_MCTP` address.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
+        let b: &[u8; 12] = b.get(..12)?.try_into().ok()?;
+        let family = u16::from_ne_bytes([b[0], b[1]]);
+        (family == AF_MCTP as u16).then(|| SockaddrMctp {
+            family,
+            pad0: 0,
+            network: u32::from_ne_bytes([b[4], b[5], b[6], b[7]]),
+            addr: b[8],
+            msg_type: b[9],
+            tag: b[10],
+            pad1: 0,
+        })
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<SockaddrMctp>() == 12);
+
+/// Explains an `AF_MCTP` socket error in the terms an operator can act on.
+pub fn explain(e: io::Error) -> io::Error {
+    match e.raw_os_error() {
+        Some(libc::EAFNOSUPPORT) => io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this kernel has no AF_MCTP support (Linux 5.15+ with CONFIG_MCTP); \
+             use the serial MCTP transport (transport = \"mctp-serial\") instead",
+        ),
+        Some(libc::EPERM) | Some(libc::EACCES) => io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("AF_MCTP socket refused ({e}); needs CAP_NET_ADMIN for binding"),
+        ),
+        _ => e,
+    }
+}
+
+/// An `AF_MCTP` datagram socket for one message type.
+#[derive(Debug)]
+pub struct MctpSocket {
+    fd: AsyncFd<OwnedFd>,
+}
+
+/// Whether the kernel offers `AF_MCTP`: opens and closes a socket.
+pub fn probe() -> io::Result<()> {
+    MctpSocket::open_blocking().map(drop)
+}
+
+impl MctpSocket {
+    fn open_blocking() -> io::Result<OwnedFd> {
+        // SAFETY: socket(2) with constant arguments; the result is checked and owned.
+        let fd = unsafe {
+            libc::socket(
+                AF_MCTP,
+                libc::SOCK_DGRAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+                0,
+            )
+        };
+        if fd < 0 {
+            return Err(explain(io::Error::last_os_error()));
+        }
+        // SAFETY: `fd` is a fresh descriptor nobody else owns.
+        Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    }
+
+    /// Opens a socket. Must be called inside a tokio runtime.
+    pub fn open() -> io::Result<Self> {
+        let owned = Self::open_blocking()?;
+        // SAFETY: `OwnedFd` keeps its descriptor open until dropped and always returns
+        // the same one from `as_raw_fd`; the AsyncFd owns it.
+        let fd = unsafe { AsyncFd::register(owned) }.map_err(io::Error::from)?;
+        Ok(MctpSocket { fd })
+    }
+
+    /// Sends one message body (without the message type byte) to `to`.
+    pub async fn send_to(&self, body: &[u8], to: SockaddrMctp) -> io::Result<()> {
+        let addr = to.to_bytes();
+        loop {
+            let mut guard = self.fd.writable().await?;
+            let r = guard.try_io(|fd| {
+                // SAFETY: `body` and `addr` are valid for the lengths passed.
+                let n = unsafe {
+                    libc::sendto(
+                        fd.as_raw_fd(),
+                        body.as_ptr().cast(),
+                        body.len(),
+                        0,
+                        addr.as_ptr().cast(),
+                        addr.len() as libc::socklen_t,
+                    )
+                };
+                if n < 0 {
+                    Err(io::Error::last_os_error())
+                } else {
+                    Ok(())
+                }
+            });
+            if let Ok(r) = r {
+                return r;
+            }
+        }
+    }
+
+    /// Receives one message body and its source address.
+    pub async fn recv_from(&self) -> io::Result<(Vec<u8>, SockaddrMctp)> {
+        let mut buf = vec![0u8; 8192];
+        loop {
+            let mut guard = self.fd.readable().await?;
+            let mut addr = [0u8; 16];
+            let r = guard.try_io(|fd| {
+                let mut len = addr.len() as libc::socklen_t;
+                // SAFETY: `buf` and `addr` are writable for the lengths passed; `len`
+                // is updated by the kernel to the address length written.
+                let n = unsafe {
+                    libc::recvfrom(
+                        fd.as_raw_fd(),
+                        buf.as_mut_ptr().cast(),
+                        buf.len(),
+                        libc::MSG_TRUNC,
+                        addr.as_mut_ptr().cast(),
+                        &mut len,
+                    )
+                };
+                if n < 0 {
+                    Err(io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            });
+            if let Ok(r) = r {
+                let n = r?;
+                if n > buf.len() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("MCTP message of {n} bytes truncated to {}", buf.len()),
+                    ));
+                }
+                buf.truncate(n);
+                let from = SockaddrMctp::from_bytes(&addr).ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "source is not an AF_MCTP address",
+                    )
+                })?;
+                return Ok((buf, from));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sockaddr_layout_matches_the_kernel() {
+        let a = SockaddrMctp::new(MCTP_NET_ANY, 9, 0x02, MCTP_TAG_OWNER);
+        let b = a.to_bytes();
+        assert_eq!(u16::from_ne_bytes([b[0], b[1]]), 45);
+        assert_eq!(&b[2..4], &[0, 0], "pad");
+        assert_eq!(&b[8..12], &[9, 0x02, 0x08, 0], "addr, type, tag, pad");
+        assert_eq!(SockaddrMctp::from_bytes(&b), Some(a));
+        // The IC bit is not part of the type.
+        assert_eq!(SockaddrMctp::new(1, 9, 0x82, 0).msg_type, 0x02);
+        let mut other = b;
+        other[0..2].copy_from_slice(&2u16.to_ne_bytes());
+        assert_eq!(
+            SockaddrMctp::from_bytes(&other),
+            None,
+            "AF_INET is not MCTP"
+        );
+        assert_eq!(SockaddrMctp::from_bytes(&b[..11]), None);
+    }
+
+    #[test]
+    fn errors_say_what_to_do() {
+        let e = explain(io::Error::from_raw_os_error(libc::EAFNOSUPPORT));
+        assert_eq!(e.kind(), io::ErrorKind::Unsupported);
+        assert!(e.to_string().contains("mctp-serial"), "{e}");
+    }
+
+    /// On this kernel or any other: either AF_MCTP works or the error is the clear one.
+    #[test]
+    fn probe_is_clear_either_way() {
+        match probe() {
+            Ok(()) => println!("AF_MCTP is available here"),
+            Err(e) => {
+                println!("AF_MCTP unavailable: {e}");
+                assert!(
+                    e.kind() == io::ErrorKind::Unsupported
+                        || e.kind() == io::ErrorKind::PermissionDenied,
+                    "{e}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,620 @@
+//! NC-SI over MCTP (DSP0261) in user space, over the MCTP serial binding (DSP0253) on
+//! a tty: for kernels without `AF_MCTP`, for UART-attached controllers, and for tests
+//! on a pseudo-terminal. [`af_mctp`] is the kernel path where it exists.
+//!
+//! A [`SerialEndpoint`] is one MCTP endpoint on one serial link (a point-to-point
+//! medium: one peer). It frames, fragments and reassembles, answers the control
+//! requests every endpoint must (Get Endpoint ID, UUID, version and message type
+//! support; Set Endpoint ID when it is not the bus owner), and as bus owner assigns
+//! the peer its EID and asks what it supports ([`SerialEndpoint::bring_up`]).
+//! [`SerialEndpoint::ncsi`] then gives a [`Transport`](crate::Transport) that carries
+//! NC-SI control packets to and from the peer, so the NC-SI requester and manager, and
+//! the simulator, run over MCTP unchanged.
+
+pub mod af_mctp;
+pub mod tty;
+
+use crate::{BoxFuture, Transport};
+use sidebridge_protocol::mctp::control::{
+    CommandCode, CompletionCode, ControlMessage, EidType, EndpointType, Request, ResponseData,
+    SetEidOperation, VERSION_BASE_SPEC, Version,
+};
+use sidebridge_protocol::mctp::fragment::{Outcome, Reassembler, ReassemblyStats};
+use sidebridge_protocol::mctp::serial::{Decoder, DecoderStats, encode};
+use sidebridge_protocol::mctp::{
+    BASELINE_MTU, EID_BROADCAST, EID_NULL, Eid, Message, MessageType, Packet, is_assignable,
+};
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+use tty::Tty;
+
+/// How long a control request waits for its response before it is sent again.
+/// DSP0236 1.3 §8.11 (Table 5) allows a responder up to 100 ms (MT2) plus transport
+/// delay; a 64-byte packet takes 6 ms at 115200 baud.
+pub const CONTROL_TIMEOUT: Duration = Duration::from_millis(500);
+/// Control requests are sent at most this many times (DSP0236 MN1: 2 retries).
+pub const CONTROL_ATTEMPTS: u32 = 3;
+
+/// Which side of the link this endpoint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The management controller: owns the bus and assigns EIDs (static EID).
+    BusOwner,
+    /// A managed endpoint (the network controller): takes the EID it is given.
+    Endpoint,
+}
+
+/// What one endpoint is.
+#[derive(Debug, Clone)]
+pub struct EndpointConfig {
+    /// Bus owner or endpoint.
+    pub role: Role,
+    /// Our EID: the bus owner's static EID, or an endpoint's EID before assignment
+    /// (usually [`EID_NULL`]).
+    pub eid: Eid,
+    /// Our UUID, answered to Get Endpoint UUID.
+    pub uuid: [u8; 16],
+}
+
+/// What the bus owner learnt about its peer in [`SerialEndpoint::bring_up`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    /// The EID assigned.
+    pub eid: Eid,
+    /// The peer's UUID.
+    pub uuid: [u8; 16],
+    /// Message types it supports.
+    pub message_types: Vec<u8>,
+    /// Versions of DSP0261 (NC-SI over MCTP) it supports.
+    pub ncsi_versions: Vec<Version>,
+}
+
+/// Counters of one endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndpointStats {
+    /// The serial decoder's counters (bad FCS, noise, aborted frames, ...).
+    pub serial: DecoderStats,
+    /// The reassembler's counters (sequence errors, ...).
+    pub reassembly: ReassemblyStats,
+    /// Packets that did not parse as MCTP.
+    pub malformed: u64,
+    /// Messages addressed to another EID.
+    pub not_ours: u64,
+    /// Messages of a type we do not carry.
+    pub unsupported_type: u64,
+    /// NC-SI messages dropped because nobody was receiving.
+    pub overflow: u64,
+    /// Control requests answered.
+    pub control_answered: u64,
+    /// Control responses that matched no request (late or duplicate).
+    pub control_unmatched: u64,
+}
+
+/// An NC-SI message received, with the MCTP fields the transport needs.
+#[derive(Debug)]
+struct Incoming {
+    src: Eid,
+    tag_owner: bool,
+    tag: u8,
+    body: Vec<u8>,
+}
+
+#[derive(Debug)]
+struct State {
+    eid: Eid,
+    next_tag: u8,
+    next_instance: u8,
+    pending: HashMap<u8, (CommandCode, oneshot::Sender<ControlMessage>)>,
+    stats: EndpointStats,
+}
+
+#[derive(Debug)]
+struct Shared {
+    tty: Tty,
+    config: EndpointConfig,
+    write: tokio::sync::Mutex<()>,
+    state: Mutex<State>,
+    ncsi_tx: mpsc::Sender<Incoming>,
+}
+
+/// One MCTP endpoint on a serial link. Dropping it stops its reader.
+#[derive(Debug)]
+pub struct SerialEndpoint {
+    shared: Arc<Shared>,
+    ncsi_rx: tokio::sync::Mutex<mpsc::Receiver<Incoming>>,
+    reader: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SerialEndpoint {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn eid(&self) -> Eid {
+        self.lock().eid
+    }
+
+    fn next_tag(&self) -> u8 {
+        let mut s = self.lock();
+        let t = s.next_tag;
+        s.next_tag = (t + 1) & 0x07;
+        t
+    }
+
+    async fn send(&self, msg: &Message) -> io::Result<()> {
+        let packets = msg
+            .packets(BASELINE_MTU, 0)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let mut bytes = Vec::with_capacity(msg.body.len() + 16 * packets.len());
+        for p in &packets {
+            encode(&p.to_bytes(), &mut bytes)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        }
+        // One message's frames go out together, never interleaved with another's.
+        let _guard = self.write.lock().await;
+        self.tty.write_all(&bytes).await
+    }
+
+    /// Answers a control request addressed to us (DSP0236 1.3 §12).
+    fn answer(&self, instance: u8, request: &Request) -> ControlMessage {
+        let command = request.command();
+        let mut s = self.lock();
+        s.stats.control_answered += 1;
+        match request {
+            Request::SetEndpointId { operation, eid } => {
+                if self.config.role == Role::BusOwner {
+                    return ControlMessage::fail(instance, command, CompletionCode::Unsupported);
+                }
+                match operation {
+                    SetEidOperation::Set | SetEidOperation::Force if is_assignable(*eid) => {
+                        s.eid = *eid;
+                    }
+                    SetEidOperation::SetDiscovered | SetEidOperation::Reset => {}
+                    _ => {
+                        return ControlMessage::fail(
+                            instance,
+                            command,
+                            CompletionCode::InvalidData,
+                        );
+                    }
+                }
+                ControlMessage::reply(
+                    instance,
+                    command,
+                    ResponseData::SetEndpointId {
+                        assignment_rejected: false,
+                        allocation_status: 0,
+                        eid: s.eid,
+                        pool_size: 0,
+                    },
+                )
+            }
+            Request::GetEndpointId => {
+                let bus_owner = self.config.role == Role::BusOwner;
+                ControlMessage::reply(
+                    instance,
+                    command,
+                    ResponseData::GetEndpointId {
+                        eid: s.eid,
+                        endpoint_type: if bus_owner {
+                            EndpointType::BusOwnerOrBridge
+                        } else {
+                            EndpointType::Simple
+                        },
+                        eid_type: if bus_owner {
+                            EidType::Static
+                        } else {
+                            EidType::Dynamic
+                        },
+                        medium: 0,
+                    },
+                )
+            }
+            Request::GetEndpointUuid => ControlMessage::reply(
+                instance,
+                command,
+                ResponseData::GetEndpointUuid {
+                    uuid: self.config.uuid,
+                },
+            ),
+            Request::GetVersionSupport { msg_type } => {
+                let versions = match *msg_type {
+                    VERSION_BASE_SPEC | 0x00 => vec![Version::MCTP_1_3_1],
+                    0x02 => vec![Version::NCSI_1_2_0],
+                    _ => {
+                        return ControlMessage::fail(
+                            instance,
+                            command,
+                            CompletionCode::MessageTypeNotSupported,
+                        );
+                    }
+                };
+                ControlMessage::reply(
+                    instance,
+                    command,
+                    ResponseData::GetVersionSupport { versions },
+                )
+            }
+            Request::GetMessageTypeSupport => ControlMessage::reply(
+                instance,
+                command,
+                ResponseData::GetMessageTypeSupport {
+                    types: vec![u8::from(MessageType::Control), u8::from(MessageType::Ncsi)],
+                },
+            ),
+            Request::Other { .. } => {
+                ControlMessage::fail(instance, command, CompletionCode::Unsupported)
+            }
+        }
+    }
+
+    async fn deliver(&self, msg: Message) {
+        let ours = {
+            let eid = self.eid();
+            msg.dest == eid || msg.dest == EID_NULL || msg.dest == EID_BROADCAST
+        };
+        if !ours {
+            self.lock().stats.not_ours += 1;
+            return;
+        }
+        match (msg.msg_type, msg.ic) {
+            (MessageType::Control, false) => match ControlMessage::parse(&msg.body) {
+                Ok(ControlMessage::Request {
+                    instance,
+                    datagram,
+                    request,
+                }) => {
+                    let reply = self.answer(instance, &request);
+                    if datagram {
+                        return;
+                    }
+                    let Ok(body) = reply.to_body() else { return };
+                    let out = Message {
+                        dest: msg.src,
+                        src: self.eid(),
+                        tag_owner: false,
+                        tag: msg.tag,
+                        ic: false,
+                        msg_type: MessageType::Control,
+                        body,
+                    };
+                    if let Err(e) = self.send(&out).await {
+                        tracing::warn!("MCTP control reply on {}: {e}", self.tty.name());
+                    }
+                }
+                Ok(rsp @ ControlMessage::Response { .. }) => {
+                    let h = rsp.header();
+                    let mut s = self.lock();
+                    match s.pending.remove(&h.instance) {
+                        Some((command, tx)) if command == h.command => {
+                            let _ = tx.send(rsp);
+                        }
+                        Some(other) => {
+                            s.pending.insert(h.instance, other);
+                            s.stats.control_unmatched += 1;
+                        }
+                        None => s.stats.control_unmatched += 1,
+                    }
+                }
+                Err(_) => self.lock().stats.malformed += 1,
+            },
+            (MessageType::Ncsi, false) => {
+                let incoming = Incoming {
+                    src: msg.src,
+                    tag_owner: msg.tag_owner,
+                    tag: msg.tag,
+                    body: msg.body,
+                };
+                if self.ncsi_tx.try_send(incoming).is_err() {
+                    self.lock().stats.overflow += 1;
+                }
+            }
+            _ => self.lock().stats.unsupported_type += 1,
+        }
+    }
+}
+
+async fn read_loop(shared: Arc<Shared>) {
+    let mut decoder = Decoder::new();
+    let mut reassembler = Reassembler::new();
+    let start = Instant::now();
+    let mut buf = [0u8; 512];
+    loop {
+        let n = match shared.tty.read(&mut buf).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!("MCTP serial link {} stopped: {e}", shared.tty.name());
+                return;
+            }
+        };
+        let now = start.elapsed().as_millis() as u64;
+        for frame in decoder.feed(&buf[..n]) {
+            let outcome = match Packet::parse(&frame) {
+                Ok(p) => reassembler.push(&p, now),
+                Err(_) => {
+                    shared.lock().stats.malformed += 1;
+                    continue;
+                }
+            };
+            if let Outcome::Complete(msg) = outcome {
+                shared.deliver(msg).await;
+            }
+        }
+        let mut s = shared.lock();
+        s.stats.serial = decoder.stats();
+        s.stats.reassembly = reassembler.stats();
+    }
+}
+
+impl SerialEndpoint {
+    /// Starts an endpoint on `tty`. Must be called inside a tokio runtime.
+    pub fn start(tty: Tty, config: EndpointConfig) -> Arc<SerialEndpoint> {
+        let (ncsi_tx, ncsi_rx) = mpsc::channel(256);
+        let shared = Arc::new(Shared {
+            tty,
+            state: Mutex::new(State {
+                eid: config.eid,
+                next_tag: 0,
+                next_instance: 0,
+                pending: HashMap::new(),
+                stats: EndpointStats::default(),
+            }),
+            config,
+            write: tokio::sync::Mutex::new(()),
+            ncsi_tx,
+        });
+        let reader = tokio::spawn(read_loop(shared.clone()));
+        Arc::new(SerialEndpoint {
+            shared,
+            ncsi_rx: tokio::sync::Mutex::new(ncsi_rx),
+            reader,
+        })
+    }
+
+    /// Our current EID.
+    pub fn eid(&self) -> Eid {
+        self.shared.eid()
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> EndpointStats {
+        self.shared.lock().stats
+    }
+
+    /// The tty's name.
+    pub fn link(&self) -> &str {
+        self.shared.tty.name()
+    }
+
+    /// Sends a control request to `dest` and waits for its response, sending it again
+    /// after [`CONTROL_TIMEOUT`], at most [`CONTROL_ATTEMPTS`] times.
+    pub async fn control(&self, dest: Eid, request: Request) -> io::Result<ControlMessage> {
+        let command = request.command();
+        for _ in 0..CONTROL_ATTEMPTS {
+            let (tx, rx) = oneshot::channel();
+            let instance = {
+                let mut s = self.shared.lock();
+                let i = s.next_instance;
+                s.next_instance = (i + 1) & 0x1F;
+                s.pending.insert(i, (command, tx));
+                i
+            };
+            let msg = Message {
+                dest,
+                src: self.eid(),
+                tag_owner: true,
+                tag: self.shared.next_tag(),
+                ic: false,
+                msg_type: MessageType::Control,
+                body: ControlMessage::Request {
+                    instance,
+                    datagram: false,
+                    request: request.clone(),
+                }
+                .to_body()
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?,
+            };
+            self.shared.send(&msg).await?;
+            match tokio::time::timeout(CONTROL_TIMEOUT, rx).await {
+                Ok(Ok(rsp)) => return Ok(rsp),
+                _ => {
+                    self.shared.lock().pending.remove(&instance);
+                }
+            }
+        }
+        Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "MCTP endpoint {dest:#04x} on {} did not answer {command:?} ({CONTROL_ATTEMPTS} attempts)",
+                self.link()
+            ),
+        ))
+    }
+
+    /// As bus owner: assigns the peer on this link `eid` (Set Endpoint ID to the null
+    /// EID, DSP0236 1.3 §8.17.2), then reads its UUID, message types and NC-SI over
+    /// MCTP versions. Fails clearly if the peer refuses the EID or does not carry
+    /// NC-SI.
+    pub async fn bring_up(&self, eid: Eid) -> io::Result<Peer> {
+        if !is_assignable(eid) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("EID {eid:#04x} cannot be assigned (8 to 0xFE)"),
+            ));
+        }
+        let bad = |what: String| io::Error::new(io::ErrorKind::InvalidData, what);
+        let link = self.link().to_string();
+        let set = self
+            .control(
+                EID_NULL,
+                Request::SetEndpointId {
+                    operation: SetEidOperation::Set,
+                    eid,
+                },
+            )
+            .await?;
+        match set {
+            ControlMessage::Response {
+                completion: CompletionCode::Success,
+                data:
+                    ResponseData::SetEndpointId {
+                        assignment_rejected: false,
+                        eid: got,
+                        ..
+                    },
+                ..
+            } if got == eid => {}
+            other => {
+                return Err(bad(format!(
+                    "the endpoint on {link} refused EID {eid:#04x}: {other:?}"
+                )));
+            }
+        }
+        let uuid = match self.control(eid, Request::GetEndpointUuid).await? {
+            ControlMessage::Response {
+                data: ResponseData::GetEndpointUuid { uuid },
+                ..
+            } => uuid,
+            other => return Err(bad(format!("Get Endpoint UUID on {link}: {other:?}"))),
+        };
+        let message_types = match self.control(eid, Request::GetMessageTypeSupport).await? {
+            ControlMessage::Response {
+                data: ResponseData::GetMessageTypeSupport { types },
+                ..
+            } => types,
+            other => {
+                return Err(bad(format!(
+                    "Get Message Type Support on {link}: {other:?}"
+                )));
+            }
+        };
+        if !message_types.contains(&u8::from(MessageType::Ncsi)) {
+            return Err(bad(format!(
+                "the endpoint on {link} does not support NC-SI over MCTP (message types {message_types:02x?})"
+            )));
+        }
+        let ncsi_versions = match self
+            .control(eid, Request::GetVersionSupport { msg_type: 0x02 })
+            .await?
+        {
+            ControlMessage::Response {
+                data: ResponseData::GetVersionSupport { versions },
+                ..
+            } => versions,
+            _ => Vec::new(),
+        };
+        Ok(Peer {
+            eid,
+            uuid,
+            message_types,
+            ncsi_versions,
+        })
+    }
+
+    /// A transport carrying NC-SI control packets to and from `peer` over this
+    /// endpoint. Give [`EID_NULL`] on the network controller's side to answer whoever
+    /// sends commands.
+    pub fn ncsi(self: &Arc<Self>, peer: Eid) -> MctpNcsiTransport {
+        MctpNcsiTransport {
+            ep: self.clone(),
+            peer: Mutex::new(peer),
+            request_tag: Mutex::new(0),
+        }
+    }
+}
+
+/// NC-SI over MCTP as a [`Transport`]: commands go out as tag owner with a fresh tag,
+/// responses with the tag of the command they answer (owner bit clear), AENs as tag
+/// owner (DSP0261 1.2 §6, DSP0236 §8.1).
+#[derive(Debug)]
+pub struct MctpNcsiTransport {
+    ep: Arc<SerialEndpoint>,
+    peer: Mutex<Eid>,
+    request_tag: Mutex<u8>,
+}
+
+impl MctpNcsiTransport {
+    /// The endpoint underneath (for its counters).
+    pub fn endpoint(&self) -> &Arc<SerialEndpoint> {
+        &self.ep
+    }
+
+    fn peer(&self) -> Eid {
+        *self.peer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Transport for MctpNcsiTransport {
+    fn send<'a>(&'a self, packet: &'a [u8]) -> BoxFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            let ty = *packet.get(4).ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "NC-SI packet shorter than its header",
+                )
+            })?;
+            let (tag_owner, tag) = if ty & 0x80 != 0 && ty != 0xFF {
+                (
+                    false,
+                    *self.request_tag.lock().unwrap_or_else(|p| p.into_inner()),
+                )
+            } else {
+                (true, self.ep.shared.next_tag())
+            };
+            let msg = Message {
+                dest: self.peer(),
+                src: self.ep.eid(),
+                tag_owner,
+                tag,
+                ic: false,
+                msg_type: MessageType::Ncsi,
+                body: packet.to_vec(),
+            };
+            self.ep.shared.send(&msg).await
+        })
+    }
+
+    fn recv(&self) -> BoxFuture<'_, io::Result<Vec<u8>>> {
+        Box::pin(async move {
+            let mut rx = self.ep.ncsi_rx.lock().await;
+            loop {
+                let m = rx.recv().await.ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("MCTP serial link {} closed", self.ep.link()),
+                    )
+                })?;
+                let peer = self.peer();
+                if peer != EID_NULL && m.src != peer {
+                    continue;
+                }
+                if m.tag_owner {
+                    *self.request_tag.lock().unwrap_or_else(|p| p.into_inner()) = m.tag;
+                    if peer == EID_NULL {
+                        // The NC side answers whoever commands it.
+                        *self.peer.lock().unwrap_or_else(|p| p.into_inner()) = m.src;
+                    }
+                }
+                return Ok(m.body);
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "NC-SI over MCTP serial on {} (EID {:#04x} to {:#04x})",
+            self.ep.link(),
+            self.ep.eid(),
+            self.peer()
+        )
+    }
+}
