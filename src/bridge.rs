@@ -221,6 +221,8 @@ pub fn redfish_error(e: &OemError, ctx: Context<'_>) -> RedfishError {
 #[derive(Debug)]
 pub struct Bridge {
     manager: Arc<Manager>,
+    /// How the cards are reached (for Redfish's ConnectionMethod).
+    pub connection: Connection,
     /// Std mutexes: short critical sections, never across an `.await`.
     /// Behind `Arc`: a request takes a reference, not a deep copy; changes copy on write.
     cards: Mutex<BTreeMap<String, Arc<Card>>>,
@@ -234,16 +236,66 @@ pub struct Bridge {
     pub refresh_interval: Duration,
 }
 
+/// The path from this BMC to the cards' network controllers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    /// NC-SI over RBT on the sideband interface (raw socket or the kernel's driver).
+    Rbt,
+    /// NC-SI over MCTP (DSP0261) on a serial line (DSP0253), the controller at `eid`.
+    MctpSerial {
+        /// The tty.
+        device: String,
+        /// The controller's EID.
+        eid: u8,
+    },
+}
+
+impl Connection {
+    /// The Redfish ConnectionMethod id.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Connection::Rbt => "NCSI",
+            Connection::MctpSerial { .. } => "NCSI-MCTP",
+        }
+    }
+
+    /// The ConnectionMethodVariant text.
+    pub fn variant(&self) -> String {
+        match self {
+            Connection::Rbt => {
+                "NC-SI over RBT (DMTF DSP0222), sidebridge OEM command set v1".into()
+            }
+            Connection::MctpSerial { device, eid } => format!(
+                "NC-SI over MCTP (DMTF DSP0261) on serial {device} (DSP0253), endpoint ID {eid}, sidebridge OEM command set v1"
+            ),
+        }
+    }
+
+    /// A short name for the ConnectionMethod.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Connection::Rbt => "NC-SI sideband",
+            Connection::MctpSerial { .. } => "NC-SI over MCTP serial",
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Bridge {
-    /// A bridge over `manager`'s topology.
+    /// A bridge over `manager`'s topology, cards reached by NC-SI over RBT.
     pub fn new(manager: Arc<Manager>) -> Arc<Self> {
+        Self::with_connection(manager, Connection::Rbt)
+    }
+
+    /// A bridge over `manager`'s topology, cards reached as `connection` says.
+    pub fn with_connection(manager: Arc<Manager>, connection: Connection) -> Arc<Self> {
         let (events, _) = broadcast::channel(256);
         Arc::new(Bridge {
             manager,
+            connection,
             cards: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(BTreeMap::new()),
             next_task: AtomicU64::new(1),

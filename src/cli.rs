@@ -23,12 +23,19 @@ use std::time::Duration;
 /// Options shared by every `ncsi` command.
 #[derive(Debug, Args)]
 pub struct NcsiArgs {
-    /// The NC-SI interface, e.g. eth0.
+    /// The NC-SI interface, e.g. eth0; with `--transport mctp-serial`, the serial
+    /// device, e.g. /dev/ttyS2.
     #[arg(long, short = 'i')]
     pub interface: String,
     /// How to reach the NCs.
     #[arg(long, value_enum, default_value = "raw")]
     pub transport: TransportKind,
+    /// mctp-serial: the EID to assign to the controller.
+    #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u8).range(8..=254))]
+    pub mctp_eid: u8,
+    /// mctp-serial: our own EID.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u8).range(8..=254))]
+    pub mctp_local_eid: u8,
     /// Record the session to a pcap file (readable by tshark -r).
     #[arg(long)]
     pub pcap: Option<PathBuf>,
@@ -744,6 +751,15 @@ async fn open(args: &NcsiArgs) -> Result<Arc<dyn Transport>, String> {
         }
         TransportKind::Netlink => Box::new(
             crate::netlink::NetlinkTransport::open(&args.interface).map_err(|e| e.to_string())?,
+        ),
+        TransportKind::MctpSerial => Box::new(
+            crate::mctp::open_serial(
+                std::path::Path::new(&args.interface),
+                args.mctp_local_eid,
+                args.mctp_eid,
+            )
+            .await?
+            .0,
         ),
     };
     let t: Box<dyn Transport> = Box::new(TracingTransport::new(t));

@@ -6,6 +6,10 @@
 //! [ncsi]
 //! interface = "eth0"             # the BMC's NC-SI interface
 //! transport = "raw"              # raw (AF_PACKET) | netlink (the kernel's NC-SI driver)
+//!                                # | mctp-serial (NC-SI over MCTP on a serial line)
+//! serial = "/dev/ttyS2"          # mctp-serial only: the tty (interface is then unused)
+//! mctp_eid = 9                   # mctp-serial: EID assigned to the card's controller
+//! mctp_local_eid = 8             # mctp-serial: our own (bus owner) EID
 //! timeout_ms = 1000              # per command attempt (1..=60000)
 //! retries = 2                    # attempts after the first (0..=10)
 //! probe_timeout_ms = 200         # per discovery probe (1..=60000)
@@ -47,6 +51,9 @@ pub enum TransportKind {
     Raw,
     /// The Linux kernel's NC-SI generic netlink family (needs CAP_NET_ADMIN).
     Netlink,
+    /// NC-SI over MCTP (DSP0261) on a serial line (DSP0253), sidebridge as bus owner.
+    #[serde(rename = "mctp-serial")]
+    MctpSerial,
 }
 
 /// The whole configuration.
@@ -113,8 +120,17 @@ fn d_state_dir() -> PathBuf {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NcsiConfig {
-    /// Interface name.
+    /// Interface name (raw and netlink).
+    #[serde(default)]
     pub interface: String,
+    /// The serial device (mctp-serial).
+    pub serial: Option<PathBuf>,
+    /// EID the bus owner assigns to the card's controller (mctp-serial).
+    #[serde(default = "d_mctp_eid")]
+    pub mctp_eid: u8,
+    /// Our own EID as bus owner (mctp-serial).
+    #[serde(default = "d_mctp_local_eid")]
+    pub mctp_local_eid: u8,
     /// Transport.
     #[serde(default = "raw")]
     pub transport: TransportKind,
@@ -154,6 +170,12 @@ pub struct CardSettings {
     pub manufacturer_id: u32,
 }
 
+fn d_mctp_eid() -> u8 {
+    9
+}
+fn d_mctp_local_eid() -> u8 {
+    8
+}
 fn raw() -> TransportKind {
     TransportKind::Raw
 }
@@ -204,11 +226,32 @@ impl Config {
         let c: Config =
             toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim_end().to_string()))?;
         let n = &c.ncsi;
-        if n.interface.is_empty() || n.interface.len() > 15 || n.interface.contains(['/', ' ']) {
+        if n.transport == TransportKind::MctpSerial {
+            if n.serial.is_none() {
+                return Err(ConfigError(
+                    "ncsi.serial: transport \"mctp-serial\" needs the serial device, e.g. serial = \"/dev/ttyS2\"".into(),
+                ));
+            }
+            range("ncsi.mctp_eid", n.mctp_eid, 8, 0xFE)?;
+            range("ncsi.mctp_local_eid", n.mctp_local_eid, 8, 0xFE)?;
+            if n.mctp_eid == n.mctp_local_eid {
+                return Err(ConfigError(format!(
+                    "ncsi.mctp_eid: {} is also ncsi.mctp_local_eid; the two ends need different EIDs",
+                    n.mctp_eid
+                )));
+            }
+        } else if n.interface.is_empty()
+            || n.interface.len() > 15
+            || n.interface.contains(['/', ' '])
+        {
             return Err(ConfigError(format!(
                 "ncsi.interface: {:?} is not a network interface name",
                 n.interface
             )));
+        } else if n.serial.is_some() {
+            return Err(ConfigError(
+                "ncsi.serial: only used with transport = \"mctp-serial\"".into(),
+            ));
         }
         range("ncsi.timeout_ms", n.timeout_ms, 1, 60_000)?;
         range("ncsi.retries", n.retries, 0, 10)?;
@@ -330,6 +373,15 @@ mod tests {
     }
 
     #[test]
+    fn mctp_serial() {
+        let c = Config::parse("[ncsi]\ntransport = \"mctp-serial\"\nserial = \"/dev/ttyS2\"\n")
+            .unwrap();
+        assert_eq!(c.ncsi.transport, TransportKind::MctpSerial);
+        assert_eq!(c.ncsi.serial.as_deref(), Some(Path::new("/dev/ttyS2")));
+        assert_eq!((c.ncsi.mctp_eid, c.ncsi.mctp_local_eid), (9, 8));
+    }
+
+    #[test]
     fn errors_name_the_key() {
         let err = |t: &str| Config::parse(t).unwrap_err().0;
         assert!(
@@ -366,6 +418,22 @@ mod tests {
             "card[1].package: package 1 is configured twice"
         );
         assert!(err("").contains("missing field `ncsi`"));
+        assert_eq!(
+            err("[ncsi]\ntransport = \"mctp-serial\"\n"),
+            "ncsi.serial: transport \"mctp-serial\" needs the serial device, e.g. serial = \"/dev/ttyS2\""
+        );
+        assert_eq!(
+            err("[ncsi]\ntransport = \"mctp-serial\"\nserial = \"/dev/ttyS2\"\nmctp_eid = 3\n"),
+            "ncsi.mctp_eid: 3 is out of range 8..=254"
+        );
+        assert_eq!(
+            err("[ncsi]\ntransport = \"mctp-serial\"\nserial = \"/dev/ttyS2\"\nmctp_eid = 8\n"),
+            "ncsi.mctp_eid: 8 is also ncsi.mctp_local_eid; the two ends need different EIDs"
+        );
+        assert_eq!(
+            err("[ncsi]\ninterface = \"eth0\"\nserial = \"/dev/ttyS2\"\n"),
+            "ncsi.serial: only used with transport = \"mctp-serial\""
+        );
         assert_eq!(
             err("[ncsi]\ninterface = \"e\"\n[redfish]\nhttp_listen = \"0.0.0.0:80\"\n"),
             "redfish.http_listen: 0.0.0.0:80 is not a loopback address (plain HTTP is for a local bmcweb only)"

@@ -256,10 +256,31 @@ impl Daemon {
         shutdown: watch::Receiver<bool>,
         settle: Duration,
     ) -> io::Result<Self> {
+        Self::start_on(
+            transport,
+            crate::bridge::Connection::Rbt,
+            cfg,
+            state_dir,
+            shutdown,
+            settle,
+        )
+        .await
+    }
+
+    /// [`start`](Self::start) with the path to the cards named, for Redfish's
+    /// ConnectionMethod.
+    pub async fn start_on(
+        transport: Arc<dyn Transport>,
+        connection: crate::bridge::Connection,
+        cfg: ManagerConfig,
+        state_dir: &Path,
+        shutdown: watch::Receiver<bool>,
+        settle: Duration,
+    ) -> io::Result<Self> {
         check_state_dir(state_dir)?;
         let requester = Arc::new(Requester::new(transport));
         let manager = Arc::new(Manager::new(requester, cfg));
-        let bridge = Bridge::new(manager.clone());
+        let bridge = Bridge::with_connection(manager.clone(), connection);
         let (state, created_password) = AppState::open(bridge.clone(), state_dir.to_path_buf())?;
         let stop = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.changed().await;

@@ -16,6 +16,7 @@ pub mod bridge;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod mctp;
 pub mod ncsi;
 pub mod netlink;
 pub mod redfish;

@@ -229,7 +229,24 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         Some(a) => Some(bind(a).await.map_err(|e| e.to_string())?),
         None => None,
     };
+    let mut connection = sidebridge::bridge::Connection::Rbt;
     let transport: Box<dyn Transport> = match n.transport {
+        TransportKind::MctpSerial => {
+            let device = n.serial.clone().unwrap_or_default();
+            let (t, peer) =
+                sidebridge::mctp::open_serial(&device, n.mctp_local_eid, n.mctp_eid).await?;
+            eprintln!(
+                "sidebridge: MCTP endpoint on {} is EID {} (message types {:02x?})",
+                device.display(),
+                peer.eid,
+                peer.message_types
+            );
+            connection = sidebridge::bridge::Connection::MctpSerial {
+                device: device.display().to_string(),
+                eid: peer.eid,
+            };
+            Box::new(t)
+        }
         TransportKind::Raw => Box::new(
             sidebridge_transport::raw::RawSocket::open(&n.interface).map_err(|e| e.to_string())?,
         ),
@@ -248,8 +265,9 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         None => Arc::from(transport),
     };
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let d = Daemon::start(
+    let d = Daemon::start_on(
         transport,
+        connection,
         cfg.manager_config(),
         &r.state_dir,
         stop_rx.clone(),

@@ -11,9 +11,6 @@ use axum::response::Response;
 use axum::routing::get;
 use serde_json::json;
 
-/// The connection method of cards reached by NC-SI over RBT.
-const NCSI: &str = "NCSI";
-
 async fn service(Extension(c): Extension<Caller>) -> RfResult<Response> {
     c.require(Privilege::Login)?;
     Ok(resource(
@@ -71,7 +68,7 @@ async fn source(
             "Name": format!("{} {} on NC-SI package {}", card.info.model, card.info.serial, card.package),
             "Status": super::systems::status(&card),
             "Links": {
-                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{NCSI}") },
+                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{}", state.bridge.connection.id()) },
                 "ResourcesAccessed": [
                     { "@odata.id": format!("/redfish/v1/Systems/{id}") },
                     { "@odata.id": format!("/redfish/v1/Managers/{id}") },
@@ -83,7 +80,10 @@ async fn source(
     ))
 }
 
-async fn connection_methods(Extension(c): Extension<Caller>) -> RfResult<Response> {
+async fn connection_methods(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+) -> RfResult<Response> {
     c.require(Privilege::Login)?;
     Ok(resource(
         collection(
@@ -91,7 +91,8 @@ async fn connection_methods(Extension(c): Extension<Caller>) -> RfResult<Respons
             "ConnectionMethodCollection",
             "Connection Method Collection",
             [format!(
-                "/redfish/v1/AggregationService/ConnectionMethods/{NCSI}"
+                "/redfish/v1/AggregationService/ConnectionMethods/{}",
+                state.bridge.connection.id()
             )],
         ),
         "GET",
@@ -104,18 +105,19 @@ async fn connection_method(
     Path(id): Path<String>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    if id != NCSI {
+    let conn = &state.bridge.connection;
+    if id != conn.id() {
         return Err(RedfishError::not_found("ConnectionMethod", &id));
     }
     let sources: Vec<_> = state.bridge.cards().into_iter().map(|c| json!({ "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id) })).collect();
     Ok(resource(
         json!({
-            "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{NCSI}"),
+            "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{id}"),
             "@odata.type": odata_type("ConnectionMethod"),
-            "Id": NCSI,
-            "Name": "NC-SI sideband",
+            "Id": id,
+            "Name": conn.name(),
             "ConnectionMethodType": "OEM",
-            "ConnectionMethodVariant": "NC-SI over RBT (DMTF DSP0222), sidebridge OEM command set v1",
+            "ConnectionMethodVariant": conn.variant(),
             "Links": { "AggregationSources": sources }
         }),
         "GET",
