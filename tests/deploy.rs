@@ -20,6 +20,12 @@ fn example_configs_load() {
         nl.ncsi.transport,
         sidebridge::config::TransportKind::Netlink
     );
+    let mctp = Config::load(&deploy("config/mctp-serial.toml")).unwrap();
+    assert_eq!(
+        mctp.ncsi.transport,
+        sidebridge::config::TransportKind::MctpSerial
+    );
+    assert_eq!(mctp.ncsi.serial.as_deref(), Some(Path::new("/dev/ttyS2")));
     let sat = Config::load(&deploy("config/satellite.toml")).unwrap();
     assert!(sat.redfish.http_listen.unwrap().ip().is_loopback());
     assert_eq!(sat.redfish.http_unauthenticated_role, "Operator");
