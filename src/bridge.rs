@@ -221,8 +221,8 @@ pub fn redfish_error(e: &OemError, ctx: Context<'_>) -> RedfishError {
 #[derive(Debug)]
 pub struct Bridge {
     manager: Arc<Manager>,
-    /// How the cards are reached (for Redfish's ConnectionMethod).
-    pub connection: Connection,
+    /// How each card is reached (for Redfish's ConnectionMethod).
+    pub connections: Connections,
     /// Std mutexes: short critical sections, never across an `.await`.
     /// Behind `Arc`: a request takes a reference, not a deep copy; changes copy on write.
     cards: Mutex<BTreeMap<String, Arc<Card>>>,
@@ -251,11 +251,25 @@ pub enum Connection {
 }
 
 impl Connection {
-    /// The Redfish ConnectionMethod id.
-    pub fn id(&self) -> &'static str {
+    /// The Redfish ConnectionMethod id: `NCSI`, or `NCSI-MCTP-<device>` (e.g.
+    /// `NCSI-MCTP-ttyS2`), one per serial line.
+    pub fn id(&self) -> String {
         match self {
-            Connection::Rbt => "NCSI",
-            Connection::MctpSerial { .. } => "NCSI-MCTP",
+            Connection::Rbt => "NCSI".into(),
+            Connection::MctpSerial { device, .. } => {
+                let base = device.rsplit('/').next().unwrap_or(device);
+                let clean: String = base
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect();
+                format!("NCSI-MCTP-{clean}")
+            }
         }
     }
 
@@ -280,6 +294,46 @@ impl Connection {
     }
 }
 
+/// The path of every card: one default, and the packages reached another way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connections {
+    default: Connection,
+    by_package: BTreeMap<u8, Connection>,
+}
+
+impl From<Connection> for Connections {
+    fn from(default: Connection) -> Self {
+        Connections {
+            default,
+            by_package: BTreeMap::new(),
+        }
+    }
+}
+
+impl Connections {
+    /// `package` is reached by `connection`.
+    pub fn with_package(mut self, package: u8, connection: Connection) -> Self {
+        self.by_package.insert(package, connection);
+        self
+    }
+
+    /// How `package` is reached.
+    pub fn for_package(&self, package: u8) -> &Connection {
+        self.by_package.get(&package).unwrap_or(&self.default)
+    }
+
+    /// Every distinct path, the default first.
+    pub fn all(&self) -> Vec<&Connection> {
+        let mut out = vec![&self.default];
+        for c in self.by_package.values() {
+            if !out.iter().any(|o| o.id() == c.id()) {
+                out.push(c);
+            }
+        }
+        out
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -287,15 +341,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Bridge {
     /// A bridge over `manager`'s topology, cards reached by NC-SI over RBT.
     pub fn new(manager: Arc<Manager>) -> Arc<Self> {
-        Self::with_connection(manager, Connection::Rbt)
+        Self::with_connections(manager, Connections::from(Connection::Rbt))
     }
 
-    /// A bridge over `manager`'s topology, cards reached as `connection` says.
-    pub fn with_connection(manager: Arc<Manager>, connection: Connection) -> Arc<Self> {
+    /// A bridge over `manager`'s topology, cards reached as `connections` says.
+    pub fn with_connections(manager: Arc<Manager>, connections: Connections) -> Arc<Self> {
         let (events, _) = broadcast::channel(256);
         Arc::new(Bridge {
             manager,
-            connection,
+            connections,
             cards: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(BTreeMap::new()),
             next_task: AtomicU64::new(1),

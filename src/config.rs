@@ -20,6 +20,11 @@
 //! preferred_channel = 0
 //! pcap = "/run/sidebridge/ncsi.pcap"   # optional: record NC-SI traffic
 //!
+//! [[mctp_serial]]                # optional: a card on its own MCTP serial line, next
+//! package = 2                    # to the [ncsi] path; its NC-SI package id (unique)
+//! serial = "/dev/ttyS3"
+//! eid = 10                       # EID given to its controller (default 9)
+//!
 //! [[card]]                       # optional, per package: OEM manufacturer id
 //! package = 0
 //! manufacturer_id = 32473
@@ -65,6 +70,9 @@ pub struct Config {
     /// Per-card settings.
     #[serde(default, rename = "card")]
     pub cards: Vec<CardSettings>,
+    /// Cards on their own MCTP serial lines.
+    #[serde(default, rename = "mctp_serial")]
+    pub mctp_lines: Vec<MctpLine>,
     /// The Redfish service.
     #[serde(default)]
     pub redfish: RedfishConfig,
@@ -158,6 +166,20 @@ pub struct NcsiConfig {
     pub preferred_channel: Option<u8>,
     /// Record traffic here.
     pub pcap: Option<PathBuf>,
+}
+
+/// `[[mctp_serial]]`: a card reached by NC-SI over MCTP on its own serial line, while
+/// the other packages use the `[ncsi]` path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MctpLine {
+    /// The NC-SI package id of the controller on this line.
+    pub package: u8,
+    /// The tty.
+    pub serial: PathBuf,
+    /// EID given to the controller.
+    #[serde(default = "d_mctp_eid")]
+    pub eid: u8,
 }
 
 /// `[[card]]`.
@@ -309,6 +331,42 @@ impl Config {
                 "redfish.certificate and redfish.private_key go together".into(),
             ));
         }
+        for (i, line) in c.mctp_lines.iter().enumerate() {
+            let key = |k: &str| format!("mctp_serial[{i}].{k}");
+            range(&key("package"), line.package, 0, 7)?;
+            range(&key("eid"), line.eid, 8, 0xFE)?;
+            if line.eid == n.mctp_local_eid {
+                return Err(ConfigError(format!(
+                    "{}: {} is also ncsi.mctp_local_eid; the two ends need different EIDs",
+                    key("eid"),
+                    line.eid
+                )));
+            }
+            if !n.packages.contains(&line.package) {
+                return Err(ConfigError(format!(
+                    "{}: package {} is not in ncsi.packages, so it would never be probed",
+                    key("package"),
+                    line.package
+                )));
+            }
+            let earlier = &c.mctp_lines[..i];
+            if earlier.iter().any(|o| o.package == line.package) {
+                return Err(ConfigError(format!(
+                    "{}: package {} is configured twice",
+                    key("package"),
+                    line.package
+                )));
+            }
+            if earlier.iter().any(|o| o.serial == line.serial)
+                || n.serial.as_ref() == Some(&line.serial)
+            {
+                return Err(ConfigError(format!(
+                    "{}: {} is used twice",
+                    key("serial"),
+                    line.serial.display()
+                )));
+            }
+        }
         for (i, card) in c.cards.iter().enumerate() {
             range(&format!("card[{i}].package"), card.package, 0, 7)?;
             if c.cards[..i].iter().any(|o| o.package == card.package) {
@@ -370,6 +428,50 @@ mod tests {
             }
         );
         assert_eq!((m.manufacturer(1), m.manufacturer(0)), (343, 32473));
+    }
+
+    #[test]
+    fn cards_on_their_own_mctp_lines() {
+        let base = "[ncsi]\ninterface = \"eth0\"\n";
+        let line = |p: u8, dev: &str, eid: u8| {
+            format!("[[mctp_serial]]\npackage = {p}\nserial = \"{dev}\"\neid = {eid}\n")
+        };
+        let c = Config::parse(&format!(
+            "{base}{}{}",
+            line(2, "/dev/ttyS2", 9),
+            line(3, "/dev/ttyS3", 10)
+        ))
+        .unwrap();
+        assert_eq!(c.mctp_lines.len(), 2);
+        assert_eq!(c.mctp_lines[1].eid, 10);
+        let err = |t: String| Config::parse(&t).unwrap_err().0;
+        assert_eq!(
+            err(format!(
+                "{base}{}{}",
+                line(2, "/dev/ttyS2", 9),
+                line(2, "/dev/ttyS3", 10)
+            )),
+            "mctp_serial[1].package: package 2 is configured twice"
+        );
+        assert_eq!(
+            err(format!(
+                "{base}{}{}",
+                line(2, "/dev/ttyS2", 9),
+                line(3, "/dev/ttyS2", 10)
+            )),
+            "mctp_serial[1].serial: /dev/ttyS2 is used twice"
+        );
+        assert_eq!(
+            err(format!("{base}{}", line(2, "/dev/ttyS2", 8))),
+            "mctp_serial[0].eid: 8 is also ncsi.mctp_local_eid; the two ends need different EIDs"
+        );
+        assert_eq!(
+            err(format!(
+                "[ncsi]\ninterface = \"eth0\"\npackages = [0, 1]\n{}",
+                line(2, "/dev/ttyS2", 9)
+            )),
+            "mctp_serial[0].package: package 2 is not in ncsi.packages, so it would never be probed"
+        );
     }
 
     #[test]

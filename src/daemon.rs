@@ -258,7 +258,7 @@ impl Daemon {
     ) -> io::Result<Self> {
         Self::start_on(
             transport,
-            crate::bridge::Connection::Rbt,
+            crate::bridge::Connection::Rbt.into(),
             cfg,
             state_dir,
             shutdown,
@@ -267,11 +267,11 @@ impl Daemon {
         .await
     }
 
-    /// [`start`](Self::start) with the path to the cards named, for Redfish's
-    /// ConnectionMethod.
+    /// [`start`](Self::start) with the paths to the cards named, for Redfish's
+    /// ConnectionMethods.
     pub async fn start_on(
         transport: Arc<dyn Transport>,
-        connection: crate::bridge::Connection,
+        connections: crate::bridge::Connections,
         cfg: ManagerConfig,
         state_dir: &Path,
         shutdown: watch::Receiver<bool>,
@@ -280,7 +280,7 @@ impl Daemon {
         check_state_dir(state_dir)?;
         let requester = Arc::new(Requester::new(transport));
         let manager = Arc::new(Manager::new(requester, cfg));
-        let bridge = Bridge::with_connection(manager.clone(), connection);
+        let bridge = Bridge::with_connections(manager.clone(), connections);
         let (state, created_password) = AppState::open(bridge.clone(), state_dir.to_path_buf())?;
         let stop = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.changed().await;

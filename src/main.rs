@@ -230,21 +230,25 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         None => None,
     };
     let mut connection = sidebridge::bridge::Connection::Rbt;
+    // Bring an MCTP line up, saying what answered.
+    let mctp = |device: std::path::PathBuf, eid: u8| async move {
+        let (t, peer) = sidebridge::mctp::open_serial(&device, n.mctp_local_eid, eid).await?;
+        eprintln!(
+            "sidebridge: MCTP endpoint on {} is EID {} (message types {:02x?})",
+            device.display(),
+            peer.eid,
+            peer.message_types
+        );
+        let c = sidebridge::bridge::Connection::MctpSerial {
+            device: device.display().to_string(),
+            eid: peer.eid,
+        };
+        Ok::<_, String>((t, c))
+    };
     let transport: Box<dyn Transport> = match n.transport {
         TransportKind::MctpSerial => {
-            let device = n.serial.clone().unwrap_or_default();
-            let (t, peer) =
-                sidebridge::mctp::open_serial(&device, n.mctp_local_eid, n.mctp_eid).await?;
-            eprintln!(
-                "sidebridge: MCTP endpoint on {} is EID {} (message types {:02x?})",
-                device.display(),
-                peer.eid,
-                peer.message_types
-            );
-            connection = sidebridge::bridge::Connection::MctpSerial {
-                device: device.display().to_string(),
-                eid: peer.eid,
-            };
+            let (t, c) = mctp(n.serial.clone().unwrap_or_default(), n.mctp_eid).await?;
+            connection = c;
             Box::new(t)
         }
         TransportKind::Raw => Box::new(
@@ -253,6 +257,22 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         TransportKind::Netlink => Box::new(
             sidebridge::netlink::NetlinkTransport::open(&n.interface).map_err(|e| e.to_string())?,
         ),
+    };
+    // Cards on their own MCTP lines join the same topology, routed by package id.
+    let mut connections = sidebridge::bridge::Connections::from(connection);
+    let transport: Box<dyn Transport> = if cfg.mctp_lines.is_empty() {
+        transport
+    } else {
+        let mut routes: Vec<(u8, Arc<dyn Transport>)> = Vec::new();
+        for line in &cfg.mctp_lines {
+            let (t, c) = mctp(line.serial.clone(), line.eid).await?;
+            routes.push((line.package, Arc::new(t)));
+            connections = connections.with_package(line.package, c);
+        }
+        Box::new(sidebridge_transport::mux::PackageMux::new(
+            Arc::from(transport),
+            routes,
+        ))
     };
     let transport: Box<dyn Transport> = Box::new(
         sidebridge_transport::trace::TracingTransport::new(transport),
@@ -267,7 +287,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let d = Daemon::start_on(
         transport,
-        connection,
+        connections,
         cfg.manager_config(),
         &r.state_dir,
         stop_rx.clone(),

@@ -6,7 +6,7 @@
 //! and corrupts them on request, so MCTP's loss handling is exercised on real bytes.
 
 use base64::Engine;
-use sidebridge::bridge::Connection;
+use sidebridge::bridge::{Connection, Connections};
 use sidebridge::ncsi::{Manager, ManagerConfig, Requester, Timing};
 use sidebridge_protocol::mctp::control::Version;
 use sidebridge_protocol::mctp::serial::{Decoder, encode_to_vec};
@@ -180,7 +180,8 @@ async fn discovery_and_every_oem_operation_over_mctp_serial() {
     assert_eq!(peer.uuid, uuid);
     assert_eq!(peer.message_types, [0x00, 0x02]);
     assert_eq!(peer.ncsi_versions, [Version::NCSI_1_2_0]);
-    assert!(transport.describe_contains("EID 0x08 to 0x09"));
+    let described = sidebridge_transport::Transport::describe(&transport);
+    assert!(described.contains("EID 0x08 to 0x09"), "{described}");
 
     // NC-SI discovery over MCTP finds what it finds over RBT.
     let timing = Timing {
@@ -368,23 +369,61 @@ async fn lost_and_corrupted_fragments_are_retried_never_applied_twice() {
     assert!(requester.counters(client.channel()).timed_out > 0);
 }
 
+/// A third DPU, package 2, for its own serial line.
+fn third_dpu() -> String {
+    let text = scenario_text();
+    let second = &text[text.find("[[package]]\nid = 1").unwrap()..];
+    format!(
+        "name = \"a DPU on MCTP\"\nseed = 2\n{}",
+        second
+            .replacen("id = 1", "id = 2", 1)
+            .replace("DPU0000B2", "DPU0000C3")
+            .replace("9c41-000000000001", "9c41-000000000002")
+            .replace("02:5b:00:00:01:", "02:5b:00:00:02:")
+    )
+}
+
+/// Mixed paths: two DPUs on the RBT sideband (in memory here) and a third on its own
+/// MCTP serial line, in one topology; Redfish says which card is on which path.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redfish_names_the_mctp_path() {
+async fn cards_on_different_paths_and_redfish_names_each() {
+    let sim = Simulator::new(Scenario::parse(&scenario_text()).unwrap());
+    let (mc, nc) = sidebridge_transport::memory::pair(1024);
+    tokio::spawn(sim.run(nc, std::future::pending()));
+
     let (daemon_tty, card_tty, _relay) = link(Faults::default());
-    let _sim = start_sim(&card_tty);
-    let (transport, peer) = sidebridge::mctp::open_serial(&daemon_tty, 8, 9)
+    let third = Simulator::new(Scenario::parse(&third_dpu()).unwrap());
+    let ep = SerialEndpoint::start(
+        Tty::open(&card_tty).unwrap(),
+        EndpointConfig {
+            role: Role::Endpoint,
+            eid: EID_NULL,
+            uuid: [2; 16],
+        },
+    );
+    tokio::spawn(third.run(ep.ncsi(EID_NULL), std::future::pending()));
+    let (serial, peer) = sidebridge::mctp::open_serial(&daemon_tty, 8, 10)
         .await
         .unwrap();
-    let dir = std::env::temp_dir().join(format!("sidebridge-mctp-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let connection = Connection::MctpSerial {
+    let mux = sidebridge_transport::mux::PackageMux::new(
+        Arc::new(mc),
+        vec![(
+            2,
+            Arc::new(serial) as Arc<dyn sidebridge_transport::Transport>,
+        )],
+    );
+    let mctp = Connection::MctpSerial {
         device: daemon_tty.display().to_string(),
         eid: peer.eid,
     };
+    let connections = Connections::from(Connection::Rbt).with_package(2, mctp.clone());
+
+    let dir = std::env::temp_dir().join(format!("sidebridge-mctp-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (_stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let d = sidebridge::daemon::Daemon::start_on(
-        Arc::new(transport),
-        connection.clone(),
+        Arc::new(mux),
+        connections,
         config(Timing {
             timeout: Duration::from_millis(500),
             retries: 2,
@@ -395,7 +434,12 @@ async fn redfish_names_the_mctp_path() {
     )
     .await
     .unwrap();
-    assert_eq!(d.bridge.cards().len(), 2, "both DPUs found over MCTP");
+    let cards = d.bridge.cards();
+    assert_eq!(
+        cards.iter().map(|c| c.package).collect::<Vec<_>>(),
+        [0, 1, 2],
+        "three DPUs over two paths"
+    );
     let password = std::fs::read_to_string(dir.join("initial-admin-password")).unwrap();
     let get = |path: String| {
         let app = d.app();
@@ -415,45 +459,51 @@ async fn redfish_names_the_mctp_path() {
             serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()
         }
     };
-    let methods = get("/redfish/v1/AggregationService/ConnectionMethods".into()).await;
+    let base = "/redfish/v1/AggregationService/ConnectionMethods";
+    let mctp_id = mctp.id();
+    assert!(mctp_id.starts_with("NCSI-MCTP-"), "{mctp_id}");
+    let methods = get(base.into()).await;
+    let members: Vec<&str> = methods["Members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["@odata.id"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        methods["Members"][0]["@odata.id"],
-        "/redfish/v1/AggregationService/ConnectionMethods/NCSI-MCTP"
+        members,
+        [format!("{base}/NCSI"), format!("{base}/{mctp_id}")]
     );
-    let m = get("/redfish/v1/AggregationService/ConnectionMethods/NCSI-MCTP".into()).await;
+    let m = get(format!("{base}/{mctp_id}")).await;
     let variant = m["ConnectionMethodVariant"].as_str().unwrap();
     assert!(
-        variant.contains("DSP0261") && variant.contains("endpoint ID 9"),
+        variant.contains("DSP0261") && variant.contains("endpoint ID 10"),
         "{variant}"
     );
+    let on_mctp = &cards[2].id;
     assert_eq!(
-        m["Links"]["AggregationSources"].as_array().unwrap().len(),
+        m["Links"]["AggregationSources"],
+        serde_json::json!([{ "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{on_mctp}") }])
+    );
+    assert_eq!(
+        get(format!("{base}/NCSI")).await["Links"]["AggregationSources"]
+            .as_array()
+            .unwrap()
+            .len(),
         2
     );
-    let id = d.bridge.cards()[0].id.clone();
     let src = get(format!(
-        "/redfish/v1/AggregationService/AggregationSources/{id}"
+        "/redfish/v1/AggregationService/AggregationSources/{on_mctp}"
     ))
     .await;
     assert_eq!(
         src["Links"]["ConnectionMethod"]["@odata.id"],
-        "/redfish/v1/AggregationService/ConnectionMethods/NCSI-MCTP"
+        format!("{base}/{mctp_id}")
     );
-    let system = get(format!("/redfish/v1/Systems/{id}")).await;
+    let system = get(format!("/redfish/v1/Systems/{on_mctp}")).await;
     assert_eq!(system["Status"]["State"], "Enabled");
+    let manager = get(format!("/redfish/v1/Managers/{on_mctp}")).await;
+    assert_eq!(manager["FirmwareVersion"], cards[2].info.firmware_version);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-trait DescribeContains {
-    fn describe_contains(&self, s: &str) -> bool;
-}
-
-impl<T: sidebridge_transport::Transport> DescribeContains for T {
-    fn describe_contains(&self, s: &str) -> bool {
-        let d = self.describe();
-        assert!(d.contains(s), "{d}");
-        true
-    }
 }
 
 /// The shipped binaries: `sidebridge-sim --mctp-serial` as the card, the

@@ -68,7 +68,7 @@ async fn source(
             "Name": format!("{} {} on NC-SI package {}", card.info.model, card.info.serial, card.package),
             "Status": super::systems::status(&card),
             "Links": {
-                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{}", state.bridge.connection.id()) },
+                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{}", state.bridge.connections.for_package(card.package).id()) },
                 "ResourcesAccessed": [
                     { "@odata.id": format!("/redfish/v1/Systems/{id}") },
                     { "@odata.id": format!("/redfish/v1/Managers/{id}") },
@@ -90,10 +90,12 @@ async fn connection_methods(
             "/redfish/v1/AggregationService/ConnectionMethods",
             "ConnectionMethodCollection",
             "Connection Method Collection",
-            [format!(
-                "/redfish/v1/AggregationService/ConnectionMethods/{}",
-                state.bridge.connection.id()
-            )],
+            state.bridge.connections.all().into_iter().map(|c| {
+                format!(
+                    "/redfish/v1/AggregationService/ConnectionMethods/{}",
+                    c.id()
+                )
+            }),
         ),
         "GET",
     ))
@@ -105,11 +107,17 @@ async fn connection_method(
     Path(id): Path<String>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let conn = &state.bridge.connection;
-    if id != conn.id() {
+    let conns = &state.bridge.connections;
+    let Some(conn) = conns.all().into_iter().find(|c| c.id() == id) else {
         return Err(RedfishError::not_found("ConnectionMethod", &id));
-    }
-    let sources: Vec<_> = state.bridge.cards().into_iter().map(|c| json!({ "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id) })).collect();
+    };
+    let sources: Vec<_> = state
+        .bridge
+        .cards()
+        .into_iter()
+        .filter(|c| conns.for_package(c.package).id() == id)
+        .map(|c| json!({ "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id) }))
+        .collect();
     Ok(resource(
         json!({
             "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{id}"),

@@ -10,6 +10,7 @@
 
 pub mod mctp;
 pub mod memory;
+pub mod mux;
 pub mod pcap;
 pub mod raw;
 pub mod trace;
