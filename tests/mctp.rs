@@ -597,3 +597,71 @@ async fn the_binaries_speak_mctp_over_a_pty() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/dev/nonexistent-tty"), "{err}");
 }
+
+/// `sidebridge run` with `transport = "mctp-serial"`: brings the line up, finds the
+/// cards behind it, serves Redfish; and names the device when it cannot open it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_runs_over_mctp_serial() {
+    use std::io::BufRead;
+    let (daemon_tty, card_tty, _relay) = link(Faults::default());
+    let _sim = start_sim(&card_tty);
+    let dir = std::env::temp_dir().join(format!("sidebridge-mctp-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write_config = |serial: &str| {
+        let path = dir.join("sidebridge.toml");
+        std::fs::write(
+            &path,
+            format!(
+                "[ncsi]\ntransport = \"mctp-serial\"\nserial = \"{serial}\"\nmctp_eid = 12\npackages = [0, 1, 2]\n\
+                 [redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"{}\"\n",
+                dir.join("state").display()
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let config = write_config(&daemon_tty.display().to_string());
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut seen = Vec::new();
+        for line in std::io::BufReader::new(stderr).lines() {
+            let line = line.unwrap();
+            let done = line.contains("card(s) found");
+            seen.push(line);
+            if done {
+                break;
+            }
+        }
+        seen
+    });
+    let lines = tokio::time::timeout(Duration::from_secs(30), lines)
+        .await
+        .expect("the daemon did not come up")
+        .unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = lines.join("\n");
+    assert!(
+        text.contains("is EID 12 (message types [00, 02])"),
+        "{text}"
+    );
+    assert!(text.contains("(2 card(s) found)"), "{text}");
+
+    let config = write_config("/dev/nonexistent-ttyX");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot open /dev/nonexistent-ttyX"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
