@@ -527,7 +527,7 @@ impl SerialEndpoint {
         MctpNcsiTransport {
             ep: self.clone(),
             peer: Mutex::new(peer),
-            request_tag: Mutex::new(0),
+            tags: Mutex::new(Tags::default()),
         }
     }
 }
@@ -539,7 +539,42 @@ impl SerialEndpoint {
 pub struct MctpNcsiTransport {
     ep: Arc<SerialEndpoint>,
     peer: Mutex<Eid>,
-    request_tag: Mutex<u8>,
+    tags: Mutex<Tags>,
+}
+
+/// The tags of commands received and not answered yet, by what a response to each
+/// carries in its NC-SI header: IID, command type and channel.
+#[derive(Debug, Default)]
+struct Tags {
+    open: Vec<([u8; 3], u8)>,
+    last: u8,
+}
+
+impl Tags {
+    /// Commands kept; older ones are forgotten (one outstanding per channel makes
+    /// more than a few impossible for a well-behaved requester).
+    const KEEP: usize = 64;
+
+    fn command(&mut self, key: [u8; 3], tag: u8) {
+        self.open.retain(|(k, _)| *k != key);
+        if self.open.len() == Self::KEEP {
+            self.open.remove(0);
+        }
+        self.open.push((key, tag));
+        self.last = tag;
+    }
+
+    fn response(&mut self, key: [u8; 3]) -> u8 {
+        match self.open.iter().position(|(k, _)| *k == key) {
+            Some(i) => self.open.remove(i).1,
+            None => self.last,
+        }
+    }
+}
+
+/// IID, command type (response bit cleared) and channel of an NC-SI packet.
+fn ncsi_key(packet: &[u8]) -> Option<[u8; 3]> {
+    Some([*packet.get(3)?, *packet.get(4)? & 0x7F, *packet.get(5)?])
 }
 
 impl MctpNcsiTransport {
@@ -563,10 +598,14 @@ impl Transport for MctpNcsiTransport {
                 )
             })?;
             let (tag_owner, tag) = if ty & 0x80 != 0 && ty != 0xFF {
-                (
-                    false,
-                    *self.request_tag.lock().unwrap_or_else(|p| p.into_inner()),
-                )
+                // A response: the tag of the command it answers, owner bit clear.
+                let key = ncsi_key(packet).unwrap_or_default();
+                let tag = self
+                    .tags
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .response(key);
+                (false, tag)
             } else {
                 (true, self.ep.shared.next_tag())
             };
@@ -598,7 +637,12 @@ impl Transport for MctpNcsiTransport {
                     continue;
                 }
                 if m.tag_owner {
-                    *self.request_tag.lock().unwrap_or_else(|p| p.into_inner()) = m.tag;
+                    if let Some(key) = ncsi_key(&m.body) {
+                        self.tags
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .command(key, m.tag);
+                    }
                     if peer == EID_NULL {
                         // The NC side answers whoever commands it.
                         *self.peer.lock().unwrap_or_else(|p| p.into_inner()) = m.src;
@@ -616,5 +660,79 @@ impl Transport for MctpNcsiTransport {
             self.ep.eid(),
             self.peer()
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sidebridge_protocol::mctp::serial::encode_to_vec;
+
+    /// The card's side answers each command with that command's tag, even when
+    /// commands to two channels are outstanding at once and answered out of order.
+    #[tokio::test]
+    async fn responses_carry_the_tag_of_their_command() {
+        let (master, slave) = tty::openpty().unwrap();
+        let wire = Tty::from_file(master, "test".into()).unwrap();
+        let card = SerialEndpoint::start(
+            Tty::open(&slave).unwrap(),
+            EndpointConfig {
+                role: Role::Endpoint,
+                eid: 9,
+                uuid: [0; 16],
+            },
+        );
+        let nc = card.ncsi(EID_NULL);
+        // Two Get Link Status commands (IID 1 to channel 0, IID 2 to channel 1).
+        let command = |iid: u8, channel: u8| {
+            let mut p = vec![
+                0, 1, 0, iid, 0x0A, channel, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ];
+            let sum = p[..16].chunks(2).fold(0u32, |s, w| {
+                s.wrapping_add(u32::from(u16::from_be_bytes([w[0], w[1]])))
+            });
+            p[16..20].copy_from_slice(&0u32.wrapping_sub(sum).to_be_bytes());
+            p
+        };
+        for (iid, channel, tag) in [(1u8, 0u8, 5u8), (2, 1, 6)] {
+            let msg = Message {
+                dest: 9,
+                src: 8,
+                tag_owner: true,
+                tag,
+                ic: false,
+                msg_type: MessageType::Ncsi,
+                body: command(iid, channel),
+            };
+            for p in msg.packets(BASELINE_MTU, 0).unwrap() {
+                wire.write_all(&encode_to_vec(&p.to_bytes()).unwrap())
+                    .await
+                    .unwrap();
+            }
+        }
+        let first = nc.recv().await.unwrap();
+        let second = nc.recv().await.unwrap();
+        // Answer the second command first.
+        for cmd in [second, first] {
+            let mut rsp = cmd.clone();
+            rsp[4] |= 0x80;
+            nc.send(&rsp).await.unwrap();
+        }
+        let mut decoder = Decoder::new();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while got.len() < 2 {
+            let n = wire.read(&mut buf).await.unwrap();
+            for f in decoder.feed(&buf[..n]) {
+                let p = Packet::parse(&f).unwrap();
+                got.push((
+                    p.payload[1 + 3],
+                    p.header.tag,
+                    p.header.tag_owner,
+                    p.header.dest,
+                ));
+            }
+        }
+        assert_eq!(got, [(2, 6, false, 8), (1, 5, false, 8)]);
     }
 }
