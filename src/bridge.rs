@@ -248,6 +248,11 @@ pub enum Connection {
         /// The controller's EID.
         eid: u8,
     },
+    /// NC-SI over the kernel's MCTP stack (`AF_MCTP`), the controller at `eid`.
+    MctpKernel {
+        /// The controller's EID.
+        eid: u8,
+    },
 }
 
 impl Connection {
@@ -270,6 +275,7 @@ impl Connection {
                     .collect();
                 format!("NCSI-MCTP-{clean}")
             }
+            Connection::MctpKernel { eid } => format!("NCSI-MCTP-EID{eid}"),
         }
     }
 
@@ -282,6 +288,9 @@ impl Connection {
             Connection::MctpSerial { device, eid } => format!(
                 "NC-SI over MCTP (DMTF DSP0261) on serial {device} (DSP0253), endpoint ID {eid}, sidebridge OEM command set v1"
             ),
+            Connection::MctpKernel { eid } => format!(
+                "NC-SI over MCTP (DMTF DSP0261) through the kernel's MCTP stack, endpoint ID {eid}, sidebridge OEM command set v1"
+            ),
         }
     }
 
@@ -290,6 +299,7 @@ impl Connection {
         match self {
             Connection::Rbt => "NC-SI sideband",
             Connection::MctpSerial { .. } => "NC-SI over MCTP serial",
+            Connection::MctpKernel { .. } => "NC-SI over MCTP",
         }
     }
 }

@@ -24,13 +24,13 @@ use std::time::Duration;
 #[derive(Debug, Args)]
 pub struct NcsiArgs {
     /// The NC-SI interface, e.g. eth0; with `--transport mctp-serial`, the serial
-    /// device, e.g. /dev/ttyS2.
-    #[arg(long, short = 'i')]
+    /// device, e.g. /dev/ttyS2; not used with `--transport mctp`.
+    #[arg(long, short = 'i', default_value = "")]
     pub interface: String,
     /// How to reach the NCs.
     #[arg(long, value_enum, default_value = "raw")]
     pub transport: TransportKind,
-    /// mctp-serial: the EID to assign to the controller.
+    /// mctp-serial: the EID to assign to the controller; mctp: the controller's EID.
     #[arg(long, default_value_t = 9, value_parser = clap::value_parser!(u8).range(8..=254))]
     pub mctp_eid: u8,
     /// mctp-serial: our own EID.
@@ -745,12 +745,27 @@ pub fn response_text(ch: ChannelId, r: &Response) -> String {
 }
 
 async fn open(args: &NcsiArgs) -> Result<Arc<dyn Transport>, String> {
+    if args.interface.is_empty() && args.transport != TransportKind::Mctp {
+        return Err(match args.transport {
+            TransportKind::MctpSerial => {
+                "--transport mctp-serial needs the serial device: --interface /dev/ttyS2".into()
+            }
+            _ => "give the NC-SI interface: --interface eth0".into(),
+        });
+    }
     let t: Box<dyn Transport> = match args.transport {
         TransportKind::Raw => {
             Box::new(RawSocket::open(&args.interface).map_err(|e| e.to_string())?)
         }
         TransportKind::Netlink => Box::new(
             crate::netlink::NetlinkTransport::open(&args.interface).map_err(|e| e.to_string())?,
+        ),
+        TransportKind::Mctp => Box::new(
+            sidebridge_transport::mctp::af_mctp::AfMctpNcsiTransport::open(
+                sidebridge_transport::mctp::af_mctp::MCTP_NET_ANY,
+                args.mctp_eid,
+            )
+            .map_err(|e| e.to_string())?,
         ),
         TransportKind::MctpSerial => Box::new(
             crate::mctp::open_serial(

@@ -7,6 +7,7 @@
 //! interface = "eth0"             # the BMC's NC-SI interface
 //! transport = "raw"              # raw (AF_PACKET) | netlink (the kernel's NC-SI driver)
 //!                                # | mctp-serial (NC-SI over MCTP on a serial line)
+//!                                # | mctp (the kernel's AF_MCTP; EIDs from mctpd)
 //! serial = "/dev/ttyS2"          # mctp-serial only: the tty (interface is then unused)
 //! mctp_eid = 9                   # mctp-serial: EID assigned to the card's controller
 //! mctp_local_eid = 8             # mctp-serial: our own (bus owner) EID
@@ -59,6 +60,9 @@ pub enum TransportKind {
     /// NC-SI over MCTP (DSP0261) on a serial line (DSP0253), sidebridge as bus owner.
     #[serde(rename = "mctp-serial")]
     MctpSerial,
+    /// NC-SI over the kernel's MCTP stack (`AF_MCTP`, Linux 5.15+), routes and EIDs set
+    /// up by mctpd.
+    Mctp,
 }
 
 /// The whole configuration.
@@ -248,7 +252,14 @@ impl Config {
         let c: Config =
             toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim_end().to_string()))?;
         let n = &c.ncsi;
-        if n.transport == TransportKind::MctpSerial {
+        if n.transport == TransportKind::Mctp {
+            range("ncsi.mctp_eid", n.mctp_eid, 8, 0xFE)?;
+            if n.serial.is_some() {
+                return Err(ConfigError(
+                    "ncsi.serial: only used with transport = \"mctp-serial\"".into(),
+                ));
+            }
+        } else if n.transport == TransportKind::MctpSerial {
             if n.serial.is_none() {
                 return Err(ConfigError(
                     "ncsi.serial: transport \"mctp-serial\" needs the serial device, e.g. serial = \"/dev/ttyS2\"".into(),
@@ -471,6 +482,19 @@ mod tests {
                 line(2, "/dev/ttyS2", 9)
             )),
             "mctp_serial[0].package: package 2 is not in ncsi.packages, so it would never be probed"
+        );
+    }
+
+    #[test]
+    fn kernel_mctp() {
+        let c = Config::parse("[ncsi]\ntransport = \"mctp\"\nmctp_eid = 20\n").unwrap();
+        assert_eq!(c.ncsi.transport, TransportKind::Mctp);
+        assert_eq!(c.ncsi.mctp_eid, 20);
+        assert_eq!(
+            Config::parse("[ncsi]\ntransport = \"mctp\"\nmctp_eid = 0\n")
+                .unwrap_err()
+                .0,
+            "ncsi.mctp_eid: 0 is out of range 8..=254"
         );
     }
 

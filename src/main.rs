@@ -251,6 +251,15 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
             connection = c;
             Box::new(t)
         }
+        TransportKind::Mctp => {
+            let t = sidebridge_transport::mctp::af_mctp::AfMctpNcsiTransport::open(
+                sidebridge_transport::mctp::af_mctp::MCTP_NET_ANY,
+                n.mctp_eid,
+            )
+            .map_err(|e| e.to_string())?;
+            connection = sidebridge::bridge::Connection::MctpKernel { eid: n.mctp_eid };
+            Box::new(t)
+        }
         TransportKind::Raw => Box::new(
             sidebridge_transport::raw::RawSocket::open(&n.interface).map_err(|e| e.to_string())?,
         ),

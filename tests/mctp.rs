@@ -665,3 +665,51 @@ async fn the_daemon_runs_over_mctp_serial() {
     assert!(err.contains("cannot open /dev/nonexistent-ttyX"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `transport = "mctp"` (the kernel's AF_MCTP): where the kernel lacks it, as here,
+/// the CLI and the daemon say so and point to mctp-serial.
+#[test]
+fn kernel_mctp_is_explained_where_missing() {
+    if sidebridge_transport::mctp::af_mctp::probe().is_ok() {
+        println!("skipped: this kernel has AF_MCTP, so there is no error to check");
+        return;
+    }
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
+        .args(["ncsi", "--transport", "mctp", "--mctp-eid", "9", "discover"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("this kernel has no AF_MCTP support") && err.contains("mctp-serial"),
+        "{err}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
+        .args(["ncsi", "--transport", "raw", "discover"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("give the NC-SI interface: --interface eth0")
+    );
+    let dir = std::env::temp_dir().join(format!("sidebridge-afmctp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("sidebridge.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[ncsi]\ntransport = \"mctp\"\nmctp_eid = 9\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"{}\"\n",
+            dir.join("state").display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("this kernel has no AF_MCTP support"), "{err}");
+}

@@ -145,6 +145,25 @@ impl MctpSocket {
         Ok(MctpSocket { fd })
     }
 
+    /// Binds to receive requests (tag-owner messages, such as NC-SI AENs) of
+    /// `msg_type` on `network` from any EID. Only one socket per type and network may
+    /// bind (another gets `EADDRINUSE`).
+    pub fn bind(&self, network: u32, msg_type: u8) -> io::Result<()> {
+        let addr = SockaddrMctp::new(network, MCTP_ADDR_ANY, msg_type, 0).to_bytes();
+        // SAFETY: `addr` is valid for the length passed.
+        let rc = unsafe {
+            libc::bind(
+                self.fd.get_ref().as_raw_fd(),
+                addr.as_ptr().cast(),
+                addr.len() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            return Err(explain(io::Error::last_os_error()));
+        }
+        Ok(())
+    }
+
     /// Sends one message body (without the message type byte) to `to`.
     pub async fn send_to(&self, body: &[u8], to: SockaddrMctp) -> io::Result<()> {
         let addr = to.to_bytes();
@@ -266,5 +285,55 @@ mod tests {
                 );
             }
         }
+    }
+}
+
+/// NC-SI over MCTP (DSP0261) through the kernel's MCTP stack: commands to the
+/// controller at `eid` as tag owner (the kernel picks the tag and routes the response
+/// back to this socket); AENs, which the controller sends as requests, arrive through
+/// the bind to message type 0x02.
+#[derive(Debug)]
+pub struct AfMctpNcsiTransport {
+    sock: MctpSocket,
+    network: u32,
+    eid: Eid,
+}
+
+impl AfMctpNcsiTransport {
+    /// Opens the socket for the controller at `eid` on `network` (0: any). Errors say
+    /// when the kernel has no `AF_MCTP`.
+    pub fn open(network: u32, eid: Eid) -> io::Result<Self> {
+        let sock = MctpSocket::open()?;
+        sock.bind(network, 0x02).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("binding AF_MCTP for NC-SI (message type 2) AENs: {e}"),
+            )
+        })?;
+        Ok(AfMctpNcsiTransport { sock, network, eid })
+    }
+}
+
+impl crate::Transport for AfMctpNcsiTransport {
+    fn send<'a>(&'a self, packet: &'a [u8]) -> crate::BoxFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            let to = SockaddrMctp::new(self.network, self.eid, 0x02, MCTP_TAG_OWNER);
+            self.sock.send_to(packet, to).await
+        })
+    }
+
+    fn recv(&self) -> crate::BoxFuture<'_, io::Result<Vec<u8>>> {
+        Box::pin(async move {
+            loop {
+                let (body, from) = self.sock.recv_from().await?;
+                if from.addr == self.eid && from.msg_type & 0x7F == 0x02 {
+                    return Ok(body);
+                }
+            }
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("NC-SI over kernel MCTP (AF_MCTP), EID {:#04x}", self.eid)
     }
 }
