@@ -13,9 +13,6 @@ use sidebridge_protocol::oem::{
     ResetType, TransferProtocol,
 };
 use sidebridge_transport::Transport;
-use sidebridge_transport::pcap::PcapTransport;
-use sidebridge_transport::raw::RawSocket;
-use sidebridge_transport::trace::TracingTransport;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -753,35 +750,14 @@ async fn open(args: &NcsiArgs) -> Result<Arc<dyn Transport>, String> {
             _ => "give the NC-SI interface: --interface eth0".into(),
         });
     }
-    let t: Box<dyn Transport> = match args.transport {
-        TransportKind::Raw => {
-            Box::new(RawSocket::open(&args.interface).map_err(|e| e.to_string())?)
-        }
-        TransportKind::Netlink => Box::new(
-            crate::netlink::NetlinkTransport::open(&args.interface).map_err(|e| e.to_string())?,
-        ),
-        TransportKind::Mctp => Box::new(
-            sidebridge_transport::mctp::af_mctp::AfMctpNcsiTransport::open(
-                sidebridge_transport::mctp::af_mctp::MCTP_NET_ANY,
-                args.mctp_eid,
-            )
-            .map_err(|e| e.to_string())?,
-        ),
-        TransportKind::MctpSerial => Box::new(
-            crate::mctp::open_serial(
-                std::path::Path::new(&args.interface),
-                args.mctp_local_eid,
-                args.mctp_eid,
-            )
-            .await?
-            .0,
-        ),
-    };
-    let t: Box<dyn Transport> = Box::new(TracingTransport::new(t));
-    Ok(match &args.pcap {
-        Some(p) => Arc::new(PcapTransport::create(t, p).map_err(|e| e.to_string())?),
-        None => Arc::from(t),
-    })
+    let (t, _, _) = crate::daemon::open_transport(
+        args.transport,
+        &args.interface,
+        args.mctp_local_eid,
+        args.mctp_eid,
+    )
+    .await?;
+    crate::daemon::decorate(t, args.pcap.as_deref())
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {

@@ -254,11 +254,6 @@ impl Config {
         let n = &c.ncsi;
         if n.transport == TransportKind::Mctp {
             range("ncsi.mctp_eid", n.mctp_eid, 8, 0xFE)?;
-            if n.serial.is_some() {
-                return Err(ConfigError(
-                    "ncsi.serial: only used with transport = \"mctp-serial\"".into(),
-                ));
-            }
         } else if n.transport == TransportKind::MctpSerial {
             if n.serial.is_none() {
                 return Err(ConfigError(
@@ -281,7 +276,8 @@ impl Config {
                 "ncsi.interface: {:?} is not a network interface name",
                 n.interface
             )));
-        } else if n.serial.is_some() {
+        }
+        if n.serial.is_some() && n.transport != TransportKind::MctpSerial {
             return Err(ConfigError(
                 "ncsi.serial: only used with transport = \"mctp-serial\"".into(),
             ));

@@ -209,6 +209,73 @@ pub async fn serve_plain(
 }
 
 /// Creates the state directory if needed and checks that it is writable.
+/// Opens the path to the network controllers that `kind` names: `device` is the
+/// network interface (raw, netlink) or the tty (mctp-serial); the EIDs are for the
+/// MCTP paths. Returns the transport, the connection Redfish reports, and for
+/// mctp-serial what the endpoint said about itself. Used by `sidebridge run` and the
+/// `ncsi` CLI alike.
+pub async fn open_transport(
+    kind: crate::config::TransportKind,
+    device: &str,
+    local_eid: u8,
+    eid: u8,
+) -> Result<
+    (
+        Box<dyn Transport>,
+        crate::bridge::Connection,
+        Option<sidebridge_transport::mctp::Peer>,
+    ),
+    String,
+> {
+    use crate::bridge::Connection;
+    use crate::config::TransportKind;
+    Ok(match kind {
+        TransportKind::Raw => (
+            Box::new(
+                sidebridge_transport::raw::RawSocket::open(device).map_err(|e| e.to_string())?,
+            ),
+            Connection::Rbt,
+            None,
+        ),
+        TransportKind::Netlink => (
+            Box::new(crate::netlink::NetlinkTransport::open(device).map_err(|e| e.to_string())?),
+            Connection::Rbt,
+            None,
+        ),
+        TransportKind::Mctp => (
+            Box::new(
+                sidebridge_transport::mctp::af_mctp::AfMctpNcsiTransport::open(
+                    sidebridge_transport::mctp::af_mctp::MCTP_NET_ANY,
+                    eid,
+                )
+                .map_err(|e| e.to_string())?,
+            ),
+            Connection::MctpKernel { eid },
+            None,
+        ),
+        TransportKind::MctpSerial => {
+            let (t, peer) = crate::mctp::open_serial(Path::new(device), local_eid, eid).await?;
+            let c = Connection::MctpSerial {
+                device: device.to_string(),
+                eid: peer.eid,
+            };
+            (Box::new(t), c, Some(peer))
+        }
+    })
+}
+
+/// Wraps a transport in the tracing decorator and, when `pcap` is given, the pcap
+/// recorder.
+pub fn decorate(t: Box<dyn Transport>, pcap: Option<&Path>) -> Result<Arc<dyn Transport>, String> {
+    let t: Box<dyn Transport> = Box::new(sidebridge_transport::trace::TracingTransport::new(t));
+    Ok(match pcap {
+        Some(p) => Arc::new(
+            sidebridge_transport::pcap::PcapTransport::create(t, p).map_err(|e| e.to_string())?,
+        ),
+        None => Arc::from(t),
+    })
+}
+
 pub fn check_state_dir(state_dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(state_dir).map_err(|e| {
         io::Error::new(

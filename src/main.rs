@@ -209,7 +209,8 @@ async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), St
 async fn run(path: std::path::PathBuf) -> Result<(), String> {
     use sidebridge::config::{Config, TransportKind};
     use sidebridge::daemon::{
-        Daemon, TlsFiles, bind, check_state_dir, serve_plain, serve_tls, signal, tls_config,
+        Daemon, TlsFiles, bind, check_state_dir, decorate, open_transport, serve_plain, serve_tls,
+        signal, tls_config,
     };
     use sidebridge_transport::Transport;
     use std::sync::Arc;
@@ -229,44 +230,22 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         Some(a) => Some(bind(a).await.map_err(|e| e.to_string())?),
         None => None,
     };
-    let mut connection = sidebridge::bridge::Connection::Rbt;
-    // Bring an MCTP line up, saying what answered.
-    let mctp = |device: std::path::PathBuf, eid: u8| async move {
-        let (t, peer) = sidebridge::mctp::open_serial(&device, n.mctp_local_eid, eid).await?;
-        eprintln!(
-            "sidebridge: MCTP endpoint on {} is EID {} (message types {:02x?})",
-            device.display(),
-            peer.eid,
-            peer.message_types
-        );
-        let c = sidebridge::bridge::Connection::MctpSerial {
-            device: device.display().to_string(),
-            eid: peer.eid,
-        };
+    // Open a path, saying what answered on an MCTP line.
+    let open = |kind: TransportKind, device: String, eid: u8| async move {
+        let (t, c, peer) = open_transport(kind, &device, n.mctp_local_eid, eid).await?;
+        if let Some(peer) = peer {
+            eprintln!(
+                "sidebridge: MCTP endpoint on {device} is EID {} (message types {:02x?})",
+                peer.eid, peer.message_types
+            );
+        }
         Ok::<_, String>((t, c))
     };
-    let transport: Box<dyn Transport> = match n.transport {
-        TransportKind::MctpSerial => {
-            let (t, c) = mctp(n.serial.clone().unwrap_or_default(), n.mctp_eid).await?;
-            connection = c;
-            Box::new(t)
-        }
-        TransportKind::Mctp => {
-            let t = sidebridge_transport::mctp::af_mctp::AfMctpNcsiTransport::open(
-                sidebridge_transport::mctp::af_mctp::MCTP_NET_ANY,
-                n.mctp_eid,
-            )
-            .map_err(|e| e.to_string())?;
-            connection = sidebridge::bridge::Connection::MctpKernel { eid: n.mctp_eid };
-            Box::new(t)
-        }
-        TransportKind::Raw => Box::new(
-            sidebridge_transport::raw::RawSocket::open(&n.interface).map_err(|e| e.to_string())?,
-        ),
-        TransportKind::Netlink => Box::new(
-            sidebridge::netlink::NetlinkTransport::open(&n.interface).map_err(|e| e.to_string())?,
-        ),
+    let device = match (&n.transport, &n.serial) {
+        (TransportKind::MctpSerial, Some(tty)) => tty.display().to_string(),
+        _ => n.interface.clone(),
     };
+    let (transport, connection) = open(n.transport, device, n.mctp_eid).await?;
     // Cards on their own MCTP lines join the same topology, routed by package id.
     let mut connections = sidebridge::bridge::Connections::from(connection);
     let transport: Box<dyn Transport> = if cfg.mctp_lines.is_empty() {
@@ -274,7 +253,12 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
     } else {
         let mut routes: Vec<(u8, Arc<dyn Transport>)> = Vec::new();
         for line in &cfg.mctp_lines {
-            let (t, c) = mctp(line.serial.clone(), line.eid).await?;
+            let (t, c) = open(
+                TransportKind::MctpSerial,
+                line.serial.display().to_string(),
+                line.eid,
+            )
+            .await?;
             routes.push((line.package, Arc::new(t)));
             connections = connections.with_package(line.package, c);
         }
@@ -283,16 +267,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
             routes,
         ))
     };
-    let transport: Box<dyn Transport> = Box::new(
-        sidebridge_transport::trace::TracingTransport::new(transport),
-    );
-    let transport: Arc<dyn Transport> = match &n.pcap {
-        Some(p) => Arc::new(
-            sidebridge_transport::pcap::PcapTransport::create(transport, p)
-                .map_err(|e| e.to_string())?,
-        ),
-        None => Arc::from(transport),
-    };
+    let transport = decorate(transport, n.pcap.as_deref())?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let d = Daemon::start_on(
         transport,
