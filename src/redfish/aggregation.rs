@@ -34,19 +34,11 @@ async fn sources(
     Extension(c): Extension<Caller>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let ids = state
-        .bridge
-        .cards()
-        .into_iter()
-        .map(|c| format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id));
-    Ok(resource(
-        collection(
-            "/redfish/v1/AggregationService/AggregationSources",
-            "AggregationSourceCollection",
-            "Aggregation Source Collection",
-            ids,
-        ),
-        "GET",
+    Ok(super::card_collection(
+        &state,
+        "/redfish/v1/AggregationService/AggregationSources",
+        "AggregationSourceCollection",
+        "Aggregation Source Collection",
     ))
 }
 

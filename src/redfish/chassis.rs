@@ -59,19 +59,11 @@ fn chassis_body(c: &Card) -> Value {
 
 async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let ids = state
-        .bridge
-        .cards()
-        .into_iter()
-        .map(|c| format!("/redfish/v1/Chassis/{}", c.id));
-    Ok(resource(
-        collection(
-            "/redfish/v1/Chassis",
-            "ChassisCollection",
-            "Chassis Collection",
-            ids,
-        ),
-        "GET",
+    Ok(super::card_collection(
+        &state,
+        "/redfish/v1/Chassis",
+        "ChassisCollection",
+        "Chassis Collection",
     ))
 }
 
@@ -111,15 +103,18 @@ async fn adapters(
     ))
 }
 
-fn adapter_or_404(id: &str, adapter: &str) -> RfResult<()> {
-    if adapter == ADAPTER {
+/// A card has one network adapter, which is also its one PCIe device: `name` must be
+/// it, or the `kind` resource is not found.
+fn only_adapter(kind: &str, id: &str, name: &str) -> RfResult<()> {
+    if name == ADAPTER {
         Ok(())
     } else {
-        Err(RedfishError::not_found(
-            "NetworkAdapter",
-            &format!("{id}/{adapter}"),
-        ))
+        Err(RedfishError::not_found(kind, &format!("{id}/{name}")))
     }
+}
+
+fn adapter_or_404(id: &str, adapter: &str) -> RfResult<()> {
+    only_adapter("NetworkAdapter", id, adapter)
 }
 
 async fn adapter(
@@ -281,14 +276,7 @@ async fn pcie_devices(
 }
 
 fn pcie_or_404(id: &str, dev: &str) -> RfResult<()> {
-    if dev == ADAPTER {
-        Ok(())
-    } else {
-        Err(RedfishError::not_found(
-            "PCIeDevice",
-            &format!("{id}/{dev}"),
-        ))
-    }
+    only_adapter("PCIeDevice", id, dev)
 }
 
 /// The network controller as a PCIe device: its IDs come from NC-SI Get Version ID.

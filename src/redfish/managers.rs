@@ -77,19 +77,11 @@ async fn card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
 
 async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let ids = state
-        .bridge
-        .cards()
-        .into_iter()
-        .map(|c| format!("/redfish/v1/Managers/{}", c.id));
-    Ok(resource(
-        collection(
-            "/redfish/v1/Managers",
-            "ManagerCollection",
-            "Manager Collection",
-            ids,
-        ),
-        "GET",
+    Ok(super::card_collection(
+        &state,
+        "/redfish/v1/Managers",
+        "ManagerCollection",
+        "Manager Collection",
     ))
 }
 

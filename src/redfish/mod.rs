@@ -217,6 +217,17 @@ pub fn collection(
     })
 }
 
+/// A collection with one member per card, `{odata_id}/{card id}`: Systems, Managers,
+/// Chassis, AggregationSources.
+pub fn card_collection(state: &Shared, odata_id: &str, ty: &str, name: &str) -> Response {
+    let ids = state
+        .bridge
+        .cards()
+        .into_iter()
+        .map(|c| format!("{odata_id}/{}", c.id));
+    resource(collection(odata_id, ty, name, ids), "GET")
+}
+
 fn public(method: &Method, path: &str) -> bool {
     let path = path.trim_end_matches('/');
     matches!(

@@ -5,7 +5,7 @@ use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
 use super::service::odata_type;
 use super::sessions::patch_keys;
-use super::{JsonBody, Shared, check_if_match, collection, methods, no_content, resource};
+use super::{JsonBody, Shared, check_if_match, methods, no_content, resource};
 use crate::bridge::Card;
 use axum::Router;
 use axum::extract::{Extension, Path, State};
@@ -151,19 +151,11 @@ pub fn system_body(c: &Card) -> Value {
 
 async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let ids = state
-        .bridge
-        .cards()
-        .into_iter()
-        .map(|c| format!("/redfish/v1/Systems/{}", c.id));
-    Ok(resource(
-        collection(
-            "/redfish/v1/Systems",
-            "ComputerSystemCollection",
-            "Computer System Collection",
-            ids,
-        ),
-        "GET",
+    Ok(super::card_collection(
+        &state,
+        "/redfish/v1/Systems",
+        "ComputerSystemCollection",
+        "Computer System Collection",
     ))
 }
 
