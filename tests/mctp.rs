@@ -139,9 +139,14 @@ fn link(faults: Faults) -> (PathBuf, PathBuf, Arc<Relay>) {
     (sa, sb, relay)
 }
 
-/// The simulator as an MCTP endpoint on `path`.
+/// The simulator as an MCTP endpoint on `path`, with the two-DPU scenario.
 fn start_sim(path: &Path) -> (SimHandle, Arc<SerialEndpoint>, [u8; 16]) {
-    let scenario = Scenario::parse(&scenario_text()).unwrap();
+    start_sim_with(path, &scenario_text())
+}
+
+/// The simulator of scenario `text` as an MCTP endpoint on `path`.
+fn start_sim_with(path: &Path, text: &str) -> (SimHandle, Arc<SerialEndpoint>, [u8; 16]) {
+    let scenario = Scenario::parse(text).unwrap();
     let uuid = scenario.packages[0].uuid;
     let sim = Simulator::new(scenario);
     let handle = sim.handle();
@@ -392,16 +397,7 @@ async fn cards_on_different_paths_and_redfish_names_each() {
     tokio::spawn(sim.run(nc, std::future::pending()));
 
     let (daemon_tty, card_tty, _relay) = link(Faults::default());
-    let third = Simulator::new(Scenario::parse(&third_dpu()).unwrap());
-    let ep = SerialEndpoint::start(
-        Tty::open(&card_tty).unwrap(),
-        EndpointConfig {
-            role: Role::Endpoint,
-            eid: EID_NULL,
-            uuid: [2; 16],
-        },
-    );
-    tokio::spawn(third.run(ep.ncsi(EID_NULL), std::future::pending()));
+    let _third = start_sim_with(&card_tty, &third_dpu());
     let (serial, peer) = sidebridge::mctp::open_serial(&daemon_tty, 8, 10)
         .await
         .unwrap();
@@ -598,6 +594,21 @@ async fn the_binaries_speak_mctp_over_a_pty() {
     assert!(err.contains("/dev/nonexistent-tty"), "{err}");
 }
 
+/// Writes `dir/sidebridge.toml` with `ncsi` as the `[ncsi]` keys, Redfish on a free
+/// loopback port and its state under `dir`.
+fn daemon_config(dir: &Path, ncsi: &str) -> PathBuf {
+    let path = dir.join("sidebridge.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[ncsi]\n{ncsi}[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"{}\"\n",
+            dir.join("state").display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
 /// `sidebridge run` with `transport = "mctp-serial"`: brings the line up, finds the
 /// cards behind it, serves Redfish; and names the device when it cannot open it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -609,17 +620,12 @@ async fn the_daemon_runs_over_mctp_serial() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let write_config = |serial: &str| {
-        let path = dir.join("sidebridge.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "[ncsi]\ntransport = \"mctp-serial\"\nserial = \"{serial}\"\nmctp_eid = 12\npackages = [0, 1, 2]\n\
-                 [redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"{}\"\n",
-                dir.join("state").display()
+        daemon_config(
+            &dir,
+            &format!(
+                "transport = \"mctp-serial\"\nserial = \"{serial}\"\nmctp_eid = 12\npackages = [0, 1, 2]\n"
             ),
         )
-        .unwrap();
-        path
     };
     let config = write_config(&daemon_tty.display().to_string());
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
@@ -694,15 +700,7 @@ fn kernel_mctp_is_explained_where_missing() {
     );
     let dir = std::env::temp_dir().join(format!("sidebridge-afmctp-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("sidebridge.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[ncsi]\ntransport = \"mctp\"\nmctp_eid = 9\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"{}\"\n",
-            dir.join("state").display()
-        ),
-    )
-    .unwrap();
+    let config = daemon_config(&dir, "transport = \"mctp\"\nmctp_eid = 9\n");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
         .args(["run", "--config"])
         .arg(&config)

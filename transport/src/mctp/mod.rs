@@ -151,13 +151,10 @@ impl Shared {
     }
 
     async fn send(&self, msg: &Message) -> io::Result<()> {
-        let packets = msg
-            .packets(BASELINE_MTU, 0)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let packets = msg.packets(BASELINE_MTU, 0).map_err(invalid)?;
         let mut bytes = Vec::with_capacity(msg.body.len() + 16 * packets.len());
         for p in &packets {
-            encode(&p.to_bytes(), &mut bytes)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+            encode(&p.to_bytes(), &mut bytes).map_err(invalid)?;
         }
         // One message's frames go out together, never interleaved with another's.
         let _guard = self.write.lock().await;
@@ -323,6 +320,11 @@ impl Shared {
     }
 }
 
+/// A codec error on something we were asked to send.
+fn invalid(e: sidebridge_protocol::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
+}
+
 async fn read_loop(shared: Arc<Shared>) {
     let mut decoder = Decoder::new();
     let mut reassembler = Reassembler::new();
@@ -421,7 +423,7 @@ impl SerialEndpoint {
                     request: request.clone(),
                 }
                 .to_body()
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?,
+                .map_err(invalid)?,
             };
             self.shared.send(&msg).await?;
             match tokio::time::timeout(CONTROL_TIMEOUT, rx).await {

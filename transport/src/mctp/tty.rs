@@ -75,22 +75,16 @@ impl Tty {
         loop {
             let mut guard = self.fd.readable().await?;
             match guard.try_io(|f| f.get_ref().read(buf)) {
-                Ok(Ok(0)) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!("{}: the other end closed", self.name),
-                    ));
-                }
-                // A pty master reads EIO once the slave side is closed.
-                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        format!("{}: the other end closed", self.name),
-                    ));
-                }
+                // End of file; a pty master reads EIO once the slave side is closed.
+                Ok(Ok(0)) => {}
+                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => {}
                 Ok(r) => return r,
                 Err(_would_block) => continue,
             }
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{}: the other end closed", self.name),
+            ));
         }
     }
 
