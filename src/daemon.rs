@@ -238,7 +238,10 @@ pub async fn open_transport(
             None,
         ),
         TransportKind::Netlink => (
-            Box::new(crate::netlink::NetlinkTransport::open(device).map_err(|e| e.to_string())?),
+            Box::new(
+                sidebridge_transport::netlink::NetlinkTransport::open(device)
+                    .map_err(|e| e.to_string())?,
+            ),
             Connection::Rbt,
             None,
         ),

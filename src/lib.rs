@@ -18,5 +18,4 @@ pub mod config;
 pub mod daemon;
 pub mod mctp;
 pub mod ncsi;
-pub mod netlink;
 pub mod redfish;

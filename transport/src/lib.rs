@@ -11,6 +11,7 @@
 pub mod mctp;
 pub mod memory;
 pub mod mux;
+pub mod netlink;
 pub mod pcap;
 pub mod raw;
 pub mod trace;

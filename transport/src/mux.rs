@@ -2,12 +2,16 @@
 //! different paths (some on the RBT sideband, some on MCTP serial lines) appear to the
 //! requester and manager as the packages of one topology.
 //!
-//! The package id is bits 7..5 of the channel id, byte 5 of every control packet
-//! (DSP0222 1.2 §6.2.9). Package ids must be unique across the paths.
+//! The package id is bits 7..5 of the channel id of every control packet
+//! (DSP0222 1.2 §6.2.9), read through [`ControlPacket`]. Package ids must be unique
+//! across the paths. A packet too short to have a header is refused and counted,
+//! never routed.
 
 use crate::{BoxFuture, Transport};
+use sidebridge_protocol::ncsi::ControlPacket;
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{Mutex, mpsc};
 
 /// Routes by package id; what no route claims goes to the default path.
@@ -16,6 +20,8 @@ pub struct PackageMux {
     routes: Vec<(u8, Arc<dyn Transport>)>,
     rx: Mutex<mpsc::Receiver<io::Result<Vec<u8>>>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Packets refused by `send` because they are not NC-SI control packets.
+    malformed: AtomicU64,
 }
 
 impl std::fmt::Debug for PackageMux {
@@ -56,7 +62,13 @@ impl PackageMux {
             routes,
             rx: Mutex::new(rx),
             tasks,
+            malformed: AtomicU64::new(0),
         }
+    }
+
+    /// How many packets `send` refused as malformed.
+    pub fn malformed(&self) -> u64 {
+        self.malformed.load(Ordering::Relaxed)
     }
 
     fn route(&self, package: u8) -> &Arc<dyn Transport> {
@@ -70,8 +82,19 @@ impl PackageMux {
 
 impl Transport for PackageMux {
     fn send<'a>(&'a self, packet: &'a [u8]) -> BoxFuture<'a, io::Result<()>> {
-        let package = packet.get(5).map(|c| c >> 5).unwrap_or(0);
-        self.route(package).send(packet)
+        match ControlPacket::new_checked(packet) {
+            Ok(p) => self.route(p.channel().package_id()).send(packet),
+            Err(e) => {
+                self.malformed.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!("multiplexer: dropped a malformed NC-SI packet: {e}");
+                Box::pin(async move {
+                    Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("not an NC-SI control packet, not sent: {e}"),
+                    ))
+                })
+            }
+        }
     }
 
     fn recv(&self) -> BoxFuture<'_, io::Result<Vec<u8>>> {
@@ -100,10 +123,10 @@ mod tests {
     use crate::memory;
 
     fn packet(package: u8, tag: u8) -> Vec<u8> {
-        let mut p = vec![0u8; 20];
-        p[5] = package << 5;
-        p[3] = tag;
-        p
+        use sidebridge_protocol::ncsi::{ChannelId, Command, PacketRepr};
+        PacketRepr::command(tag, ChannelId::new(package, 0), Command::GetVersionId)
+            .to_bytes()
+            .unwrap()
     }
 
     #[tokio::test]
@@ -127,5 +150,24 @@ mod tests {
         got.sort();
         assert_eq!(got, [8, 9]);
         assert!(mux.describe().contains("package 2: in-memory"));
+    }
+
+    /// A packet without a whole header goes nowhere: not to package 0, not anywhere.
+    #[tokio::test]
+    async fn a_malformed_packet_is_refused_and_counted_not_routed() {
+        let (a, a_far) = memory::pair(8);
+        let mux = PackageMux::new(Arc::new(a), vec![]);
+        let err = mux.send(&[0u8; 6]).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        let mut long_claim = packet(0, 4);
+        long_claim[7] = 0xFF; // payload length beyond the buffer
+        assert!(mux.send(&long_claim).await.is_err());
+        assert_eq!(mux.malformed(), 2);
+        mux.send(&packet(0, 5)).await.unwrap();
+        assert_eq!(
+            a_far.recv().await.unwrap()[3],
+            5,
+            "only the good packet arrived"
+        );
     }
 }

@@ -24,8 +24,11 @@ use sidebridge_protocol::mctp::serial::{Decoder, DecoderStats, encode};
 use sidebridge_protocol::mctp::{
     BASELINE_MTU, EID_BROADCAST, EID_NULL, Eid, Message, MessageType, Packet, is_assignable,
 };
+use sidebridge_protocol::ncsi::ControlPacket;
+use sidebridge_protocol::ncsi::header::{AEN_PACKET_TYPE, RESPONSE_BIT};
 use std::collections::HashMap;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -530,6 +533,7 @@ impl SerialEndpoint {
             ep: self.clone(),
             peer: Mutex::new(peer),
             tags: Mutex::new(Tags::default()),
+            malformed: AtomicU64::new(0),
         }
     }
 }
@@ -542,6 +546,8 @@ pub struct MctpNcsiTransport {
     ep: Arc<SerialEndpoint>,
     peer: Mutex<Eid>,
     tags: Mutex<Tags>,
+    /// NC-SI messages dropped because they are not control packets (both ways).
+    malformed: AtomicU64,
 }
 
 /// The tags of commands received and not answered yet, by what a response to each
@@ -574,9 +580,20 @@ impl Tags {
     }
 }
 
-/// IID, command type (response bit cleared) and channel of an NC-SI packet.
-fn ncsi_key(packet: &[u8]) -> Option<[u8; 3]> {
-    Some([*packet.get(3)?, *packet.get(4)? & 0x7F, *packet.get(5)?])
+/// IID, command type (response bit cleared) and channel of an NC-SI packet, read
+/// through the header view (DSP0222 1.2 §8.2.1).
+fn ncsi_key<T: AsRef<[u8]>>(packet: &ControlPacket<T>) -> [u8; 3] {
+    [
+        packet.iid(),
+        packet.packet_type() & !RESPONSE_BIT,
+        packet.channel().0,
+    ]
+}
+
+/// Whether the packet is a response (bit 7 of the type set; AENs are not).
+fn is_response<T: AsRef<[u8]>>(packet: &ControlPacket<T>) -> bool {
+    let ty = packet.packet_type();
+    ty & RESPONSE_BIT != 0 && ty != AEN_PACKET_TYPE
 }
 
 impl MctpNcsiTransport {
@@ -588,25 +605,30 @@ impl MctpNcsiTransport {
     fn peer(&self) -> Eid {
         *self.peer.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// NC-SI messages dropped as malformed: refused by `send`, skipped by `recv`.
+    pub fn malformed(&self) -> u64 {
+        self.malformed.load(Ordering::Relaxed)
+    }
 }
 
 impl Transport for MctpNcsiTransport {
     fn send<'a>(&'a self, packet: &'a [u8]) -> BoxFuture<'a, io::Result<()>> {
         Box::pin(async move {
-            let ty = *packet.get(4).ok_or_else(|| {
+            let view = ControlPacket::new_checked(packet).map_err(|e| {
+                self.malformed.fetch_add(1, Ordering::Relaxed);
                 io::Error::new(
                     io::ErrorKind::InvalidInput,
-                    "NC-SI packet shorter than its header",
+                    format!("not an NC-SI control packet, not sent: {e}"),
                 )
             })?;
-            let (tag_owner, tag) = if ty & 0x80 != 0 && ty != 0xFF {
+            let (tag_owner, tag) = if is_response(&view) {
                 // A response: the tag of the command it answers, owner bit clear.
-                let key = ncsi_key(packet).unwrap_or_default();
                 let tag = self
                     .tags
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
-                    .response(key);
+                    .response(ncsi_key(&view));
                 (false, tag)
             } else {
                 (true, self.ep.shared.next_tag())
@@ -638,13 +660,19 @@ impl Transport for MctpNcsiTransport {
                 if peer != EID_NULL && m.src != peer {
                     continue;
                 }
-                if m.tag_owner {
-                    if let Some(key) = ncsi_key(&m.body) {
-                        self.tags
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .command(key, m.tag);
+                let view = match ControlPacket::new_checked(&m.body[..]) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.malformed.fetch_add(1, Ordering::Relaxed);
+                        tracing::debug!("NC-SI over MCTP from EID {}: dropped: {e}", m.src);
+                        continue;
                     }
+                };
+                if m.tag_owner {
+                    self.tags
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .command(ncsi_key(&view), m.tag);
                     if peer == EID_NULL {
                         // The NC side answers whoever commands it.
                         *self.peer.lock().unwrap_or_else(|p| p.into_inner()) = m.src;
@@ -696,7 +724,13 @@ mod tests {
             p[16..20].copy_from_slice(&0u32.wrapping_sub(sum).to_be_bytes());
             p
         };
-        for (iid, channel, tag) in [(1u8, 0u8, 5u8), (2, 1, 6)] {
+        // First a message too short to be an NC-SI packet: dropped and counted.
+        let bodies = [
+            (vec![0, 1, 0, 7, 0x0A], 4u8),
+            (command(1, 0), 5),
+            (command(2, 1), 6),
+        ];
+        for (body, tag) in bodies {
             let msg = Message {
                 dest: 9,
                 src: 8,
@@ -704,7 +738,7 @@ mod tests {
                 tag,
                 ic: false,
                 msg_type: MessageType::Ncsi,
-                body: command(iid, channel),
+                body,
             };
             for p in msg.packets(BASELINE_MTU, 0).unwrap() {
                 wire.write_all(&encode_to_vec(&p.to_bytes()).unwrap())
@@ -714,6 +748,13 @@ mod tests {
         }
         let first = nc.recv().await.unwrap();
         let second = nc.recv().await.unwrap();
+        assert_eq!(first[3], 1, "the short message was skipped");
+        assert_eq!(nc.malformed(), 1);
+        assert_eq!(
+            nc.send(&[0, 1, 0]).await.unwrap_err().kind(),
+            io::ErrorKind::InvalidInput
+        );
+        assert_eq!(nc.malformed(), 2);
         // Answer the second command first.
         for cmd in [second, first] {
             let mut rsp = cmd.clone();

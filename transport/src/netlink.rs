@@ -12,8 +12,8 @@
 //! Netlink headers are in host byte order; NC-SI inside `NCSI_ATTR_DATA` is big-endian.
 #![allow(unsafe_code)] // Only at the OS boundary: registering the socket with tokio.
 
+use crate::{BoxFuture, Transport};
 use sidebridge_protocol::ncsi::ControlPacket;
-use sidebridge_transport::{BoxFuture, Transport};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::collections::HashMap;
 use std::io::{self, Read};
@@ -222,7 +222,7 @@ pub fn resolve_family(s: &Socket) -> io::Result<u16> {
 impl NetlinkTransport {
     /// Opens the transport for `interface`. Must be called inside a tokio runtime.
     pub fn open(interface: &str) -> io::Result<Self> {
-        let ifindex = sidebridge_transport::raw::interface_index(interface)?;
+        let ifindex = crate::raw::interface_index(interface)?;
         let s = socket()?;
         let family = resolve_family(&s)?;
         s.set_nonblocking(true)?;
