@@ -14,8 +14,9 @@
 //! [`crate::runner`] drives it.
 
 use crate::card::{CardBmc, CardConfig};
+use sidebridge_protocol::ncsi::header::{HEADER_REVISION, RESPONSE_BIT};
 use sidebridge_protocol::ncsi::{
-    Aen, AenControl, BroadcastFilter, Capabilities, ChannelId, Command, CommandType,
+    Aen, AenControl, Body, BroadcastFilter, Capabilities, ChannelId, Command, CommandType,
     ConfigurationFlags, ControlPacket, ControllerPacketStatistics, LinkSettings, LinkStatus,
     LinkStatusData, MulticastFilter, NcsiStatistics, OemCommand, OemResponse, PackageStatus,
     PacketRepr, Parameters, PassthroughStatistics, ReasonCode, Response, ResponseCode,
@@ -447,10 +448,9 @@ impl Nc {
         let Some(i) = self.package_index(channel_id.package_id()) else {
             return out;
         };
-        if !self.packages[i].present {
-            return out;
+        if !self.packages[i].present || packet.packet_type() & RESPONSE_BIT != 0 {
+            return out; // absent packages are silent; responses and AENs are for the MC
         }
-        let ty = packet.packet_type();
         let stats_channel = if channel_id.is_package_wide() {
             0
         } else {
@@ -465,17 +465,13 @@ impl Nc {
                 f(&mut c.stats);
             }
         };
-        if ty & 0x80 != 0 {
-            return out; // responses and AENs are for the MC
-        }
-        stat(self, &|s| {
-            s.receive_packets = s.receive_packets.wrapping_add(1)
-        });
-        if packet.verify_checksum().is_err() || packet.revision() != 1 {
+        stat(self, &|s| inc(&mut s.receive_packets));
+        let bad_checksum = packet.verify_checksum().is_err();
+        if bad_checksum || packet.revision() != HEADER_REVISION {
             stat(self, &|s| {
-                s.control_packets_dropped = s.control_packets_dropped.wrapping_add(1);
-                if packet.verify_checksum().is_err() {
-                    s.command_checksum_errors = s.command_checksum_errors.wrapping_add(1);
+                inc(&mut s.control_packets_dropped);
+                if bad_checksum {
+                    inc(&mut s.command_checksum_errors);
                 }
             });
             return out;
@@ -485,364 +481,263 @@ impl Nc {
         if !channel_exists {
             return out;
         }
-        stat(self, &|s| {
-            s.commands_received = s.commands_received.wrapping_add(1)
-        });
+        stat(self, &|s| inc(&mut s.commands_received));
 
-        let command_type = CommandType::from(ty);
-        let reply = |code: ResponseCode, reason: ReasonCode, data: ResponseData| {
-            let response = if code == ResponseCode::Completed {
-                Response { code, reason, data }
-            } else {
-                Response::error(command_type, code, reason)
-            };
-            PacketRepr {
-                mc_id: packet.mc_id(),
-                iid: packet.iid(),
-                channel: channel_id,
-                body: sidebridge_protocol::ncsi::Body::Response(response),
-            }
+        let command_type = CommandType::from(packet.packet_type());
+        let answer = match Command::parse(packet.packet_type(), packet.payload()) {
+            _ if matches!(command_type, CommandType::Unknown(_)) => Answer::Unsupported,
+            Err(_) => Answer::Fail(ReasonCode::InvalidPayloadLength),
+            Ok(cmd) => self.execute(i, channel_id, cmd, now),
         };
-        let fail = |reason| {
-            reply(
-                ResponseCode::Failed,
-                reason,
-                ResponseData::Raw {
-                    command: command_type,
-                    bytes: vec![],
-                },
-            )
+        if matches!(command_type, CommandType::Unknown(_)) {
+            stat(self, &|s| inc(&mut s.command_type_errors));
+        }
+        let response = PacketRepr {
+            mc_id: packet.mc_id(),
+            iid: packet.iid(),
+            channel: channel_id,
+            body: Body::Response(answer.into_response(command_type)),
         };
-
-        let response = match Command::parse(ty, packet.payload()) {
-            Err(_) if matches!(command_type, CommandType::Unknown(_)) => None,
-            Err(_) => Some(fail(ReasonCode::InvalidPayloadLength)),
-            Ok(_) if matches!(command_type, CommandType::Unknown(_)) => None,
-            Ok(cmd) => Some(self.execute(i, channel_id, cmd, now, &reply, &fail, &mut out)),
-        };
-        let response = response.unwrap_or_else(|| {
-            stat(self, &|s| {
-                s.command_type_errors = s.command_type_errors.wrapping_add(1)
-            });
-            reply(
-                ResponseCode::Unsupported,
-                ReasonCode::UnsupportedCommandType,
-                ResponseData::Raw {
-                    command: command_type,
-                    bytes: vec![],
-                },
-            )
-        });
         if let Ok(bytes) = response.to_bytes() {
-            stat(self, &|s| {
-                s.transmit_packets = s.transmit_packets.wrapping_add(1)
+            stat(self, &|s| inc(&mut s.transmit_packets));
+            out.push(Outgoing {
+                package: channel_id.package_id(),
+                channel: channel_id,
+                command: Some(command_type),
+                bytes,
             });
-            out.insert(
-                0,
-                Outgoing {
-                    package: channel_id.package_id(),
-                    channel: channel_id,
-                    command: Some(command_type),
-                    bytes,
-                },
-            );
         }
         // A card operation may have produced events while answering.
         self.card_events(i, &mut out);
         out
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn execute(
-        &mut self,
-        i: usize,
-        channel_id: ChannelId,
-        cmd: Command,
-        now: u64,
-        reply: &dyn Fn(ResponseCode, ReasonCode, ResponseData) -> PacketRepr,
-        fail: &dyn Fn(ReasonCode) -> PacketRepr,
-        _out: &mut Vec<Outgoing>,
-    ) -> PacketRepr {
-        use CommandType as T;
-        let done = |d| reply(ResponseCode::Completed, ReasonCode::NoError, d);
-        let empty = |t| done(ResponseData::Empty(t));
-        let command_type = cmd.command_type();
-        let unsupported = || {
-            reply(
-                ResponseCode::Unsupported,
-                ReasonCode::UnsupportedCommandType,
-                ResponseData::Raw {
-                    command: command_type,
-                    bytes: vec![],
-                },
-            )
-        };
+    /// Runs one well-formed command on package `i`: package commands first, then the
+    /// Initial State rule (§6.2.4), then the channel's own dispatch.
+    fn execute(&mut self, i: usize, channel_id: ChannelId, cmd: Command, now: u64) -> Answer {
         let pkg = &mut self.packages[i];
-        let caps = pkg.config.capabilities;
-
-        // Package commands (§8.4.5, §8.4.7, §8.4.57, §8.4.63) work on the package,
-        // whatever the channel field says.
-        match &cmd {
-            Command::SelectPackage {
-                hardware_arbitration_disable,
-            } => {
-                pkg.selected = true;
-                pkg.hw_arbitration_disabled = *hardware_arbitration_disable;
-                return empty(T::SelectPackage);
-            }
-            Command::DeselectPackage => {
-                pkg.selected = false;
-                return empty(T::DeselectPackage);
-            }
-            Command::GetPackageStatus => {
-                return done(ResponseData::PackageStatus(PackageStatus(u32::from(
-                    pkg.selected
-                        && !pkg.hw_arbitration_disabled
-                        && caps.flags.hardware_arbitration(),
-                ))));
-            }
-            Command::GetPackageUuid => return done(ResponseData::PackageUuid(pkg.config.uuid)),
-            Command::Pldm(_) | Command::QueryPendingNcPldmRequest | Command::SendNcPldmReply(_) => {
-                return unsupported();
-            }
-            _ => {}
+        if let Some(answer) = pkg.package_command(&cmd) {
+            return answer;
         }
         // OEM commands to the package address its card (one per package).
         let is_oem = matches!(cmd, Command::Oem(_));
         if channel_id.is_package_wide() && !is_oem {
-            return fail(ReasonCode::ParameterInvalid);
+            return Answer::Fail(ReasonCode::ParameterInvalid);
         }
         let ch_index = if channel_id.is_package_wide() {
             0
         } else {
             usize::from(channel_id.channel_id())
         };
-        if pkg.channels[ch_index].initial && !matches!(cmd, Command::ClearInitialState) {
-            return fail(ReasonCode::InterfaceInitializationRequired);
-        }
-        let supported_speeds = pkg.config.supported_speeds;
-        let base_mac = pkg.config.base_mac;
-        let version = pkg.config.version;
-        let vendor = pkg.config.vendor;
-        let mc_macs = pkg.config.mc_macs.clone();
         let ch = &mut pkg.channels[ch_index];
+        if ch.initial && !matches!(cmd, Command::ClearInitialState) {
+            return Answer::Fail(ReasonCode::InterfaceInitializationRequired);
+        }
+        match cmd {
+            Command::Oem(oem_cmd) => pkg.oem(ch_index, channel_id, &oem_cmd, now),
+            cmd => ch.execute(cmd, &pkg.config),
+        }
+    }
+}
+
+/// What the model answers a command with; [`Nc::handle`] makes the response packet.
+#[derive(Debug, PartialEq)]
+enum Answer {
+    /// Command Completed with this data.
+    Done(ResponseData),
+    /// Command Failed with this reason.
+    Fail(ReasonCode),
+    /// Command Unsupported / Unsupported Command Type (§8.2.6).
+    Unsupported,
+}
+
+impl Answer {
+    /// Completed with no data beyond the codes.
+    fn empty(t: CommandType) -> Self {
+        Answer::Done(ResponseData::Empty(t))
+    }
+
+    fn into_response(self, command: CommandType) -> Response {
+        match self {
+            Answer::Done(data) => Response {
+                code: ResponseCode::Completed,
+                reason: ReasonCode::NoError,
+                data,
+            },
+            Answer::Fail(reason) => Response::error(command, ResponseCode::Failed, reason),
+            Answer::Unsupported => Response::error(
+                command,
+                ResponseCode::Unsupported,
+                ReasonCode::UnsupportedCommandType,
+            ),
+        }
+    }
+}
+
+/// Adds one to a 32-bit statistics counter, wrapping as the counters do (§8.4.54).
+fn inc(counter: &mut u32) {
+    *counter = counter.wrapping_add(1);
+}
+
+impl Package {
+    /// Package commands (§8.4.5, §8.4.7, §8.4.57, §8.4.63) work on the package,
+    /// whatever the channel field says; PLDM is not modelled.
+    fn package_command(&mut self, cmd: &Command) -> Option<Answer> {
+        let caps = &self.config.capabilities;
+        Some(match cmd {
+            Command::SelectPackage {
+                hardware_arbitration_disable,
+            } => {
+                self.selected = true;
+                self.hw_arbitration_disabled = *hardware_arbitration_disable;
+                Answer::empty(CommandType::SelectPackage)
+            }
+            Command::DeselectPackage => {
+                self.selected = false;
+                Answer::empty(CommandType::DeselectPackage)
+            }
+            Command::GetPackageStatus => {
+                Answer::Done(ResponseData::PackageStatus(PackageStatus(u32::from(
+                    self.selected
+                        && !self.hw_arbitration_disabled
+                        && caps.flags.hardware_arbitration(),
+                ))))
+            }
+            Command::GetPackageUuid => Answer::Done(ResponseData::PackageUuid(self.config.uuid)),
+            Command::Pldm(_) | Command::QueryPendingNcPldmRequest | Command::SendNcPldmReply(_) => {
+                Answer::Unsupported
+            }
+            _ => return None,
+        })
+    }
+
+    /// OEM Command (§8.4.58): the vendor get-MAC the NC answers itself, else the
+    /// sidebridge OEM set for the card behind the package.
+    fn oem(
+        &mut self,
+        ch_index: usize,
+        channel_id: ChannelId,
+        cmd: &OemCommand,
+        now: u64,
+    ) -> Answer {
+        let channel_mac = add_to_mac(self.config.base_mac, self.channels[ch_index].id);
+        if let (Some(v), Some(asked)) = (self.config.vendor, cmd.vendor_get_mac()) {
+            if v == asked {
+                return Answer::Done(ResponseData::Oem(v.response(channel_mac)));
+            }
+        }
+        match self.card.as_mut() {
+            Some(card) if card.config().manufacturer_id == cmd.manufacturer_id => {
+                Answer::Done(ResponseData::Oem(oem_to_card(card, channel_id.0, cmd, now)))
+            }
+            _ => Answer::Unsupported,
+        }
+    }
+}
+
+impl Channel {
+    /// The channel's dispatch table: one arm per DSP0222 channel command, state in
+    /// `self`, limits from the package's configuration.
+    fn execute(&mut self, cmd: Command, cfg: &PackageConfig) -> Answer {
+        use CommandType as T;
+        let caps = &cfg.capabilities;
         match cmd {
             Command::ClearInitialState => {
-                ch.initial = false;
-                empty(T::ClearInitialState)
+                self.initial = false;
+                Answer::empty(T::ClearInitialState)
             }
             Command::EnableChannel => {
-                ch.enabled = true;
-                empty(T::EnableChannel)
+                self.enabled = true;
+                Answer::empty(T::EnableChannel)
             }
             Command::DisableChannel { allow_link_down } => {
-                ch.enabled = false;
-                ch.allow_link_down = allow_link_down;
-                empty(T::DisableChannel)
+                self.enabled = false;
+                self.allow_link_down = allow_link_down;
+                Answer::empty(T::DisableChannel)
             }
             Command::ResetChannel => {
-                ch.reset(&caps);
-                empty(T::ResetChannel)
+                self.reset(caps);
+                Answer::empty(T::ResetChannel)
             }
             Command::EnableChannelNetworkTx => {
-                ch.tx_enabled = true;
-                empty(T::EnableChannelNetworkTx)
+                self.tx_enabled = true;
+                Answer::empty(T::EnableChannelNetworkTx)
             }
             Command::DisableChannelNetworkTx => {
-                ch.tx_enabled = false;
-                empty(T::DisableChannelNetworkTx)
+                self.tx_enabled = false;
+                Answer::empty(T::DisableChannelNetworkTx)
             }
-            Command::AenEnable { mc_id, control } => {
-                if control.0 & !caps.aen_control.0 != 0 {
-                    return fail(ReasonCode::ParameterInvalid);
-                }
-                ch.aen_mc_id = mc_id;
-                ch.aen = control;
-                empty(T::AenEnable)
-            }
+            Command::AenEnable { mc_id, control } => self.aen_enable(mc_id, control, caps),
             Command::SetLink {
                 settings,
                 oem_settings,
-            } => {
-                if ch.host_driver {
-                    return fail(ReasonCode::SetLinkHostOsConflict);
-                }
-                if settings.0 & SPEED_BITS & !supported_speeds.0 != 0 {
-                    return fail(ReasonCode::SetLinkSpeedConflict);
-                }
-                if settings.0 & SPEED_BITS == 0 {
-                    return fail(ReasonCode::SetLinkParameterConflict);
-                }
-                if !settings.half_duplex() && !settings.full_duplex() {
-                    return fail(ReasonCode::SetLinkParameterConflict);
-                }
-                ch.link_settings = settings;
-                ch.oem_link_settings = oem_settings;
-                let code = negotiated_speed(settings, supported_speeds);
-                ch.link = ch
-                    .link
-                    .with_speed_duplex(code)
-                    .with(5, settings.autoneg())
-                    .with(6, settings.autoneg());
-                empty(T::SetLink)
-            }
-            Command::GetLinkStatus => done(ResponseData::LinkStatus(LinkStatusData {
-                status: ch.link,
-                other_indications: u32::from(ch.host_driver),
+            } => self.set_link(settings, oem_settings, cfg.supported_speeds),
+            Command::GetLinkStatus => Answer::Done(ResponseData::LinkStatus(LinkStatusData {
+                status: self.link,
+                other_indications: u32::from(self.host_driver),
                 oem_status: 0,
             })),
             Command::SetVlanFilter {
                 tag,
                 filter,
                 enable,
-            } => {
-                let Some(slot) = usize::from(filter)
-                    .checked_sub(1)
-                    .filter(|s| *s < ch.vlans.len())
-                else {
-                    return fail(ReasonCode::ParameterInvalid);
-                };
-                if enable && tag & 0x0FFF == 0 {
-                    return fail(ReasonCode::VlanTagInvalid);
-                }
-                ch.vlans[slot] = (tag, enable);
-                empty(T::SetVlanFilter)
-            }
-            Command::EnableVlan { mode } => {
-                if !(1..=3).contains(&mode) || caps.vlan_mode_support & (1 << (mode - 1)) == 0 {
-                    return fail(ReasonCode::ParameterInvalid);
-                }
-                ch.vlan_mode = Some(mode);
-                empty(T::EnableVlan)
-            }
+            } => self.set_vlan_filter(tag, filter, enable),
+            Command::EnableVlan { mode } => self.enable_vlan(mode, caps),
             Command::DisableVlan => {
-                ch.vlan_mode = None;
-                empty(T::DisableVlan)
+                self.vlan_mode = None;
+                Answer::empty(T::DisableVlan)
             }
             Command::SetMacAddress {
                 mac,
                 filter,
                 address_type,
                 enable,
-            } => {
-                let Some(slot) = usize::from(filter)
-                    .checked_sub(1)
-                    .filter(|s| *s < ch.macs.len())
-                else {
-                    return fail(ReasonCode::ParameterInvalid);
-                };
-                if address_type > 1 {
-                    return fail(ReasonCode::ParameterInvalid);
-                }
-                if enable && mac == [0; 6] {
-                    return fail(ReasonCode::MacAddressZero);
-                }
-                ch.macs[slot] = (mac, address_type, enable);
-                empty(T::SetMacAddress)
-            }
+            } => self.set_mac_address(mac, filter, address_type, enable),
             Command::EnableBroadcastFilter { settings } => {
                 if settings.0 & !caps.broadcast_filter.0 != 0 {
-                    return fail(ReasonCode::ParameterInvalid);
+                    return Answer::Fail(ReasonCode::ParameterInvalid);
                 }
-                ch.broadcast = Some(settings);
-                empty(T::EnableBroadcastFilter)
+                self.broadcast = Some(settings);
+                Answer::empty(T::EnableBroadcastFilter)
             }
             Command::DisableBroadcastFilter => {
-                ch.broadcast = None;
-                empty(T::DisableBroadcastFilter)
+                self.broadcast = None;
+                Answer::empty(T::DisableBroadcastFilter)
             }
             Command::EnableGlobalMulticastFilter { settings } => {
                 if settings.0 & !caps.multicast_filter.0 != 0 {
-                    return fail(ReasonCode::ParameterInvalid);
+                    return Answer::Fail(ReasonCode::ParameterInvalid);
                 }
-                ch.multicast = Some(settings);
-                empty(T::EnableGlobalMulticastFilter)
+                self.multicast = Some(settings);
+                Answer::empty(T::EnableGlobalMulticastFilter)
             }
             Command::DisableGlobalMulticastFilter => {
-                ch.multicast = None;
-                empty(T::DisableGlobalMulticastFilter)
+                self.multicast = None;
+                Answer::empty(T::DisableGlobalMulticastFilter)
             }
-            Command::SetNcsiFlowControl { mode } => {
-                let (nc_to_mc, mc_to_nc) = (
-                    caps.flags.nc_to_mc_flow_control(),
-                    caps.flags.mc_to_nc_flow_control(),
-                );
-                match mode {
-                    0 => {}
-                    1 | 2 if nc_to_mc && mc_to_nc => {}
-                    1 | 2 => return fail(ReasonCode::IndependentFlowControlUnsupported),
-                    3 if nc_to_mc && mc_to_nc => {}
-                    _ => return fail(ReasonCode::ParameterInvalid),
-                }
-                ch.flow_control = mode;
-                empty(T::SetNcsiFlowControl)
-            }
-            Command::GetVersionId => done(ResponseData::VersionId(version)),
-            Command::GetCapabilities => done(ResponseData::Capabilities(caps)),
-            Command::GetParameters => {
-                let bit = |on: bool, n: u32| if on { 1u32 << n } else { 0 };
-                let mac_flags = ch
-                    .macs
-                    .iter()
-                    .take(8)
-                    .enumerate()
-                    .fold(0u8, |f, (n, m)| f | if m.2 { 1 << n } else { 0 });
-                let vlan_flags = ch
-                    .vlans
-                    .iter()
-                    .take(16)
-                    .enumerate()
-                    .fold(0u16, |f, (n, v)| f | if v.1 { 1 << n } else { 0 });
-                done(ResponseData::Parameters(Parameters {
-                    mac_flags,
-                    vlan_flags,
-                    link_settings: ch.link_settings,
-                    broadcast_filter: ch.broadcast.unwrap_or_default(),
-                    configuration: ConfigurationFlags(
-                        bit(ch.broadcast.is_some(), 0)
-                            | bit(ch.enabled, 1)
-                            | bit(ch.tx_enabled, 2)
-                            | bit(ch.multicast.is_some(), 3),
-                    ),
-                    vlan_mode: ch.vlan_mode.unwrap_or(0),
-                    flow_control: ch.flow_control,
-                    aen_control: ch.aen,
-                    macs: ch.macs.iter().map(|m| m.0).collect(),
-                    vlans: ch.vlans.iter().map(|v| v.0).collect(),
-                }))
-            }
+            Command::SetNcsiFlowControl { mode } => self.set_flow_control(mode, caps),
+            Command::GetVersionId => Answer::Done(ResponseData::VersionId(cfg.version)),
+            Command::GetCapabilities => Answer::Done(ResponseData::Capabilities(*caps)),
+            Command::GetParameters => Answer::Done(ResponseData::Parameters(self.parameters())),
             Command::GetControllerPacketStatistics => {
                 // The model carries no pass-through traffic; its control traffic is
                 // what the NC saw on its sideband port.
-                let s = ch.stats;
-                done(ResponseData::ControllerPacketStatistics(Box::new(
+                Answer::Done(ResponseData::ControllerPacketStatistics(Box::new(
                     ControllerPacketStatistics {
-                        rx_broadcast: u64::from(s.receive_packets),
-                        tx_broadcast: u64::from(s.transmit_packets),
+                        rx_broadcast: u64::from(self.stats.receive_packets),
+                        tx_broadcast: u64::from(self.stats.transmit_packets),
                         ..Default::default()
                     },
                 )))
             }
-            Command::GetNcsiStatistics => done(ResponseData::NcsiStatistics(ch.stats)),
-            Command::GetNcsiPassthroughStatistics => done(ResponseData::PassthroughStatistics(
-                PassthroughStatistics::default(),
-            )),
-            Command::GetMcMacAddress => done(ResponseData::McMacAddresses(mc_macs)),
-            Command::Oem(oem_cmd) => {
-                let channel_mac = add_to_mac(base_mac, ch.id);
-                if let (Some(v), Some(asked)) = (vendor, oem_cmd.vendor_get_mac()) {
-                    if v == asked {
-                        return done(ResponseData::Oem(v.response(channel_mac)));
-                    }
-                }
-                let raw_channel = channel_id.0;
-                match self.packages[i].card.as_mut() {
-                    Some(card) if card.config().manufacturer_id == oem_cmd.manufacturer_id => done(
-                        ResponseData::Oem(oem_to_card(card, raw_channel, &oem_cmd, now)),
-                    ),
-                    _ => unsupported(),
-                }
+            Command::GetNcsiStatistics => Answer::Done(ResponseData::NcsiStatistics(self.stats)),
+            Command::GetNcsiPassthroughStatistics => Answer::Done(
+                ResponseData::PassthroughStatistics(PassthroughStatistics::default()),
+            ),
+            Command::GetMcMacAddress => {
+                Answer::Done(ResponseData::McMacAddresses(cfg.mc_macs.clone()))
             }
+            // Package commands and OEM are dispatched before the channel's table.
             Command::SelectPackage { .. }
             | Command::DeselectPackage
             | Command::GetPackageStatus
@@ -850,7 +745,131 @@ impl Nc {
             | Command::Pldm(_)
             | Command::QueryPendingNcPldmRequest
             | Command::SendNcPldmReply(_)
-            | Command::Unknown { .. } => unsupported(),
+            | Command::Oem(_)
+            | Command::Unknown { .. } => Answer::Unsupported,
+        }
+    }
+
+    /// AEN Enable (§8.4.15): only AENs the NC supports.
+    fn aen_enable(&mut self, mc_id: u8, control: AenControl, caps: &Capabilities) -> Answer {
+        if control.0 & !caps.aen_control.0 != 0 {
+            return Answer::Fail(ReasonCode::ParameterInvalid);
+        }
+        self.aen_mc_id = mc_id;
+        self.aen = control;
+        Answer::empty(CommandType::AenEnable)
+    }
+
+    /// Set Link (§8.4.21) with the reasons of Table 40.
+    fn set_link(&mut self, settings: LinkSettings, oem: u32, supported: LinkSettings) -> Answer {
+        if self.host_driver {
+            return Answer::Fail(ReasonCode::SetLinkHostOsConflict);
+        }
+        if settings.0 & SPEED_BITS & !supported.0 != 0 {
+            return Answer::Fail(ReasonCode::SetLinkSpeedConflict);
+        }
+        if settings.0 & SPEED_BITS == 0 || (!settings.half_duplex() && !settings.full_duplex()) {
+            return Answer::Fail(ReasonCode::SetLinkParameterConflict);
+        }
+        self.link_settings = settings;
+        self.oem_link_settings = oem;
+        let code = negotiated_speed(settings, supported);
+        self.link = self
+            .link
+            .with_speed_duplex(code)
+            .with(5, settings.autoneg())
+            .with(6, settings.autoneg());
+        Answer::empty(CommandType::SetLink)
+    }
+
+    /// Set VLAN Filter (§8.4.29): filter numbers count from 1.
+    fn set_vlan_filter(&mut self, tag: u16, filter: u8, enable: bool) -> Answer {
+        let Some(slot) = usize::from(filter)
+            .checked_sub(1)
+            .filter(|s| *s < self.vlans.len())
+        else {
+            return Answer::Fail(ReasonCode::ParameterInvalid);
+        };
+        if enable && tag & 0x0FFF == 0 {
+            return Answer::Fail(ReasonCode::VlanTagInvalid);
+        }
+        self.vlans[slot] = (tag, enable);
+        Answer::empty(CommandType::SetVlanFilter)
+    }
+
+    /// Enable VLAN (§8.4.31): modes 1..=3, each only if the NC supports it.
+    fn enable_vlan(&mut self, mode: u8, caps: &Capabilities) -> Answer {
+        if !(1..=3).contains(&mode) || caps.vlan_mode_support & (1 << (mode - 1)) == 0 {
+            return Answer::Fail(ReasonCode::ParameterInvalid);
+        }
+        self.vlan_mode = Some(mode);
+        Answer::empty(CommandType::EnableVlan)
+    }
+
+    /// Set MAC Address (§8.4.35): filter numbers count from 1; a zero MAC cannot be
+    /// enabled.
+    fn set_mac_address(&mut self, mac: [u8; 6], filter: u8, ty: u8, enable: bool) -> Answer {
+        let Some(slot) = usize::from(filter)
+            .checked_sub(1)
+            .filter(|s| *s < self.macs.len())
+        else {
+            return Answer::Fail(ReasonCode::ParameterInvalid);
+        };
+        if ty > 1 {
+            return Answer::Fail(ReasonCode::ParameterInvalid);
+        }
+        if enable && mac == [0; 6] {
+            return Answer::Fail(ReasonCode::MacAddressZero);
+        }
+        self.macs[slot] = (mac, ty, enable);
+        Answer::empty(CommandType::SetMacAddress)
+    }
+
+    /// Set NC-SI Flow Control (§8.4.45): independent directions only where both are
+    /// supported.
+    fn set_flow_control(&mut self, mode: u8, caps: &Capabilities) -> Answer {
+        let both = caps.flags.nc_to_mc_flow_control() && caps.flags.mc_to_nc_flow_control();
+        match mode {
+            0 => {}
+            1..=3 if both => {}
+            1 | 2 => return Answer::Fail(ReasonCode::IndependentFlowControlUnsupported),
+            _ => return Answer::Fail(ReasonCode::ParameterInvalid),
+        }
+        self.flow_control = mode;
+        Answer::empty(CommandType::SetNcsiFlowControl)
+    }
+
+    /// Get Parameters (§8.4.49): the state the other commands set.
+    fn parameters(&self) -> Parameters {
+        let bit = |on: bool, n: u32| if on { 1u32 << n } else { 0 };
+        let mac_flags = self
+            .macs
+            .iter()
+            .take(8)
+            .enumerate()
+            .fold(0u8, |f, (n, m)| f | if m.2 { 1 << n } else { 0 });
+        let vlan_flags = self
+            .vlans
+            .iter()
+            .take(16)
+            .enumerate()
+            .fold(0u16, |f, (n, v)| f | if v.1 { 1 << n } else { 0 });
+        Parameters {
+            mac_flags,
+            vlan_flags,
+            link_settings: self.link_settings,
+            broadcast_filter: self.broadcast.unwrap_or_default(),
+            configuration: ConfigurationFlags(
+                bit(self.broadcast.is_some(), 0)
+                    | bit(self.enabled, 1)
+                    | bit(self.tx_enabled, 2)
+                    | bit(self.multicast.is_some(), 3),
+            ),
+            vlan_mode: self.vlan_mode.unwrap_or(0),
+            flow_control: self.flow_control,
+            aen_control: self.aen,
+            macs: self.macs.iter().map(|m| m.0).collect(),
+            vlans: self.vlans.iter().map(|v| v.0).collect(),
         }
     }
 }
