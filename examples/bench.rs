@@ -300,10 +300,10 @@ async fn redfish(rows: &mut Vec<Row>, rounds: usize, seconds: u64) {
         // Let the reset finish before the next (the card refuses overlapping resets).
         loop {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            if d.bridge
+            if d.cards
                 .tasks()
                 .iter()
-                .all(|t| t.state != sidebridge::bridge::TaskState::Running)
+                .all(|t| t.state != sidebridge::cards::TaskState::Running)
             {
                 break;
             }

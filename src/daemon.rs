@@ -2,7 +2,7 @@
 //! HTTPS (rustls with the ring provider), plus `sidebridge demo` with the built-in
 //! simulator.
 
-use crate::bridge::Bridge;
+use crate::cards::Cards;
 use crate::ncsi::{Manager, ManagerConfig, Requester};
 use crate::redfish::{self, AppState, Shared};
 use axum::Router;
@@ -222,12 +222,12 @@ pub async fn open_transport(
 ) -> Result<
     (
         Box<dyn Transport>,
-        crate::bridge::Connection,
+        crate::cards::Connection,
         Option<sidebridge_transport::mctp::Peer>,
     ),
     String,
 > {
-    use crate::bridge::Connection;
+    use crate::cards::Connection;
     use crate::config::TransportKind;
     Ok(match kind {
         TransportKind::Raw => (
@@ -303,13 +303,13 @@ pub fn check_state_dir(state_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Everything that runs: engine, bridge, Redfish state.
+/// Everything that runs: engine, cards, Redfish state.
 #[derive(Debug)]
 pub struct Daemon {
     /// The NC-SI manager.
     pub manager: Arc<Manager>,
-    /// The bridge.
-    pub bridge: Arc<Bridge>,
+    /// The cards.
+    pub cards: Arc<Cards>,
     /// Redfish state.
     pub state: Shared,
     /// The initial administrator password file, on first start.
@@ -317,7 +317,7 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Starts the engine and the bridge on `transport`; waits up to `settle` for the
+    /// Starts the engine and the card layer on `transport`; waits up to `settle` for the
     /// first discovery so the first requests see the cards.
     pub async fn start(
         transport: Arc<dyn Transport>,
@@ -328,7 +328,7 @@ impl Daemon {
     ) -> io::Result<Self> {
         Self::start_on(
             transport,
-            crate::bridge::Connection::Rbt.into(),
+            crate::cards::Connection::Rbt.into(),
             cfg,
             state_dir,
             shutdown,
@@ -341,7 +341,7 @@ impl Daemon {
     /// ConnectionMethods.
     pub async fn start_on(
         transport: Arc<dyn Transport>,
-        connections: crate::bridge::Connections,
+        connections: crate::cards::Connections,
         cfg: ManagerConfig,
         state_dir: &Path,
         shutdown: watch::Receiver<bool>,
@@ -350,8 +350,8 @@ impl Daemon {
         check_state_dir(state_dir)?;
         let requester = Arc::new(Requester::new(transport));
         let manager = Arc::new(Manager::new(requester, cfg));
-        let bridge = Bridge::with_connections(manager.clone(), connections);
-        let (state, created_password) = AppState::open(bridge.clone(), state_dir.to_path_buf())?;
+        let cards = Cards::with_connections(manager.clone(), connections);
+        let (state, created_password) = AppState::open(cards.clone(), state_dir.to_path_buf())?;
         let stop = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.changed().await;
         };
@@ -366,12 +366,12 @@ impl Daemon {
             }
         })
         .await;
-        bridge.refresh_all().await;
-        tokio::spawn(bridge.clone().run(stop(shutdown.clone())));
+        cards.refresh_all().await;
+        tokio::spawn(cards.clone().run(stop(shutdown.clone())));
         tokio::spawn(redfish::events_delivery(state.clone(), stop(shutdown)));
         Ok(Daemon {
             manager,
-            bridge,
+            cards,
             state,
             created_password,
         })

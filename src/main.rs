@@ -175,7 +175,7 @@ async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), St
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "(changed; see your notes)".into());
     let first = d
-        .bridge
+        .cards
         .cards()
         .first()
         .map(|c| c.id.clone())
@@ -247,7 +247,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
     };
     let (transport, connection) = open(n.transport, device, n.mctp_eid).await?;
     // Cards on their own MCTP lines join the same topology, routed by package id.
-    let mut connections = sidebridge::bridge::Connections::from(connection);
+    let mut connections = sidebridge::cards::Connections::from(connection);
     let transport: Box<dyn Transport> = if cfg.mctp_lines.is_empty() {
         transport
     } else {
@@ -288,7 +288,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
     eprintln!(
         "sidebridge: Redfish on https://{} ({} card(s) found)",
         r.listen,
-        d.bridge.cards().len()
+        d.cards.cards().len()
     );
     let app = d.app();
     let plain_app = match sidebridge::redfish::auth::Role::from_name(&r.http_unauthenticated_role) {

@@ -6,7 +6,7 @@
 //! and corrupts them on request, so MCTP's loss handling is exercised on real bytes.
 
 use base64::Engine;
-use sidebridge::bridge::{Connection, Connections};
+use sidebridge::cards::{Connection, Connections};
 use sidebridge::ncsi::{Manager, ManagerConfig, Requester, Timing};
 use sidebridge_protocol::mctp::control::Version;
 use sidebridge_protocol::mctp::serial::{Decoder, encode_to_vec};
@@ -430,7 +430,7 @@ async fn cards_on_different_paths_and_redfish_names_each() {
     )
     .await
     .unwrap();
-    let cards = d.bridge.cards();
+    let cards = d.cards.cards();
     assert_eq!(
         cards.iter().map(|c| c.package).collect::<Vec<_>>(),
         [0, 1, 2],
@@ -456,7 +456,7 @@ async fn cards_on_different_paths_and_redfish_names_each() {
         }
     };
     let base = "/redfish/v1/AggregationService/ConnectionMethods";
-    let mctp_id = mctp.id();
+    let mctp_id = sidebridge::redfish::mapping::connection_id(&mctp);
     assert!(mctp_id.starts_with("NCSI-MCTP-"), "{mctp_id}");
     let methods = get(base.into()).await;
     let members: Vec<&str> = methods["Members"]

@@ -956,7 +956,7 @@ async fn a_card_that_stops_answering_is_shown_offline_not_stale() {
     );
     // It comes back.
     s.sim.with(|nc| nc.set_present(1, true));
-    s.daemon.bridge.refresh_all().await;
+    s.daemon.cards.refresh_all().await;
     let sys = s.get(path).await;
     assert_eq!(sys["Status"]["State"], "Enabled");
 }

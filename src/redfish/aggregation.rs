@@ -3,6 +3,7 @@
 
 use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
+use super::mapping::{connection_id, connection_name, connection_variant};
 use super::service::odata_type;
 use super::{Shared, collection, methods, resource};
 use axum::Router;
@@ -48,10 +49,7 @@ async fn source(
     Path(id): Path<String>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let card = state
-        .bridge
-        .card(&id)
-        .map_err(|_| RedfishError::not_found("AggregationSource", &id))?;
+    let card = super::cached_card(&state, &id, "AggregationSource")?;
     Ok(resource(
         json!({
             "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{id}"),
@@ -60,7 +58,7 @@ async fn source(
             "Name": format!("{} {} on NC-SI package {}", card.info.model, card.info.serial, card.package),
             "Status": super::systems::status(&card),
             "Links": {
-                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{}", state.bridge.connections.for_package(card.package).id()) },
+                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{}", connection_id(state.cards.connections.for_package(card.package))) },
                 "ResourcesAccessed": [
                     { "@odata.id": format!("/redfish/v1/Systems/{id}") },
                     { "@odata.id": format!("/redfish/v1/Managers/{id}") },
@@ -82,10 +80,10 @@ async fn connection_methods(
             "/redfish/v1/AggregationService/ConnectionMethods",
             "ConnectionMethodCollection",
             "Connection Method Collection",
-            state.bridge.connections.all().into_iter().map(|c| {
+            state.cards.connections.all().into_iter().map(|c| {
                 format!(
                     "/redfish/v1/AggregationService/ConnectionMethods/{}",
-                    c.id()
+                    connection_id(c)
                 )
             }),
         ),
@@ -99,15 +97,15 @@ async fn connection_method(
     Path(id): Path<String>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let conns = &state.bridge.connections;
-    let Some(conn) = conns.all().into_iter().find(|c| c.id() == id) else {
+    let conns = &state.cards.connections;
+    let Some(conn) = conns.all().into_iter().find(|c| connection_id(c) == id) else {
         return Err(RedfishError::not_found("ConnectionMethod", &id));
     };
     let sources: Vec<_> = state
-        .bridge
+        .cards
         .cards()
         .into_iter()
-        .filter(|c| conns.for_package(c.package).id() == id)
+        .filter(|c| connection_id(conns.for_package(c.package)) == id)
         .map(|c| json!({ "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id) }))
         .collect();
     Ok(resource(
@@ -115,9 +113,9 @@ async fn connection_method(
             "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{id}"),
             "@odata.type": odata_type("ConnectionMethod"),
             "Id": id,
-            "Name": conn.name(),
+            "Name": connection_name(conn),
             "ConnectionMethodType": "OEM",
-            "ConnectionMethodVariant": conn.variant(),
+            "ConnectionMethodVariant": connection_variant(conn),
             "Links": { "AggregationSources": sources }
         }),
         "GET",

@@ -6,8 +6,7 @@ use super::error::{RedfishError, RfResult};
 use super::service::odata_type;
 use super::systems::status;
 use super::{Shared, collection, methods, resource};
-use crate::bridge::Card;
-use crate::ncsi::ChannelInfo;
+use crate::cards::{Card, Port};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::response::Response;
@@ -17,22 +16,8 @@ use serde_json::{Value, json};
 /// The adapter's single id: NC-SI gives one adapter (package) per card.
 const ADAPTER: &str = "NIC";
 
-/// A manufacturer's name from its IANA enterprise number.
-pub fn manufacturer(iana: u32) -> String {
-    match iana {
-        0x8119 => "Mellanox Technologies".into(),
-        0x113D => "Broadcom".into(),
-        0x0157 => "Intel".into(),
-        0x7ED9 => "Example (RFC 5612 documentation enterprise number)".into(),
-        n => format!("IANA enterprise {n}"),
-    }
-}
-
 fn get_card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
-    state
-        .bridge
-        .card(id)
-        .map_err(|_| RedfishError::not_found("Chassis", id))
+    super::cached_card(state, id, "Chassis")
 }
 
 fn chassis_body(c: &Card) -> Value {
@@ -126,24 +111,24 @@ async fn adapter(
     let card = get_card(&state, &id)?;
     adapter_or_404(&id, &adapter)?;
     let base = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}");
-    let first = card.nic.channels.first();
-    let v = first.map(|c| c.version);
+    let nic = &card.nic;
+    let v = nic.controller.as_ref();
     Ok(resource(
         json!({
             "@odata.id": base,
             "@odata.type": odata_type("NetworkAdapter"),
             "Id": ADAPTER,
             "Name": format!("Network controller, NC-SI package {}", card.package),
-            "Manufacturer": v.map(|v| manufacturer(v.manufacturer_id)),
-            "Model": v.map(|v| v.firmware_name()),
+            "Manufacturer": v.map(|v| &v.manufacturer),
+            "Model": v.map(|v| &v.firmware_name),
             "Status": status(&card),
             "Controllers": [{
-                "FirmwarePackageVersion": v.map(|v| v.firmware_version_dotted()),
-                "ControllerCapabilities": { "NetworkPortCount": card.nic.channels.len(), "NetworkDeviceFunctionCount": card.nic.channels.len() },
+                "FirmwarePackageVersion": v.map(|v| &v.firmware_version),
+                "ControllerCapabilities": { "NetworkPortCount": nic.ports.len(), "NetworkDeviceFunctionCount": nic.ports.len() },
                 "Links": {
                     "PCIeDevices": [{ "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}") }],
-                    "Ports": card.nic.channels.iter().map(|c| json!({ "@odata.id": format!("{base}/Ports/{}", c.id.channel_id()) })).collect::<Vec<_>>(),
-                    "NetworkDeviceFunctions": card.nic.channels.iter().map(|c| json!({ "@odata.id": format!("{base}/NetworkDeviceFunctions/{}", c.id.channel_id()) })).collect::<Vec<_>>()
+                    "Ports": nic.ports.iter().map(|p| json!({ "@odata.id": format!("{base}/Ports/{}", p.id) })).collect::<Vec<_>>(),
+                    "NetworkDeviceFunctions": nic.ports.iter().map(|p| json!({ "@odata.id": format!("{base}/NetworkDeviceFunctions/{}", p.id) })).collect::<Vec<_>>()
                 }
             }],
             "Ports": { "@odata.id": format!("{base}/Ports") },
@@ -153,10 +138,10 @@ async fn adapter(
     ))
 }
 
-fn channel<'a>(card: &'a Card, n: &str) -> RfResult<&'a ChannelInfo> {
+fn port<'a>(card: &'a Card, n: &str) -> RfResult<&'a Port> {
     n.parse::<u8>()
         .ok()
-        .and_then(|n| card.nic.channels.iter().find(|c| c.id.channel_id() == n))
+        .and_then(|n| card.nic.port(n))
         .ok_or_else(|| RedfishError::not_found("Port", n))
 }
 
@@ -169,18 +154,14 @@ async fn ports(
     let card = get_card(&state, &id)?;
     adapter_or_404(&id, &adapter)?;
     let base = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports");
-    let members = card
-        .nic
-        .channels
-        .iter()
-        .map(|c| format!("{base}/{}", c.id.channel_id()));
+    let members = card.nic.ports.iter().map(|p| format!("{base}/{}", p.id));
     Ok(resource(
         collection(&base, "PortCollection", "Port Collection", members),
         "GET",
     ))
 }
 
-async fn port(
+async fn port_resource(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path((id, adapter, n)): Path<(String, String, String)>,
@@ -188,8 +169,8 @@ async fn port(
     c.require(Privilege::Login)?;
     let card = get_card(&state, &id)?;
     adapter_or_404(&id, &adapter)?;
-    let ch = channel(&card, &n)?;
-    let up = ch.link.link_up();
+    let p = port(&card, &n)?;
+    let up = p.link_up;
     let mut v = json!({
         "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}"),
         "@odata.type": odata_type("Port"),
@@ -201,7 +182,7 @@ async fn port(
         "LinkState": "Enabled",
         "Status": if card.online { json!({ "State": "Enabled", "Health": if up { "OK" } else { "Warning" } }) } else { status(&card) }
     });
-    if let Some(mbps) = ch.link.speed_duplex().mbps().filter(|_| up) {
+    if let Some(mbps) = p.speed_mbps {
         v["CurrentSpeedGbps"] = json!(f64::from(mbps) / 1000.0);
     }
     Ok(resource(v, "GET"))
@@ -216,11 +197,7 @@ async fn functions(
     let card = get_card(&state, &id)?;
     adapter_or_404(&id, &adapter)?;
     let base = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions");
-    let members = card
-        .nic
-        .channels
-        .iter()
-        .map(|c| format!("{base}/{}", c.id.channel_id()));
+    let members = card.nic.ports.iter().map(|p| format!("{base}/{}", p.id));
     Ok(resource(
         collection(
             &base,
@@ -240,8 +217,9 @@ async fn function(
     c.require(Privilege::Login)?;
     let card = get_card(&state, &id)?;
     adapter_or_404(&id, &adapter)?;
-    let ch = channel(&card, &n)?;
-    let mac = ch.host_mac.map(|m| m.map(|b| format!("{b:02X}")).join(":"));
+    let mac = port(&card, &n)?
+        .mac
+        .map(|m| m.map(|b| format!("{b:02X}")).join(":"));
     Ok(resource(
         json!({
             "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}"),
@@ -288,7 +266,7 @@ async fn pcie_device(
     c.require(Privilege::Login)?;
     let card = get_card(&state, &id)?;
     pcie_or_404(&id, &dev)?;
-    let v = card.nic.channels.first().map(|c| c.version);
+    let v = card.nic.controller.as_ref();
     let base = format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}");
     Ok(resource(
         json!({
@@ -296,9 +274,9 @@ async fn pcie_device(
             "@odata.type": odata_type("PCIeDevice"),
             "Id": ADAPTER,
             "Name": "Network controller",
-            "Manufacturer": v.map(|v| manufacturer(v.manufacturer_id)),
-            "Model": v.map(|v| v.firmware_name()),
-            "FirmwareVersion": v.map(|v| v.firmware_version_dotted()),
+            "Manufacturer": v.map(|v| &v.manufacturer),
+            "Model": v.map(|v| &v.firmware_name),
+            "FirmwareVersion": v.map(|v| &v.firmware_version),
             "DeviceType": "MultiFunction",
             "Status": status(&card),
             "PCIeFunctions": { "@odata.id": format!("{base}/PCIeFunctions") }
@@ -338,7 +316,7 @@ async fn pcie_function(
     if f != "0" {
         return Err(RedfishError::not_found("PCIeFunction", &f));
     }
-    let v = card.nic.channels.first().map(|c| c.version);
+    let pci = card.nic.controller.as_ref().map(|c| c.pci);
     let hex = |x: Option<u16>| x.map(|x| format!("0x{x:04x}"));
     Ok(resource(
         json!({
@@ -349,10 +327,10 @@ async fn pcie_function(
             "FunctionId": 0,
             "FunctionType": "Physical",
             "DeviceClass": "NetworkController",
-            "VendorId": hex(v.map(|v| v.pci_vendor_id)),
-            "DeviceId": hex(v.map(|v| v.pci_device_id)),
-            "SubsystemVendorId": hex(v.map(|v| v.pci_subsystem_vendor_id)),
-            "SubsystemId": hex(v.map(|v| v.pci_subsystem_id)),
+            "VendorId": hex(pci.map(|p| p.vendor)),
+            "DeviceId": hex(pci.map(|p| p.device)),
+            "SubsystemVendorId": hex(pci.map(|p| p.subsystem_vendor)),
+            "SubsystemId": hex(pci.map(|p| p.subsystem)),
             "Status": status(&card),
             "Links": { "PCIeDevice": { "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}") } }
         }),
@@ -379,7 +357,7 @@ async fn update_service(Extension(c): Extension<Caller>) -> RfResult<Response> {
 /// Inventory ids: card id, dash, component index.
 fn inventory(state: &Shared) -> Vec<(std::sync::Arc<Card>, usize)> {
     state
-        .bridge
+        .cards
         .cards()
         .into_iter()
         .flat_map(|c| (0..c.firmware.len()).map(move |i| (c.clone(), i)))
@@ -442,7 +420,10 @@ pub fn routes() -> Router<Shared> {
         )
         .route(a, methods(get(adapter), "GET"))
         .route(&format!("{a}/Ports"), methods(get(ports), "GET"))
-        .route(&format!("{a}/Ports/{{n}}"), methods(get(port), "GET"))
+        .route(
+            &format!("{a}/Ports/{{n}}"),
+            methods(get(port_resource), "GET"),
+        )
         .route(
             &format!("{a}/NetworkDeviceFunctions"),
             methods(get(functions), "GET"),

@@ -1,15 +1,16 @@
 //! `EventService`: a Server-Sent Events stream and persisted subscriptions whose
 //! destinations receive each event by HTTP POST (DSP0266 §14). Events come from the
-//! bridge: card state changes, cards going offline and back, task ends.
+//! card layer ([`crate::cards::CardEvent`], made Redfish by [`super::mapping`]): card
+//! state changes, cards going offline and back, task ends.
 //!
 //! Push delivery speaks plain `http://`; an `https://` destination is refused when the
 //! subscription is created (this version has no trust store for outgoing TLS).
 
 use super::auth::{Caller, Privilege, write_atomic};
 use super::error::{RedfishError, RfResult};
+use super::mapping::{RfEvent, rfc3339};
 use super::service::odata_type;
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
-use crate::bridge::{RfEvent, rfc3339};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -276,11 +277,12 @@ async fn delete(
 
 async fn sse(State(state): State<Shared>, Extension(c): Extension<Caller>) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let rx = state.bridge.subscribe();
+    let rx = state.cards.subscribe();
     let stream = futures_util::stream::unfold(rx, |mut rx| async move {
         loop {
             match rx.recv().await {
                 Ok(e) => {
+                    let e = RfEvent::from(&e);
                     let ev = SseEvent::default()
                         .id(e.id.to_string())
                         .data(event_body(&e, "").to_string());
@@ -330,13 +332,13 @@ pub async fn post_json(destination: &str, body: &Value) -> bool {
 
 /// Delivers every event to every matching subscription until `shutdown`.
 pub async fn deliver(state: Shared, shutdown: impl std::future::Future<Output = ()>) {
-    let mut rx = state.bridge.subscribe();
+    let mut rx = state.cards.subscribe();
     tokio::pin!(shutdown);
     loop {
         let e = tokio::select! {
             () = &mut shutdown => return,
             e = rx.recv() => match e {
-                Ok(e) => e,
+                Ok(e) => RfEvent::from(&e),
                 Err(broadcast::error::RecvError::Lagged(n)) => { tracing::warn!("{n} events not delivered (too many at once)"); continue }
                 Err(broadcast::error::RecvError::Closed) => return,
             },

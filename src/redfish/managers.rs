@@ -3,16 +3,18 @@
 
 use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
+use super::mapping::{Context, card_error, media_uri, slot_name, slot_of};
 use super::service::odata_type;
 use super::systems::{accepted, status};
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
-use crate::bridge::{Card, slot_name};
+use crate::cards::{
+    Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, TransferProtocol, capability,
+};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
-use sidebridge_protocol::oem::{MediaInsert, MediaSlot, MediaState, TransferProtocol, capability};
 
 const PROTOCOLS: &[(TransferProtocol, &str)] = &[
     (TransferProtocol::Cifs, "CIFS"),
@@ -24,14 +26,6 @@ const PROTOCOLS: &[(TransferProtocol, &str)] = &[
     (TransferProtocol::Scp, "SCP"),
     (TransferProtocol::Tftp, "TFTP"),
 ];
-
-fn slot(name: &str) -> Option<MediaSlot> {
-    match name {
-        "CD" => Some(MediaSlot::Cd),
-        "USB" => Some(MediaSlot::Usb),
-        _ => None,
-    }
-}
 
 fn slots(card: &Card) -> Vec<MediaSlot> {
     let mut v = Vec::new();
@@ -65,8 +59,8 @@ fn manager_body(c: &Card) -> Value {
             "ManagerForChassis": [{ "@odata.id": format!("/redfish/v1/Chassis/{id}") }]
         }
     });
-    if c.info.uuid != [0; 16] {
-        v["UUID"] = json!(crate::bridge::card_id(&c.info, c.package));
+    if let Some(uuid) = c.uuid() {
+        v["UUID"] = json!(uuid);
     }
     v
 }
@@ -222,9 +216,7 @@ async fn media_list(
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
     let card = card(&state, &id).await?;
-    let members = slots(&card)
-        .into_iter()
-        .map(|s| format!("/redfish/v1/Managers/{id}/VirtualMedia/{}", slot_name(s)));
+    let members = slots(&card).into_iter().map(|s| media_uri(&id, s));
     Ok(resource(
         collection(
             &format!("/redfish/v1/Managers/{id}/VirtualMedia"),
@@ -242,7 +234,7 @@ async fn media_slot(
     name: &str,
 ) -> RfResult<(std::sync::Arc<Card>, MediaSlot)> {
     let card = card(state, id).await?;
-    let s = slot(name)
+    let s = slot_of(name)
         .filter(|s| slots(&card).contains(s))
         .ok_or_else(|| RedfishError::not_found("VirtualMedia", name))?;
     Ok((card, s))
@@ -287,7 +279,7 @@ fn insert_params(body: &Map<String, Value>, s: MediaSlot, action: &str) -> RfRes
         }
     };
     let image = text("Image")?.ok_or_else(|| RedfishError::parameter_missing(action, "Image"))?;
-    if image.is_empty() || image.len() > sidebridge_protocol::oem::MAX_URI_LEN {
+    if image.is_empty() || image.len() > MAX_URI_LEN {
         return Err(RedfishError::parameter_format(&image, "Image", action));
     }
     if flag("Inserted")? == Some(false) {
@@ -331,13 +323,31 @@ async fn insert(
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let (card, s) = media_slot(&state, &id, &name).await?;
+    let (_, s) = media_slot(&state, &id, &name).await?;
     let m = insert_params(&body, s, "VirtualMedia.InsertMedia")?;
-    if !card.online {
-        return Err(RedfishError::unavailable(5));
-    }
-    let task = state.bridge.insert_media(&id, m).await?;
-    accepted(task, &state)
+    insert_media(&state, &id, m).await
+}
+
+/// Starts an insertion: 202 with its task, or 204 when the card finished at once.
+async fn insert_media(state: &Shared, id: &str, m: MediaInsert) -> RfResult<Response> {
+    let image = m.image.clone();
+    let ctx = Context::Action("VirtualMedia.InsertMedia", "Image", &image);
+    let task = state
+        .cards
+        .insert_media(id, m)
+        .await
+        .map_err(|e| card_error(&e, ctx))?;
+    accepted(task, state)
+}
+
+async fn eject_media(state: &Shared, id: &str, s: MediaSlot) -> RfResult<Response> {
+    let ctx = Context::Action("VirtualMedia.EjectMedia", "", "");
+    state
+        .cards
+        .eject_media(id, s)
+        .await
+        .map_err(|e| card_error(&e, ctx))?;
+    Ok(no_content())
 }
 
 async fn eject(
@@ -347,18 +357,14 @@ async fn eject(
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let (card, s) = media_slot(&state, &id, &name).await?;
+    let (_, s) = media_slot(&state, &id, &name).await?;
     if let Some(k) = body.keys().next() {
         return Err(RedfishError::parameter_not_supported(
             k,
             "VirtualMedia.EjectMedia",
         ));
     }
-    if !card.online {
-        return Err(RedfishError::unavailable(5));
-    }
-    state.bridge.eject_media(&id, s).await?;
-    Ok(no_content())
+    eject_media(&state, &id, s).await
 }
 
 /// PATCH of `Image` (older clients): a URI inserts, null ejects.
@@ -369,7 +375,7 @@ async fn patch(
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let (card, s) = media_slot(&state, &id, &name).await?;
+    let (_, s) = media_slot(&state, &id, &name).await?;
     super::sessions::patch_keys(
         &body,
         &[
@@ -390,18 +396,11 @@ async fn patch(
             "Actions",
         ],
     )?;
-    if !card.online {
-        return Err(RedfishError::unavailable(5));
-    }
     match body.get("Image") {
-        Some(Value::Null) => {
-            state.bridge.eject_media(&id, s).await?;
-            Ok(no_content())
-        }
+        Some(Value::Null) => eject_media(&state, &id, s).await,
         Some(_) => {
             let m = insert_params(&body, s, "VirtualMedia.InsertMedia")?;
-            let task = state.bridge.insert_media(&id, m).await?;
-            accepted(task, &state)
+            insert_media(&state, &id, m).await
         }
         None => Err(RedfishError::property_missing("Image")),
     }

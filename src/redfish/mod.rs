@@ -1,9 +1,20 @@
-//! The Redfish aggregation service (DSP0266) over the bridge: one file per resource,
-//! a Base-registry error type, a privilege check per handler, authentication by
-//! session token or HTTP Basic.
+//! The Redfish aggregation service (DSP0266) over the card layer: one file per
+//! resource, a Base-registry error type, a privilege check per handler, authentication
+//! by session token or HTTP Basic.
+//!
+//! - [`auth`]: accounts, roles and privileges (DSP0266 §13), sessions.
+//! - [`error`]: [`RedfishError`], Base messages in `@Message.ExtendedInfo`.
+//! - [`mapping`]: card errors, events, tasks and connections in Redfish terms.
+//! - Resources, one file each: `service` (service root, `odata`, `$metadata`),
+//!   `sessions` (SessionService, AccountService, Roles), `systems` (ComputerSystem,
+//!   Reset), `managers` (Manager, EthernetInterface, VirtualMedia), `chassis`
+//!   (Chassis, NetworkAdapter, Port, NetworkDeviceFunction, PCIeDevice/Function,
+//!   UpdateService), `aggregation` (AggregationService, sources, ConnectionMethods),
+//!   `events` (EventService, SSE, subscriptions), `tasks` (TaskService).
 
 pub mod auth;
 pub mod error;
+pub mod mapping;
 
 mod aggregation;
 mod chassis;
@@ -14,7 +25,7 @@ mod sessions;
 mod systems;
 mod tasks;
 
-use crate::bridge::Bridge;
+use crate::cards::{Card, Cards};
 use auth::{Auth, Caller};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request, State};
@@ -40,7 +51,7 @@ pub struct AppState {
     /// Accounts and sessions.
     pub auth: Auth,
     /// The cards.
-    pub bridge: Arc<Bridge>,
+    pub cards: Arc<Cards>,
     /// Where subscriptions are kept.
     pub state_dir: PathBuf,
     /// Event subscriptions.
@@ -54,10 +65,10 @@ pub struct AppState {
 pub type Shared = Arc<AppState>;
 
 impl AppState {
-    /// State over `bridge` keeping files in `state_dir`. Returns the path of the
+    /// State over `cards` keeping files in `state_dir`. Returns the path of the
     /// initial administrator password when this is the first start.
     pub fn open(
-        bridge: Arc<Bridge>,
+        cards: Arc<Cards>,
         state_dir: PathBuf,
     ) -> std::io::Result<(Shared, Option<PathBuf>)> {
         let (auth, created) = Auth::open(&state_dir)?;
@@ -65,7 +76,7 @@ impl AppState {
         Ok((
             Arc::new(AppState {
                 auth,
-                bridge,
+                cards,
                 state_dir,
                 subscriptions,
                 rendered: std::sync::Mutex::new(std::collections::HashMap::new()),
@@ -221,7 +232,7 @@ pub fn collection(
 /// Chassis, AggregationSources.
 pub fn card_collection(state: &Shared, odata_id: &str, ty: &str, name: &str) -> Response {
     let ids = state
-        .bridge
+        .cards
         .cards()
         .into_iter()
         .map(|c| format!("{odata_id}/{}", c.id));
@@ -319,16 +330,20 @@ pub fn app_trusting(state: Shared, role: auth::Role) -> Router {
 
 /// A card by id (404 naming `kind` when there is none), read from the card first when
 /// it never was, so a first look shows its state rather than nothing.
-pub async fn card(state: &Shared, id: &str, kind: &str) -> RfResult<Arc<crate::bridge::Card>> {
-    let card = state
-        .bridge
+pub async fn card(state: &Shared, id: &str, kind: &str) -> RfResult<Arc<Card>> {
+    state
+        .cards
+        .card_read(id)
+        .await
+        .map_err(|e| mapping::card_error(&e, mapping::Context::Read(kind)))
+}
+
+/// A card by id as cached (404 naming `kind` when there is none).
+pub fn cached_card(state: &Shared, id: &str, kind: &str) -> RfResult<Arc<Card>> {
+    state
+        .cards
         .card(id)
-        .map_err(|_| RedfishError::not_found(kind, id))?;
-    if card.refreshed.is_none() && card.online {
-        let _ = state.bridge.refresh(id).await;
-        return state.bridge.card(id);
-    }
-    Ok(card)
+        .map_err(|e| mapping::card_error(&e, mapping::Context::Read(kind)))
 }
 
 /// The whole service.

@@ -3,19 +3,20 @@
 
 use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
+use super::mapping::{Context, card_error, task_uri};
 use super::service::odata_type;
 use super::sessions::patch_keys;
 use super::{JsonBody, Shared, check_if_match, methods, no_content, resource};
-use crate::bridge::Card;
+use crate::cards::Card;
+use crate::cards::{
+    BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, CardError, PowerState, ResetType,
+};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
-use sidebridge_protocol::oem::{
-    BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, PowerState, ResetType,
-};
 
 /// Boot targets and their Redfish names.
 pub const TARGETS: &[(BootTarget, &str)] = &[
@@ -56,6 +57,11 @@ fn value<T: Copy>(table: &[(T, &'static str)], n: &str) -> Option<T> {
 
 fn names<T>(table: &[(T, &'static str)]) -> Vec<&'static str> {
     table.iter().map(|(_, n)| *n).collect()
+}
+
+/// The Redfish `ResetType` of a reset.
+pub fn reset_name(t: ResetType) -> &'static str {
+    name(RESETS, t).unwrap_or("On")
 }
 
 /// Redfish `PowerState`.
@@ -297,13 +303,21 @@ async fn patch(
             Ok(()) => e,
         });
     };
+    let ctx = Context::Patch("Boot", "");
     if !card.online {
-        return Err(RedfishError::unavailable(5));
+        let offline = CardError::Unreachable {
+            card: id.clone(),
+            reason: "it is offline".into(),
+        };
+        return Err(card_error(&offline, ctx));
     }
-    let current = card
-        .boot
-        .clone()
-        .ok_or_else(|| RedfishError::unavailable(5))?;
+    let current = card.boot.clone().ok_or_else(|| {
+        let e = CardError::NotReady {
+            card: id.clone(),
+            what: "boot override",
+        };
+        card_error(&e, ctx)
+    })?;
     // Every problem of the request is reported at once.
     let wanted = match (keys, parse_boot(boot, &current)) {
         (Ok(()), Ok(w)) => w,
@@ -316,11 +330,13 @@ async fn patch(
         .or_else(|| boot.iter().next())
         .map(|(k, v)| (format!("Boot.{k}"), v.as_str().unwrap_or("").to_string()))
         .unwrap_or_default();
-    state.bridge.set_boot(&id, wanted, &prop, &val).await?;
-    Ok(resource(
-        system_body(&*state.bridge.card(&id)?),
-        "GET, PATCH",
-    ))
+    state
+        .cards
+        .set_boot(&id, wanted)
+        .await
+        .map_err(|e| card_error(&e, Context::Patch(&prop, &val)))?;
+    let card = super::cached_card(&state, &id, "ComputerSystem")?;
+    Ok(resource(system_body(&card), "GET, PATCH"))
 }
 
 /// A 202 with the Task, or 204 when the card finished at once.
@@ -328,13 +344,16 @@ pub fn accepted(task: Option<u64>, state: &Shared) -> RfResult<Response> {
     let Some(task) = task else {
         return Ok(no_content());
     };
-    let t = state.bridge.task(&task.to_string())?;
+    let t = state
+        .cards
+        .task(task)
+        .map_err(|e| card_error(&e, Context::Read("Task")))?;
     let mut r = (
         StatusCode::ACCEPTED,
         axum::Json(super::tasks::task_body(&t)),
     )
         .into_response();
-    let loc = format!("/redfish/v1/TaskService/Tasks/{task}");
+    let loc = task_uri(task);
     r.headers_mut().insert(
         header::LOCATION,
         HeaderValue::from_str(&loc).map_err(|_| RedfishError::internal())?,
@@ -352,7 +371,7 @@ async fn reset(
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
     const ACTION: &str = "ComputerSystem.Reset";
-    state.bridge.card(&id)?;
+    super::cached_card(&state, &id, "ComputerSystem")?;
     if let Some(k) = body.keys().find(|k| k.as_str() != "ResetType") {
         return Err(RedfishError::parameter_not_supported(k, ACTION));
     }
@@ -364,7 +383,11 @@ async fn reset(
         .ok_or_else(|| RedfishError::parameter_type(&v.to_string(), "ResetType", ACTION))?;
     let t = value(RESETS, s)
         .ok_or_else(|| RedfishError::parameter_not_in_list(s, "ResetType", ACTION))?;
-    let task = state.bridge.reset(&id, t, s).await?;
+    let task = state
+        .cards
+        .reset(&id, t)
+        .await
+        .map_err(|e| card_error(&e, Context::Action(ACTION, "ResetType", s)))?;
     accepted(task, &state)
 }
 

@@ -13,6 +13,30 @@ pub const MANUFACTURER_MELLANOX: u32 = 0x8119;
 pub const MANUFACTURER_BROADCOM: u32 = 0x113D;
 /// IANA enterprise number of Intel.
 pub const MANUFACTURER_INTEL: u32 = 0x0157;
+/// The enterprise number RFC 5612 reserves for documentation (32473), the OEM
+/// command set's default manufacturer id (`crate::oem::DEFAULT_MANUFACTURER_ID`).
+pub const MANUFACTURER_DOCUMENTATION: u32 = 0x7ED9;
+
+/// The vendors this crate knows, by IANA enterprise number.
+const MANUFACTURERS: &[(u32, &str)] = &[
+    (MANUFACTURER_MELLANOX, "Mellanox Technologies"),
+    (MANUFACTURER_BROADCOM, "Broadcom"),
+    (MANUFACTURER_INTEL, "Intel"),
+    (
+        MANUFACTURER_DOCUMENTATION,
+        "Example (RFC 5612 documentation enterprise number)",
+    ),
+];
+
+/// The name of the vendor with IANA enterprise number `iana`, when it is one of
+/// [`MANUFACTURER_MELLANOX`], [`MANUFACTURER_BROADCOM`], [`MANUFACTURER_INTEL`] or
+/// [`MANUFACTURER_DOCUMENTATION`].
+pub fn manufacturer_name(iana: u32) -> Option<&'static str> {
+    MANUFACTURERS
+        .iter()
+        .find(|(n, _)| *n == iana)
+        .map(|(_, name)| *name)
+}
 
 /// The request payload of an OEM command: manufacturer id and vendor data.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

@@ -22,7 +22,7 @@ use crate::wire::{Reader, Writer};
 
 /// The default manufacturer id: 32473, the enterprise number RFC 5612 reserves for
 /// documentation, so the protocol squats on no vendor's number (§2).
-pub const DEFAULT_MANUFACTURER_ID: u32 = 32473;
+pub const DEFAULT_MANUFACTURER_ID: u32 = crate::ncsi::vendor::MANUFACTURER_DOCUMENTATION;
 /// The protocol version this crate speaks (§3.1).
 pub const PROTOCOL_VERSION: u8 = 1;
 /// Length of the OEM frame header (§3.1).

@@ -1,0 +1,51 @@
+//! What happened to a card, as the card layer reports it. The Redfish layer turns each
+//! into an Event resource (origin, MessageId, severity); D-Bus could turn the same into
+//! PropertiesChanged.
+
+use sidebridge_protocol::oem::{BootProgress, MediaSlot, MediaState, PowerState};
+use std::time::SystemTime;
+
+/// One change of a card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardEvent {
+    /// Increasing event number.
+    pub id: u64,
+    /// The card's id.
+    pub card: String,
+    /// What changed.
+    pub kind: CardEventKind,
+    /// When.
+    pub timestamp: SystemTime,
+}
+
+/// What changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CardEventKind {
+    /// The host's power state.
+    PowerChanged(PowerState),
+    /// The host's boot progress.
+    BootProgressChanged(BootProgress),
+    /// The boot override the card stored.
+    BootOverrideChanged,
+    /// A virtual media slot's state.
+    MediaChanged {
+        /// The slot.
+        slot: MediaSlot,
+        /// Its new state.
+        state: MediaState,
+    },
+    /// The card stopped answering.
+    Offline {
+        /// What failed.
+        reason: String,
+    },
+    /// The card answers again.
+    Online,
+    /// A long operation ended.
+    TaskEnded {
+        /// The task.
+        task: u64,
+        /// Completed (true) or failed.
+        ok: bool,
+    },
+}

@@ -1,0 +1,524 @@
+//! The card layer: a cached model of each DPU's card BMC, refreshed from the OEM
+//! command set on events and periodically, and the operations the layers above ask
+//! for turned into OEM requests. It knows nothing of Redfish or HTTP: it speaks in
+//! [`Card`]s, [`CardError`]s, [`CardEvent`]s and [`Task`]s, and `redfish/` maps them.
+//!
+//! Nothing is reported done unless the card confirmed it: a write returns once the
+//! card said Ok; a long operation (reset, media insert) returns a [`Task`] that
+//! completes when the card reports completion. A card that stops answering goes
+//! offline (the layers above show no stale values for it) and is probed again.
+//!
+//! - [`model`]: [`Card`], its network controller ([`Nic`], [`Port`], [`Controller`]).
+//! - [`error`]: [`CardError`], what went wrong with a card.
+//! - [`events`]: [`CardEvent`], what changed.
+//! - [`tasks`]: [`Task`], long operations.
+//! - [`connection`]: [`Connection`], how a card is reached.
+
+pub mod connection;
+pub mod error;
+pub mod events;
+pub mod model;
+pub mod tasks;
+
+pub use connection::{Connection, Connections};
+pub use error::{CardError, CardResult};
+pub use events::{CardEvent, CardEventKind};
+pub use model::{Card, Controller, Nic, PciIds, Port, card_id};
+/// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
+pub use sidebridge_protocol::oem::{
+    BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, FirmwareComponent, MAX_URI_LEN,
+    MediaInsert, MediaSlot, MediaState, MediaStatus, NetworkIdentity, PowerState, ResetType,
+    ResultCode, TransferProtocol, capability,
+};
+pub use tasks::{Task, TaskKind, TaskState};
+
+use crate::ncsi::{Event as NcsiEvent, Manager, OemClient, OemError};
+use model::slot_index;
+use sidebridge_protocol::oem::{self, Request, ResponseBody};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::broadcast;
+
+/// Every card behind the NC-SI manager's topology.
+#[derive(Debug)]
+pub struct Cards {
+    manager: Arc<Manager>,
+    /// How each card is reached.
+    pub connections: Connections,
+    /// Std mutexes: short critical sections, never across an `.await`.
+    /// Behind `Arc`: a reader takes a reference, not a deep copy; changes copy on write.
+    cards: Mutex<BTreeMap<String, Arc<Card>>>,
+    tasks: Mutex<tasks::Tasks>,
+    next_event: AtomicU64,
+    events: broadcast::Sender<CardEvent>,
+    /// How long a long operation may take on the card.
+    pub deadline: Duration,
+    /// How often every card is refreshed.
+    pub refresh_interval: Duration,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Reads one value with `request`; `pick` takes it out of the matching response.
+async fn read<T>(
+    client: &OemClient,
+    request: Request,
+    pick: impl FnOnce(ResponseBody) -> Option<T>,
+) -> Result<Option<T>, OemError> {
+    Ok(pick(client.call(&request).await?.1.body))
+}
+
+impl Cards {
+    /// The cards of `manager`'s topology, reached by NC-SI over RBT.
+    pub fn new(manager: Arc<Manager>) -> Arc<Self> {
+        Self::with_connections(manager, Connections::from(Connection::Rbt))
+    }
+
+    /// The cards of `manager`'s topology, reached as `connections` says.
+    pub fn with_connections(manager: Arc<Manager>, connections: Connections) -> Arc<Self> {
+        let (events, _) = broadcast::channel(256);
+        Arc::new(Cards {
+            manager,
+            connections,
+            cards: Mutex::new(BTreeMap::new()),
+            tasks: Mutex::new(tasks::Tasks::default()),
+            next_event: AtomicU64::new(1),
+            events,
+            deadline: Duration::from_secs(600),
+            refresh_interval: Duration::from_secs(30),
+        })
+    }
+
+    /// The NC-SI manager.
+    pub fn manager(&self) -> &Arc<Manager> {
+        &self.manager
+    }
+
+    /// Card events as they happen.
+    pub fn subscribe(&self) -> broadcast::Receiver<CardEvent> {
+        self.events.subscribe()
+    }
+
+    fn emit(&self, card: &str, kind: CardEventKind) {
+        let id = self.next_event.fetch_add(1, Ordering::Relaxed);
+        let _ = self.events.send(CardEvent {
+            id,
+            card: card.to_string(),
+            kind,
+            timestamp: SystemTime::now(),
+        });
+    }
+
+    /// Every card, by id.
+    pub fn cards(&self) -> Vec<Arc<Card>> {
+        lock(&self.cards).values().cloned().collect()
+    }
+
+    /// One card as cached.
+    pub fn card(&self, id: &str) -> CardResult<Arc<Card>> {
+        lock(&self.cards)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| CardError::NoSuchCard(id.to_string()))
+    }
+
+    /// One card, read from the card first when it never was, so a first look shows
+    /// its state rather than nothing.
+    pub async fn card_read(&self, id: &str) -> CardResult<Arc<Card>> {
+        let card = self.card(id)?;
+        if card.refreshed.is_none() && card.online {
+            let _ = self.refresh(id).await;
+            return self.card(id);
+        }
+        Ok(card)
+    }
+
+    /// The card, answering: refused as unreachable when it is known to be offline.
+    fn online(&self, id: &str) -> CardResult<Arc<Card>> {
+        let card = self.card(id)?;
+        if card.online {
+            Ok(card)
+        } else {
+            Err(CardError::Unreachable {
+                card: id.to_string(),
+                reason: "it is offline".into(),
+            })
+        }
+    }
+
+    fn client(&self, card: &Card) -> CardResult<OemClient> {
+        self.manager
+            .oem(card.package)
+            .ok_or_else(|| CardError::Unreachable {
+                card: card.id.clone(),
+                reason: format!("NC-SI package {} is not in the topology", card.package),
+            })
+    }
+
+    fn update(&self, id: &str, f: impl FnOnce(&mut Card)) {
+        if let Some(c) = lock(&self.cards).get_mut(id) {
+            let c = Arc::make_mut(c);
+            f(c);
+            c.generation += 1;
+        }
+    }
+
+    /// Takes the cards from the manager's topology (new DPUs appear, lost ones go
+    /// offline).
+    pub fn sync(&self) {
+        let topo = self.manager.snapshot();
+        let mut cards = lock(&self.cards);
+        for p in &topo.packages {
+            let Some(info) = &p.card else { continue };
+            let id = card_id(info, p.id);
+            let nic = Nic::from_package(p);
+            let entry = cards.entry(id.clone()).or_insert_with(|| {
+                Arc::new(Card {
+                    id,
+                    package: p.id,
+                    info: info.clone(),
+                    nic: nic.clone(),
+                    power: None,
+                    boot: None,
+                    progress: None,
+                    media: [None, None],
+                    firmware: Vec::new(),
+                    network: None,
+                    online: true,
+                    refreshed: None,
+                    generation: 0,
+                })
+            });
+            let online = entry.online && p.present;
+            if entry.package != p.id
+                || entry.info != *info
+                || entry.nic != nic
+                || entry.online != online
+            {
+                let entry = Arc::make_mut(entry);
+                entry.package = p.id;
+                entry.info = info.clone();
+                entry.nic = nic;
+                entry.online = online;
+                entry.generation += 1;
+            }
+        }
+    }
+
+    fn offline(&self, id: &str, why: &str) {
+        let was = lock(&self.cards).get(id).is_some_and(|c| c.online);
+        self.update(id, |c| c.online = false);
+        if was {
+            tracing::warn!("card {id} is not answering: {why}");
+            self.emit(
+                id,
+                CardEventKind::Offline {
+                    reason: why.to_string(),
+                },
+            );
+        }
+    }
+
+    /// The error an OEM exchange ended in; a card whose NC-SI path failed goes
+    /// offline.
+    fn fail(&self, id: &str, e: OemError) -> CardError {
+        if matches!(e, OemError::Ncsi(_) | OemError::NcsiRefused { .. }) {
+            self.offline(id, &e.to_string());
+        }
+        CardError::from_oem(id, e)
+    }
+
+    /// Reads everything from a card; a card that does not answer goes offline. A card
+    /// whose NC was reset (Interface Initialization Required) or that was offline gets
+    /// its package probed again first, and one more try.
+    pub async fn refresh(&self, id: &str) -> CardResult<()> {
+        match self.refresh_once(id).await {
+            Err(_) if self.card(id).is_ok_and(|c| !c.online) => {
+                let package = self.card(id)?.package;
+                self.manager.rediscover(package).await;
+                self.sync();
+                self.refresh_once(id).await
+            }
+            r => r,
+        }
+    }
+
+    async fn refresh_once(&self, id: &str) -> CardResult<()> {
+        let card = self.card(id)?;
+        let client = self.client(&card)?;
+        let fresh = read_state(&card, &client)
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        let was_offline = !card.online;
+        self.update(id, |c| {
+            c.power = fresh.power;
+            c.boot = fresh.boot;
+            c.progress = fresh.progress;
+            c.media = fresh.media;
+            c.firmware = fresh.firmware;
+            c.network = fresh.network;
+            c.online = true;
+            c.refreshed = Some(Instant::now());
+        });
+        if was_offline {
+            self.emit(id, CardEventKind::Online);
+        }
+        Ok(())
+    }
+
+    /// Refreshes every card.
+    pub async fn refresh_all(&self) {
+        self.sync();
+        for c in self.cards() {
+            let _ = self.refresh(&c.id).await;
+        }
+    }
+
+    /// Sets the boot override; returns once the card stored it.
+    pub async fn set_boot(&self, id: &str, o: BootOverride) -> CardResult<()> {
+        let card = self.online(id)?;
+        let client = self.client(&card)?;
+        client
+            .call(&Request::SetBootOverride(o))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        if let Ok(Some(b)) = read(&client, Request::GetBootOverride, |r| match r {
+            ResponseBody::BootOverride(b) => Some(b),
+            _ => None,
+        })
+        .await
+        {
+            self.update(id, |c| c.boot = Some(b));
+        }
+        self.emit(id, CardEventKind::BootOverrideChanged);
+        Ok(())
+    }
+
+    /// The tasks.
+    pub fn tasks(&self) -> Vec<Task> {
+        lock(&self.tasks).all()
+    }
+
+    /// One task.
+    pub fn task(&self, id: u64) -> CardResult<Task> {
+        lock(&self.tasks)
+            .get(id)
+            .cloned()
+            .ok_or_else(|| CardError::NoSuchTask(id.to_string()))
+    }
+
+    /// Starts a task for the long operation the card accepted as `seq`; it ends when
+    /// the card reports completion, or fails at the deadline.
+    fn track(self: &Arc<Self>, card: &str, kind: TaskKind, client: OemClient, seq: u32) -> u64 {
+        let task = lock(&self.tasks).start(card, kind);
+        let cards = self.clone();
+        let card = card.to_string();
+        let events = Some(self.manager.requester().subscribe_aens());
+        tokio::spawn(async move {
+            let r = client.wait_for(seq, events, cards.deadline).await;
+            let ok = r.is_ok();
+            lock(&cards.tasks).finish(task, r.map_err(|e| e.to_string()));
+            let _ = cards.refresh(&card).await;
+            cards.emit(&card, CardEventKind::TaskEnded { task, ok });
+        });
+        task
+    }
+
+    /// Resets a card's host. `Ok(None)` when the card finished at once, else the task
+    /// that tracks it.
+    pub async fn reset(self: &Arc<Self>, id: &str, t: ResetType) -> CardResult<Option<u64>> {
+        let card = self.card(id)?;
+        let client = self.client(&card)?;
+        match client.call(&Request::Reset(t)).await {
+            Ok((_, r)) if r.result == ResultCode::Ok => Ok(None),
+            Ok((seq, _)) => Ok(Some(self.track(id, TaskKind::Reset(t), client, seq))),
+            Err(e) => Err(self.fail(id, e)),
+        }
+    }
+
+    /// Inserts virtual media; returns the task that tracks the attachment.
+    pub async fn insert_media(
+        self: &Arc<Self>,
+        id: &str,
+        m: MediaInsert,
+    ) -> CardResult<Option<u64>> {
+        let card = self.online(id)?;
+        let client = self.client(&card)?;
+        let (image, slot) = (m.image.clone(), m.slot);
+        match client.call(&Request::VirtualMediaInsert(m)).await {
+            Ok((_, r)) if r.result == ResultCode::Ok => Ok(None),
+            Ok((seq, _)) => {
+                self.update(id, |c| {
+                    if let Some(ms) = c.media[slot_index(slot)].as_mut() {
+                        ms.state = MediaState::Inserting;
+                        ms.image = image.clone();
+                    }
+                });
+                let kind = TaskKind::InsertMedia { slot, image };
+                Ok(Some(self.track(id, kind, client, seq)))
+            }
+            Err(e) => Err(self.fail(id, e)),
+        }
+    }
+
+    /// Ejects virtual media.
+    pub async fn eject_media(&self, id: &str, slot: MediaSlot) -> CardResult<()> {
+        let card = self.online(id)?;
+        let client = self.client(&card)?;
+        client
+            .call(&Request::VirtualMediaEject(slot))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        let _ = self.refresh(id).await;
+        Ok(())
+    }
+
+    fn card_by_package(&self, package: u8) -> Option<String> {
+        lock(&self.cards)
+            .values()
+            .find(|c| c.package == package)
+            .map(|c| c.id.clone())
+    }
+
+    /// Follows the manager's events and refreshes periodically, until `shutdown`.
+    pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        let mut events = self.manager.events();
+        let mut tick = tokio::time::interval(self.refresh_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                biased;
+                () = &mut shutdown => return,
+                e = events.recv() => match e {
+                    Ok(e) => self.on_event(e).await,
+                    Err(broadcast::error::RecvError::Lagged(_)) => self.refresh_all().await,
+                    Err(broadcast::error::RecvError::Closed) => return,
+                },
+                _ = tick.tick() => self.refresh_all().await,
+            }
+        }
+    }
+
+    async fn on_event(&self, e: NcsiEvent) {
+        match e {
+            NcsiEvent::Card { package, event } => {
+                if let Some(id) = self.card_by_package(package) {
+                    self.on_card_event(&id, event).await;
+                }
+            }
+            NcsiEvent::PackageLost(p) => {
+                if let Some(id) = self.card_by_package(p) {
+                    self.offline(&id, "its NC-SI package stopped answering");
+                }
+            }
+            NcsiEvent::PackageFound(_) | NcsiEvent::Reinitialised(_) => self.refresh_all().await,
+            _ => {}
+        }
+    }
+
+    /// An OEM event from the card (OEM.md §7) updates the cache and is passed on.
+    async fn on_card_event(&self, id: &str, event: oem::Event) {
+        match event {
+            oem::Event::PowerStateChanged(p) => {
+                self.update(id, |c| c.power = Some(p));
+                self.emit(id, CardEventKind::PowerChanged(p));
+            }
+            oem::Event::BootProgressChanged(b) => {
+                self.update(id, |c| c.progress = Some(b));
+                if b == BootProgress::OsBootStarted {
+                    // A one-time override is consumed now: read it back.
+                    let _ = self.refresh(id).await;
+                }
+                self.emit(id, CardEventKind::BootProgressChanged(b));
+            }
+            oem::Event::MediaStateChanged { slot, state } => {
+                self.update(id, |c| {
+                    if let Some(m) = c.media[slot_index(slot)].as_mut() {
+                        m.state = state;
+                    }
+                });
+                self.emit(id, CardEventKind::MediaChanged { slot, state });
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The card BMC state one refresh reads.
+struct Fresh {
+    power: Option<PowerState>,
+    boot: Option<BootOverride>,
+    progress: Option<BootProgress>,
+    media: [Option<MediaStatus>; 2],
+    firmware: Vec<FirmwareComponent>,
+    network: Option<NetworkIdentity>,
+}
+
+/// Reads the state `card` has: what it announced in its capabilities, nothing else.
+async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> {
+    let power = read(client, Request::GetPowerState, |r| match r {
+        ResponseBody::PowerState(p) => Some(p),
+        _ => None,
+    })
+    .await?;
+    let boot = read(client, Request::GetBootOverride, |r| match r {
+        ResponseBody::BootOverride(b) => Some(b),
+        _ => None,
+    })
+    .await?;
+    let progress = if card.has(capability::BOOT_PROGRESS) {
+        read(client, Request::GetBootProgress, |r| match r {
+            ResponseBody::BootProgress(b) => Some(b),
+            _ => None,
+        })
+        .await?
+    } else {
+        None
+    };
+    let mut media = [None, None];
+    for (slot, cap) in [
+        (MediaSlot::Cd, capability::VIRTUAL_MEDIA_CD),
+        (MediaSlot::Usb, capability::VIRTUAL_MEDIA_USB),
+    ] {
+        if card.has(cap) {
+            media[slot_index(slot)] =
+                read(client, Request::VirtualMediaStatus(slot), |r| match r {
+                    ResponseBody::MediaStatus(m) => Some(m),
+                    _ => None,
+                })
+                .await?;
+        }
+    }
+    let firmware = if card.has(capability::FIRMWARE_INVENTORY) {
+        read(client, Request::GetFirmwareInventory, |r| match r {
+            ResponseBody::FirmwareInventory(f) => Some(f),
+            _ => None,
+        })
+        .await?
+        .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let network = if card.has(capability::NETWORK_IDENTITY) {
+        read(client, Request::GetNetworkIdentity, |r| match r {
+            ResponseBody::NetworkIdentity(n) => Some(n),
+            _ => None,
+        })
+        .await?
+    } else {
+        None
+    };
+    Ok(Fresh {
+        power,
+        boot,
+        progress,
+        media,
+        firmware,
+        network,
+    })
+}

@@ -1,0 +1,214 @@
+//! What the platform knows about one card: its identity (GetBridgeInfo), what its
+//! network controller told discovery (in this layer's own terms, so the layers above
+//! need no NC-SI types), and the card BMC state the OEM set reports.
+
+use crate::ncsi::PackageInfo;
+use sidebridge_protocol::ncsi::vendor;
+use sidebridge_protocol::oem::{
+    BootOverride, BootProgress, BridgeInfo, FirmwareComponent, MediaSlot, MediaStatus,
+    NetworkIdentity, PowerState,
+};
+use std::time::Instant;
+
+/// What the cache knows about one card.
+#[derive(Debug, Clone)]
+pub struct Card {
+    /// Stable id (from the card's UUID, else its serial number; see [`card_id`]).
+    pub id: String,
+    /// The NC-SI package that fronts it.
+    pub package: u8,
+    /// GetBridgeInfo: identity and capabilities of the card BMC.
+    pub info: BridgeInfo,
+    /// What discovery found on the network controller.
+    pub nic: Nic,
+    /// Host power state.
+    pub power: Option<PowerState>,
+    /// Boot override.
+    pub boot: Option<BootOverride>,
+    /// Boot progress.
+    pub progress: Option<BootProgress>,
+    /// Virtual media CD and USB.
+    pub media: [Option<MediaStatus>; 2],
+    /// Firmware inventory.
+    pub firmware: Vec<FirmwareComponent>,
+    /// The card BMC's network identity.
+    pub network: Option<NetworkIdentity>,
+    /// Answering.
+    pub online: bool,
+    /// When the cache was last refreshed completely.
+    pub refreshed: Option<Instant>,
+    /// Bumped on every change: the layers above cache renderings per generation.
+    pub generation: u64,
+}
+
+impl Card {
+    /// Whether the card announced `cap` (an [`sidebridge_protocol::oem::capability`] bit).
+    pub fn has(&self, cap: u32) -> bool {
+        self.info.capabilities & cap != 0
+    }
+
+    /// The media status of `slot`.
+    pub fn media(&self, slot: MediaSlot) -> Option<&MediaStatus> {
+        self.media[slot_index(slot)].as_ref()
+    }
+
+    /// The card's UUID in its canonical text form, when it reported one.
+    pub fn uuid(&self) -> Option<String> {
+        (self.info.uuid != [0; 16]).then(|| uuid_text(&self.info.uuid))
+    }
+}
+
+/// The index of a media slot in [`Card::media`].
+pub(crate) fn slot_index(slot: MediaSlot) -> usize {
+    if slot == MediaSlot::Usb { 1 } else { 0 }
+}
+
+fn uuid_text(uuid: &[u8; 16]) -> String {
+    let h: String = uuid.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// The id of a card: its UUID when it has one, else its serial number (made safe for
+/// a URI), else its package.
+pub fn card_id(info: &BridgeInfo, package: u8) -> String {
+    if info.uuid != [0; 16] {
+        return uuid_text(&info.uuid);
+    }
+    let serial: String = info
+        .serial
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    if serial.is_empty() {
+        format!("package{package}")
+    } else {
+        serial
+    }
+}
+
+/// The card's network controller as NC-SI discovery saw it (DSP0222 Get Version ID,
+/// Get Link Status, the vendor get-MAC commands).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Nic {
+    /// The controller, from its first channel's Get Version ID.
+    pub controller: Option<Controller>,
+    /// One port per NC-SI channel, in channel order.
+    pub ports: Vec<Port>,
+}
+
+/// A network controller's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Controller {
+    /// The vendor's name (from its IANA enterprise number).
+    pub manufacturer: String,
+    /// Firmware name.
+    pub firmware_name: String,
+    /// Firmware version, dotted.
+    pub firmware_version: String,
+    /// PCI ids.
+    pub pci: PciIds,
+}
+
+/// The PCI ids a controller reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PciIds {
+    /// Vendor id.
+    pub vendor: u16,
+    /// Device id.
+    pub device: u16,
+    /// Subsystem vendor id.
+    pub subsystem_vendor: u16,
+    /// Subsystem id.
+    pub subsystem: u16,
+}
+
+/// One port (NC-SI channel).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Port {
+    /// The channel number within the package.
+    pub id: u8,
+    /// Link up.
+    pub link_up: bool,
+    /// Negotiated speed, when the link is up and the speed is known.
+    pub speed_mbps: Option<u32>,
+    /// The address the vendor get-MAC command returned for this channel.
+    pub mac: Option<[u8; 6]>,
+}
+
+impl Nic {
+    /// The controller and ports of one discovered package.
+    pub fn from_package(p: &PackageInfo) -> Self {
+        let controller = p.channels.first().map(|c| {
+            let v = &c.version;
+            Controller {
+                manufacturer: manufacturer_name(v.manufacturer_id),
+                firmware_name: v.firmware_name(),
+                firmware_version: v.firmware_version_dotted(),
+                pci: PciIds {
+                    vendor: v.pci_vendor_id,
+                    device: v.pci_device_id,
+                    subsystem_vendor: v.pci_subsystem_vendor_id,
+                    subsystem: v.pci_subsystem_id,
+                },
+            }
+        });
+        let ports = p
+            .channels
+            .iter()
+            .map(|c| {
+                let link_up = c.link.link_up();
+                Port {
+                    id: c.id.channel_id(),
+                    link_up,
+                    speed_mbps: c.link.speed_duplex().mbps().filter(|_| link_up),
+                    mac: c.host_mac,
+                }
+            })
+            .collect();
+        Nic { controller, ports }
+    }
+
+    /// The port with channel number `id`.
+    pub fn port(&self, id: u8) -> Option<&Port> {
+        self.ports.iter().find(|p| p.id == id)
+    }
+}
+
+/// A vendor's name from its IANA enterprise number, or the number itself.
+pub fn manufacturer_name(iana: u32) -> String {
+    vendor::manufacturer_name(iana)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("IANA enterprise {iana}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_uri_safe() {
+        let mut info = BridgeInfo {
+            serial: "DPU 00/01".into(),
+            ..BridgeInfo::default()
+        };
+        assert_eq!(card_id(&info, 3), "DPU0001");
+        info.serial.clear();
+        assert_eq!(card_id(&info, 3), "package3");
+        info.uuid = [0x11; 16];
+        assert_eq!(card_id(&info, 3), "11111111-1111-1111-1111-111111111111");
+    }
+
+    #[test]
+    fn vendors_are_named_from_the_protocol_table() {
+        assert_eq!(manufacturer_name(0x8119), "Mellanox Technologies");
+        assert_eq!(manufacturer_name(0x0157), "Intel");
+        assert_eq!(manufacturer_name(12345), "IANA enterprise 12345");
+    }
+}
