@@ -24,7 +24,8 @@ inherit cargo cargo-update-recipe-crates systemd
 # poky's cargo class passes BUILD_MODE to cargo and installs from target/<triple>/BUILD_DIR.
 BUILD_MODE = "--profile min"
 BUILD_DIR = "min"
-CARGO_BUILD_FLAGS += "-p sidebridge --bin sidebridge"
+# --no-default-features leaves out the `demo` feature (the simulator).
+CARGO_BUILD_FLAGS += "-p sidebridge --bin sidebridge --no-default-features"
 # No OpenSSL, no aws-lc: TLS is rustls with the ring provider, which builds with gcc
 # alone, so the recipe needs no extra DEPENDS.
 
