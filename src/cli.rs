@@ -741,14 +741,37 @@ pub fn response_text(ch: ChannelId, r: &Response) -> String {
     head + &body
 }
 
-async fn open(args: &NcsiArgs) -> Result<Arc<dyn Transport>, String> {
+/// Why an `ncsi` command did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The arguments do not make a command.
+    #[error("{0}")]
+    Usage(String),
+    /// The path to the controllers could not be opened.
+    #[error(transparent)]
+    Open(#[from] crate::daemon::OpenError),
+    /// The pcap file could not be created.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// The command got no usable answer.
+    #[error(transparent)]
+    Request(#[from] crate::ncsi::RequestError),
+    /// The OEM exchange with the card failed.
+    #[error(transparent)]
+    Oem(#[from] crate::ncsi::OemError),
+    /// The controller or the card answered with a failure: the decoded answer.
+    #[error("{0}")]
+    Failed(String),
+}
+
+async fn open(args: &NcsiArgs) -> Result<Arc<dyn Transport>, CliError> {
     if args.interface.is_empty() && args.transport != TransportKind::Mctp {
-        return Err(match args.transport {
+        return Err(CliError::Usage(match args.transport {
             TransportKind::MctpSerial => {
                 "--transport mctp-serial needs the serial device: --interface /dev/ttyS2".into()
             }
             _ => "give the NC-SI interface: --interface eth0".into(),
-        });
+        }));
     }
     let (t, _, _) = crate::daemon::open_transport(
         args.transport,
@@ -757,26 +780,23 @@ async fn open(args: &NcsiArgs) -> Result<Arc<dyn Transport>, String> {
         args.mctp_eid,
     )
     .await?;
-    crate::daemon::decorate(t, args.pcap.as_deref())
+    Ok(crate::daemon::decorate(t, args.pcap.as_deref())?)
 }
 
 fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
 
-/// Runs an `ncsi` command; returns the text to print, or an error message.
-pub async fn run(args: NcsiArgs) -> Result<String, String> {
+/// Runs an `ncsi` command; returns the text to print.
+pub async fn run(args: NcsiArgs) -> Result<String, CliError> {
     let timing = Timing {
         timeout: Duration::from_millis(args.timeout_ms.max(1)),
         retries: args.retries,
     };
     let transport = open(&args).await?;
     let requester = Arc::new(Requester::new(transport));
-    if let Some((ch, cmd)) = args.command.command()? {
-        let r = requester
-            .request(ch, cmd, timing)
-            .await
-            .map_err(|e| e.to_string())?;
+    if let Some((ch, cmd)) = args.command.command().map_err(CliError::Usage)? {
+        let r = requester.request(ch, cmd, timing).await?;
         let text = if args.json {
             json(&serde_json::json!({ "channel": ch, "response": r }))
         } else {
@@ -785,7 +805,7 @@ pub async fn run(args: NcsiArgs) -> Result<String, String> {
         return if r.is_completed() {
             Ok(text)
         } else {
-            Err(text.trim_end().to_string())
+            Err(CliError::Failed(text.trim_end().to_string()))
         };
     }
     match &args.command {
@@ -796,7 +816,9 @@ pub async fn run(args: NcsiArgs) -> Result<String, String> {
             };
             if !packages.is_empty() {
                 if let Some(bad) = packages.iter().find(|p| **p > 7) {
-                    return Err(format!("--packages: {bad} is out of range 0..=7"));
+                    return Err(CliError::Usage(format!(
+                        "--packages: {bad} is out of range 0..=7"
+                    )));
                 }
                 cfg.packages = packages.clone();
             }
@@ -829,15 +851,14 @@ pub async fn run(args: NcsiArgs) -> Result<String, String> {
                 let events = Some(requester.subscribe_aens());
                 let seq = client
                     .run_to_completion(&req, events, Duration::from_secs(600))
-                    .await
-                    .map_err(|e| e.to_string())?;
+                    .await?;
                 return Ok(if args.json {
                     json(&serde_json::json!({ "sequence": seq, "result": "Ok" }))
                 } else {
                     format!("operation {seq:#x} completed\n")
                 });
             }
-            let (seq, r) = client.call_raw(&req).await.map_err(|e| e.to_string())?;
+            let (seq, r) = client.call_raw(&req).await?;
             let text = if args.json {
                 json(&serde_json::json!({ "sequence": seq, "response": r }))
             } else {
@@ -855,9 +876,12 @@ pub async fn run(args: NcsiArgs) -> Result<String, String> {
             if r.result.is_success() {
                 Ok(text)
             } else {
-                Err(text.trim_end().to_string())
+                Err(CliError::Failed(text.trim_end().to_string()))
             }
         }
-        _ => Err("unreachable: single commands are handled above".into()),
+        // Every other command is one NC-SI command, sent above.
+        _ => Err(CliError::Usage(
+            "this command takes no OEM or discovery arguments".into(),
+        )),
     }
 }

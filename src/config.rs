@@ -39,6 +39,7 @@
 //! ```
 
 use crate::ncsi::{ManagerConfig, Timing};
+use crate::redfish::auth::Role;
 use serde::Deserialize;
 use sidebridge_protocol::ncsi::ChannelId;
 use std::path::{Path, PathBuf};
@@ -94,8 +95,8 @@ pub struct RedfishConfig {
     /// Requests on the plain listener without credentials: refused (`"required"`, the
     /// default) or served with this role (`"Operator"`, `"ReadOnly"`,
     /// `"Administrator"`). bmcweb's aggregator sends no credentials to a satellite.
-    #[serde(default = "d_http_auth")]
-    pub http_unauthenticated_role: String,
+    #[serde(default)]
+    pub http_unauthenticated_role: Unauthenticated,
     /// Accounts, subscriptions, generated certificate.
     #[serde(default = "d_state_dir")]
     pub state_dir: PathBuf,
@@ -110,7 +111,7 @@ impl Default for RedfishConfig {
         RedfishConfig {
             listen: d_listen(),
             http_listen: None,
-            http_unauthenticated_role: d_http_auth(),
+            http_unauthenticated_role: Unauthenticated::Refused,
             state_dir: d_state_dir(),
             certificate: None,
             private_key: None,
@@ -121,8 +122,29 @@ impl Default for RedfishConfig {
 fn d_listen() -> std::net::SocketAddr {
     std::net::SocketAddr::from(([0, 0, 0, 0], 443))
 }
-fn d_http_auth() -> String {
-    "required".into()
+/// What the plain listener does with a request that carries no credentials
+/// (`redfish.http_unauthenticated_role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unauthenticated {
+    /// Refused with 401 (`"required"`, the default).
+    #[default]
+    Refused,
+    /// Served with this role (`"Operator"`, `"ReadOnly"`, `"Administrator"`).
+    As(Role),
+}
+
+impl<'de> Deserialize<'de> for Unauthenticated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        if s == "required" {
+            return Ok(Unauthenticated::Refused);
+        }
+        Role::from_name(&s).map(Unauthenticated::As).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "{s:?} is not one of \"required\", \"Operator\", \"ReadOnly\", \"Administrator\""
+            ))
+        })
+    }
 }
 fn d_state_dir() -> PathBuf {
     PathBuf::from("/var/lib/sidebridge")
@@ -251,138 +273,10 @@ impl Config {
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let c: Config =
             toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim_end().to_string()))?;
-        let n = &c.ncsi;
-        if n.transport == TransportKind::Mctp {
-            range("ncsi.mctp_eid", n.mctp_eid, 8, 0xFE)?;
-        } else if n.transport == TransportKind::MctpSerial {
-            if n.serial.is_none() {
-                return Err(ConfigError(
-                    "ncsi.serial: transport \"mctp-serial\" needs the serial device, e.g. serial = \"/dev/ttyS2\"".into(),
-                ));
-            }
-            range("ncsi.mctp_eid", n.mctp_eid, 8, 0xFE)?;
-            range("ncsi.mctp_local_eid", n.mctp_local_eid, 8, 0xFE)?;
-            if n.mctp_eid == n.mctp_local_eid {
-                return Err(ConfigError(format!(
-                    "ncsi.mctp_eid: {} is also ncsi.mctp_local_eid; the two ends need different EIDs",
-                    n.mctp_eid
-                )));
-            }
-        } else if n.interface.is_empty()
-            || n.interface.len() > 15
-            || n.interface.contains(['/', ' '])
-        {
-            return Err(ConfigError(format!(
-                "ncsi.interface: {:?} is not a network interface name",
-                n.interface
-            )));
-        }
-        if n.serial.is_some() && n.transport != TransportKind::MctpSerial {
-            return Err(ConfigError(
-                "ncsi.serial: only used with transport = \"mctp-serial\"".into(),
-            ));
-        }
-        range("ncsi.timeout_ms", n.timeout_ms, 1, 60_000)?;
-        range("ncsi.retries", n.retries, 0, 10)?;
-        range("ncsi.probe_timeout_ms", n.probe_timeout_ms, 1, 60_000)?;
-        range(
-            "ncsi.monitor_interval_ms",
-            n.monitor_interval_ms,
-            100,
-            3_600_000,
-        )?;
-        range(
-            "ncsi.rediscover_interval_ms",
-            n.rediscover_interval_ms,
-            1000,
-            3_600_000,
-        )?;
-        if n.packages.is_empty() {
-            return Err(ConfigError(
-                "ncsi.packages: at least one package id is needed".into(),
-            ));
-        }
-        for p in &n.packages {
-            range("ncsi.packages", *p, 0, 7)?;
-        }
-        match (n.preferred_package, n.preferred_channel) {
-            (Some(p), Some(ch)) => {
-                range("ncsi.preferred_package", p, 0, 7)?;
-                range("ncsi.preferred_channel", ch, 0, 30)?;
-            }
-            (None, None) => {}
-            _ => {
-                return Err(ConfigError(
-                    "ncsi.preferred_package and ncsi.preferred_channel go together".into(),
-                ));
-            }
-        }
-        let r = &c.redfish;
-        if let Some(h) = r.http_listen {
-            if !h.ip().is_loopback() {
-                return Err(ConfigError(format!(
-                    "redfish.http_listen: {h} is not a loopback address (plain HTTP is for a local bmcweb only)"
-                )));
-            }
-        }
-        if !["required", "Operator", "ReadOnly", "Administrator"]
-            .contains(&r.http_unauthenticated_role.as_str())
-        {
-            return Err(ConfigError(format!(
-                "redfish.http_unauthenticated_role: {:?} is not one of \"required\", \"Operator\", \"ReadOnly\", \"Administrator\"",
-                r.http_unauthenticated_role
-            )));
-        }
-        if r.certificate.is_some() != r.private_key.is_some() {
-            return Err(ConfigError(
-                "redfish.certificate and redfish.private_key go together".into(),
-            ));
-        }
-        for (i, line) in c.mctp_lines.iter().enumerate() {
-            let key = |k: &str| format!("mctp_serial[{i}].{k}");
-            range(&key("package"), line.package, 0, 7)?;
-            range(&key("eid"), line.eid, 8, 0xFE)?;
-            if line.eid == n.mctp_local_eid {
-                return Err(ConfigError(format!(
-                    "{}: {} is also ncsi.mctp_local_eid; the two ends need different EIDs",
-                    key("eid"),
-                    line.eid
-                )));
-            }
-            if !n.packages.contains(&line.package) {
-                return Err(ConfigError(format!(
-                    "{}: package {} is not in ncsi.packages, so it would never be probed",
-                    key("package"),
-                    line.package
-                )));
-            }
-            let earlier = &c.mctp_lines[..i];
-            if earlier.iter().any(|o| o.package == line.package) {
-                return Err(ConfigError(format!(
-                    "{}: package {} is configured twice",
-                    key("package"),
-                    line.package
-                )));
-            }
-            if earlier.iter().any(|o| o.serial == line.serial)
-                || n.serial.as_ref() == Some(&line.serial)
-            {
-                return Err(ConfigError(format!(
-                    "{}: {} is used twice",
-                    key("serial"),
-                    line.serial.display()
-                )));
-            }
-        }
-        for (i, card) in c.cards.iter().enumerate() {
-            range(&format!("card[{i}].package"), card.package, 0, 7)?;
-            if c.cards[..i].iter().any(|o| o.package == card.package) {
-                return Err(ConfigError(format!(
-                    "card[{i}].package: package {} is configured twice",
-                    card.package
-                )));
-            }
-        }
+        check_ncsi(&c.ncsi)?;
+        check_redfish(&c.redfish)?;
+        check_mctp_lines(&c.mctp_lines, &c.ncsi)?;
+        check_cards(&c.cards)?;
         Ok(c)
     }
 
@@ -412,6 +306,145 @@ impl Config {
                 .collect(),
         }
     }
+}
+
+/// `[ncsi]`: transport, device, EIDs, timings, packages, preference.
+fn check_ncsi(n: &NcsiConfig) -> Result<(), ConfigError> {
+    if n.transport == TransportKind::Mctp {
+        range("ncsi.mctp_eid", n.mctp_eid, 8, 0xFE)?;
+    } else if n.transport == TransportKind::MctpSerial {
+        if n.serial.is_none() {
+            return Err(ConfigError(
+                "ncsi.serial: transport \"mctp-serial\" needs the serial device, e.g. serial = \"/dev/ttyS2\"".into(),
+            ));
+        }
+        range("ncsi.mctp_eid", n.mctp_eid, 8, 0xFE)?;
+        range("ncsi.mctp_local_eid", n.mctp_local_eid, 8, 0xFE)?;
+        if n.mctp_eid == n.mctp_local_eid {
+            return Err(ConfigError(format!(
+                "ncsi.mctp_eid: {} is also ncsi.mctp_local_eid; the two ends need different EIDs",
+                n.mctp_eid
+            )));
+        }
+    } else if n.interface.is_empty() || n.interface.len() > 15 || n.interface.contains(['/', ' ']) {
+        return Err(ConfigError(format!(
+            "ncsi.interface: {:?} is not a network interface name",
+            n.interface
+        )));
+    }
+    if n.serial.is_some() && n.transport != TransportKind::MctpSerial {
+        return Err(ConfigError(
+            "ncsi.serial: only used with transport = \"mctp-serial\"".into(),
+        ));
+    }
+    range("ncsi.timeout_ms", n.timeout_ms, 1, 60_000)?;
+    range("ncsi.retries", n.retries, 0, 10)?;
+    range("ncsi.probe_timeout_ms", n.probe_timeout_ms, 1, 60_000)?;
+    range(
+        "ncsi.monitor_interval_ms",
+        n.monitor_interval_ms,
+        100,
+        3_600_000,
+    )?;
+    range(
+        "ncsi.rediscover_interval_ms",
+        n.rediscover_interval_ms,
+        1000,
+        3_600_000,
+    )?;
+    if n.packages.is_empty() {
+        return Err(ConfigError(
+            "ncsi.packages: at least one package id is needed".into(),
+        ));
+    }
+    for p in &n.packages {
+        range("ncsi.packages", *p, 0, 7)?;
+    }
+    match (n.preferred_package, n.preferred_channel) {
+        (Some(p), Some(ch)) => {
+            range("ncsi.preferred_package", p, 0, 7)?;
+            range("ncsi.preferred_channel", ch, 0, 30)?;
+        }
+        (None, None) => {}
+        _ => {
+            return Err(ConfigError(
+                "ncsi.preferred_package and ncsi.preferred_channel go together".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `[redfish]`: the plain listener only on loopback, certificate with key.
+fn check_redfish(r: &RedfishConfig) -> Result<(), ConfigError> {
+    if let Some(h) = r.http_listen {
+        if !h.ip().is_loopback() {
+            return Err(ConfigError(format!(
+                "redfish.http_listen: {h} is not a loopback address (plain HTTP is for a local bmcweb only)"
+            )));
+        }
+    }
+    if r.certificate.is_some() != r.private_key.is_some() {
+        return Err(ConfigError(
+            "redfish.certificate and redfish.private_key go together".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// `[[mctp_serial]]`: each line's package and EID valid, probed, and used once.
+fn check_mctp_lines(lines: &[MctpLine], n: &NcsiConfig) -> Result<(), ConfigError> {
+    for (i, line) in lines.iter().enumerate() {
+        let key = |k: &str| format!("mctp_serial[{i}].{k}");
+        range(&key("package"), line.package, 0, 7)?;
+        range(&key("eid"), line.eid, 8, 0xFE)?;
+        if line.eid == n.mctp_local_eid {
+            return Err(ConfigError(format!(
+                "{}: {} is also ncsi.mctp_local_eid; the two ends need different EIDs",
+                key("eid"),
+                line.eid
+            )));
+        }
+        if !n.packages.contains(&line.package) {
+            return Err(ConfigError(format!(
+                "{}: package {} is not in ncsi.packages, so it would never be probed",
+                key("package"),
+                line.package
+            )));
+        }
+        let earlier = &lines[..i];
+        if earlier.iter().any(|o| o.package == line.package) {
+            return Err(ConfigError(format!(
+                "{}: package {} is configured twice",
+                key("package"),
+                line.package
+            )));
+        }
+        if earlier.iter().any(|o| o.serial == line.serial)
+            || n.serial.as_ref() == Some(&line.serial)
+        {
+            return Err(ConfigError(format!(
+                "{}: {} is used twice",
+                key("serial"),
+                line.serial.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `[[card]]`: one entry per package.
+fn check_cards(cards: &[CardSettings]) -> Result<(), ConfigError> {
+    for (i, card) in cards.iter().enumerate() {
+        range(&format!("card[{i}].package"), card.package, 0, 7)?;
+        if cards[..i].iter().any(|o| o.package == card.package) {
+            return Err(ConfigError(format!(
+                "card[{i}].package: package {} is configured twice",
+                card.package
+            )));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -564,6 +597,19 @@ mod tests {
             err("[ncsi]\ninterface = \"e\"\n[redfish]\nlisten = \"nowhere\"\n")
                 .contains("invalid socket address")
         );
+        let role =
+            err("[ncsi]\ninterface = \"e\"\n[redfish]\nhttp_unauthenticated_role = \"Root\"\n");
+        assert!(
+            role.contains("\"Root\" is not one of \"required\", \"Operator\"")
+                && role.contains("http_unauthenticated_role"),
+            "{role}"
+        );
+        let ok = |t: &str| Config::parse(t).unwrap().redfish.http_unauthenticated_role;
+        assert_eq!(
+            ok("[ncsi]\ninterface = \"e\"\n[redfish]\nhttp_unauthenticated_role = \"ReadOnly\"\n"),
+            Unauthenticated::As(Role::ReadOnly)
+        );
+        assert_eq!(ok("[ncsi]\ninterface = \"e\"\n"), Unauthenticated::Refused);
         let e = Config::load(Path::new("/nonexistent/sb.toml"))
             .unwrap_err()
             .0;

@@ -6,7 +6,7 @@ use crate::cards::Cards;
 use crate::ncsi::{Manager, ManagerConfig, Requester};
 use crate::redfish::{self, AppState, Shared};
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use sidebridge_transport::Transport;
@@ -185,7 +185,6 @@ pub async fn serve_tls(
         });
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
-    let _ = TokioExecutor::new();
 }
 
 /// Serves `app` over plain HTTP: only on a loopback address (a bmcweb satellite).
@@ -208,7 +207,17 @@ pub async fn serve_plain(
         .await
 }
 
-/// Creates the state directory if needed and checks that it is writable.
+/// Why the path to the network controllers could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The socket, tty or pcap file could not be opened (the message names it).
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// An MCTP serial line did not come up.
+    #[error(transparent)]
+    Serial(#[from] crate::mctp::SerialError),
+}
+
 /// Opens the path to the network controllers that `kind` names: `device` is the
 /// network interface (raw, netlink) or the tty (mctp-serial); the EIDs are for the
 /// MCTP paths. Returns the transport, the connection Redfish reports, and for
@@ -225,23 +234,20 @@ pub async fn open_transport(
         crate::cards::Connection,
         Option<sidebridge_transport::mctp::Peer>,
     ),
-    String,
+    OpenError,
 > {
     use crate::cards::Connection;
     use crate::config::TransportKind;
     Ok(match kind {
         TransportKind::Raw => (
-            Box::new(
-                sidebridge_transport::raw::RawSocket::open(device).map_err(|e| e.to_string())?,
-            ),
+            Box::new(sidebridge_transport::raw::RawSocket::open(device)?),
             Connection::Rbt,
             None,
         ),
         TransportKind::Netlink => (
-            Box::new(
-                sidebridge_transport::netlink::NetlinkTransport::open(device)
-                    .map_err(|e| e.to_string())?,
-            ),
+            Box::new(sidebridge_transport::netlink::NetlinkTransport::open(
+                device,
+            )?),
             Connection::Rbt,
             None,
         ),
@@ -250,8 +256,7 @@ pub async fn open_transport(
                 sidebridge_transport::mctp::af_mctp::AfMctpNcsiTransport::open(
                     sidebridge_transport::mctp::af_mctp::MCTP_NET_ANY,
                     eid,
-                )
-                .map_err(|e| e.to_string())?,
+                )?,
             ),
             Connection::MctpKernel { eid },
             None,
@@ -269,16 +274,15 @@ pub async fn open_transport(
 
 /// Wraps a transport in the tracing decorator and, when `pcap` is given, the pcap
 /// recorder.
-pub fn decorate(t: Box<dyn Transport>, pcap: Option<&Path>) -> Result<Arc<dyn Transport>, String> {
+pub fn decorate(t: Box<dyn Transport>, pcap: Option<&Path>) -> io::Result<Arc<dyn Transport>> {
     let t: Box<dyn Transport> = Box::new(sidebridge_transport::trace::TracingTransport::new(t));
     Ok(match pcap {
-        Some(p) => Arc::new(
-            sidebridge_transport::pcap::PcapTransport::create(t, p).map_err(|e| e.to_string())?,
-        ),
+        Some(p) => Arc::new(sidebridge_transport::pcap::PcapTransport::create(t, p)?),
         None => Arc::from(t),
     })
 }
 
+/// Creates the state directory if needed and checks that it is writable.
 pub fn check_state_dir(state_dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(state_dir).map_err(|e| {
         io::Error::new(

@@ -27,6 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Run the daemon against the built-in two-DPU simulator, no root needed.
+    #[cfg(feature = "demo")]
     Demo {
         /// HTTPS port on 127.0.0.1.
         #[arg(long, default_value_t = 8443)]
@@ -51,39 +52,52 @@ enum Cmd {
     },
 }
 
-fn parse_hex(s: &str) -> Result<Vec<u8>, String> {
+/// Why `sidebridge decode` could not read an input.
+#[derive(Debug, PartialEq, thiserror::Error)]
+enum DecodeError {
+    /// Hex comes in pairs of digits.
+    #[error("odd number of hex digits ({0})")]
+    OddDigits(usize),
+    /// Not a hex digit pair.
+    #[error("not hex at offset {offset}: {text:?}")]
+    NotHex { offset: usize, text: String },
+    /// The bytes are not an NC-SI packet or frame.
+    #[error(transparent)]
+    Packet(#[from] sidebridge_protocol::Error),
+}
+
+fn parse_hex(s: &str) -> Result<Vec<u8>, DecodeError> {
     let digits: String = s
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
     let digits = digits.strip_prefix("0x").unwrap_or(&digits);
     if digits.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({})", digits.len()));
+        return Err(DecodeError::OddDigits(digits.len()));
     }
     (0..digits.len())
         .step_by(2)
         .map(|i| {
-            u8::from_str_radix(&digits[i..i + 2], 16)
-                .map_err(|_| format!("not hex at offset {i}: {:?}", &digits[i..i + 2]))
+            u8::from_str_radix(&digits[i..i + 2], 16).map_err(|_| DecodeError::NotHex {
+                offset: i,
+                text: digits[i..i + 2].to_string(),
+            })
         })
         .collect()
 }
 
 /// Decodes one packet: an Ethernet frame when bytes 12..14 are 0x88F8, else a bare
 /// control packet.
-fn describe(bytes: &[u8]) -> Result<String, String> {
+fn describe(bytes: &[u8]) -> Result<String, DecodeError> {
     let (prefix, packet) = if bytes.len() >= 14 && bytes[12..14] == [0x88, 0xF8] {
-        let frame = NcsiFrame::parse(bytes).map_err(|e| e.to_string())?;
+        let frame = NcsiFrame::parse(bytes)?;
         let mac = |m: [u8; 6]| m.map(|b| format!("{b:02x}")).join(":");
         (
             format!("Ethernet {} -> {}, NC-SI ", mac(frame.src), mac(frame.dst)),
             frame.packet,
         )
     } else {
-        (
-            String::new(),
-            PacketRepr::parse(bytes).map_err(|e| e.to_string())?,
-        )
+        (String::new(), PacketRepr::parse(bytes)?)
     };
     let what = match &packet.body {
         Body::Command(c) => format!("{} command", c.command_type().name()),
@@ -114,7 +128,10 @@ fn describe(bytes: &[u8]) -> Result<String, String> {
     ))
 }
 
-fn block_on(f: impl std::future::Future<Output = Result<(), String>>) -> ExitCode {
+/// What stops `demo` or `run`: any error, printed with its message.
+type Failure = Box<dyn std::error::Error>;
+
+fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -136,7 +153,8 @@ fn block_on(f: impl std::future::Future<Output = Result<(), String>>) -> ExitCod
 }
 
 /// `sidebridge demo`: the simulator in-process, HTTPS on 127.0.0.1.
-async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), String> {
+#[cfg(feature = "demo")]
+async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), Failure> {
     use sidebridge::daemon::{Daemon, bind, serve_tls, signal, tls_config};
     use std::sync::Arc;
     let uid = std::fs::read_to_string("/proc/self/status")
@@ -150,9 +168,8 @@ async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), St
     let state_dir =
         state_dir.unwrap_or_else(|| std::env::temp_dir().join(format!("sidebridge-demo-{uid}")));
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    let listener = bind(addr).await.map_err(|e| e.to_string())?;
-    let scenario = sidebridge_sim::Scenario::parse(include_str!("../sim/scenarios/two-dpus.toml"))
-        .map_err(|e| e.to_string())?;
+    let listener = bind(addr).await?;
+    let scenario = sidebridge_sim::Scenario::parse(include_str!("../sim/scenarios/two-dpus.toml"))?;
     let sim = sidebridge_sim::Simulator::new(scenario);
     let (mc, nc) = sidebridge_transport::memory::pair(1024);
     tokio::spawn(sim.run(nc, std::future::pending()));
@@ -168,9 +185,8 @@ async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), St
         stop_rx.clone(),
         std::time::Duration::from_secs(10),
     )
-    .await
-    .map_err(|e| e.to_string())?;
-    let tls = tls_config(&state_dir, None).map_err(|e| e.to_string())?;
+    .await?;
+    let tls = tls_config(&state_dir, None)?;
     let password = std::fs::read_to_string(state_dir.join("initial-admin-password"))
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "(changed; see your notes)".into());
@@ -205,31 +221,22 @@ async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), St
     Ok(())
 }
 
-/// `sidebridge run --config FILE`.
-async fn run(path: std::path::PathBuf) -> Result<(), String> {
-    use sidebridge::config::{Config, TransportKind};
-    use sidebridge::daemon::{
-        Daemon, TlsFiles, bind, check_state_dir, decorate, open_transport, serve_plain, serve_tls,
-        signal, tls_config,
-    };
+/// Opens every configured path to the cards: the `[ncsi]` one and each
+/// `[[mctp_serial]]` line, joined by package id, with tracing and the optional pcap.
+async fn open_paths(
+    cfg: &sidebridge::config::Config,
+) -> Result<
+    (
+        std::sync::Arc<dyn sidebridge_transport::Transport>,
+        sidebridge::cards::Connections,
+    ),
+    Failure,
+> {
+    use sidebridge::config::TransportKind;
+    use sidebridge::daemon::{decorate, open_transport};
     use sidebridge_transport::Transport;
     use std::sync::Arc;
-    let cfg = Config::load(&path).map_err(|e| e.to_string())?;
     let n = &cfg.ncsi;
-    let r = &cfg.redfish;
-    // Cheap checks first, each with a message that says what to fix.
-    check_state_dir(&r.state_dir).map_err(|e| e.to_string())?;
-    let files = r
-        .certificate
-        .clone()
-        .zip(r.private_key.clone())
-        .map(|(cert, key)| TlsFiles { cert, key });
-    let tls = tls_config(&r.state_dir, files.as_ref()).map_err(|e| e.to_string())?;
-    let listener = bind(r.listen).await.map_err(|e| e.to_string())?;
-    let plain = match r.http_listen {
-        Some(a) => Some(bind(a).await.map_err(|e| e.to_string())?),
-        None => None,
-    };
     // Open a path, saying what answered on an MCTP line.
     let open = |kind: TransportKind, device: String, eid: u8| async move {
         let (t, c, peer) = open_transport(kind, &device, n.mctp_local_eid, eid).await?;
@@ -239,7 +246,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
                 peer.eid, peer.message_types
             );
         }
-        Ok::<_, String>((t, c))
+        Ok::<_, sidebridge::daemon::OpenError>((t, c))
     };
     let device = match (&n.transport, &n.serial) {
         (TransportKind::MctpSerial, Some(tty)) => tty.display().to_string(),
@@ -268,6 +275,31 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         ))
     };
     let transport = decorate(transport, n.pcap.as_deref())?;
+    Ok((transport, connections))
+}
+
+/// `sidebridge run --config FILE`.
+async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
+    use sidebridge::config::Config;
+    use sidebridge::daemon::{
+        Daemon, TlsFiles, bind, check_state_dir, serve_plain, serve_tls, signal, tls_config,
+    };
+    let cfg = Config::load(&path)?;
+    let r = &cfg.redfish;
+    // Cheap checks first, each with a message that says what to fix.
+    check_state_dir(&r.state_dir)?;
+    let files = r
+        .certificate
+        .clone()
+        .zip(r.private_key.clone())
+        .map(|(cert, key)| TlsFiles { cert, key });
+    let tls = tls_config(&r.state_dir, files.as_ref())?;
+    let listener = bind(r.listen).await?;
+    let plain = match r.http_listen {
+        Some(a) => Some(bind(a).await?),
+        None => None,
+    };
+    let (transport, connections) = open_paths(&cfg).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let d = Daemon::start_on(
         transport,
@@ -277,8 +309,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         stop_rx.clone(),
         std::time::Duration::from_secs(15),
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     if let Some(p) = &d.created_password {
         eprintln!(
             "sidebridge: first start: created the account admin; its password is in {}",
@@ -291,15 +322,15 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
         d.cards.cards().len()
     );
     let app = d.app();
-    let plain_app = match sidebridge::redfish::auth::Role::from_name(&r.http_unauthenticated_role) {
-        Some(role) => {
+    let plain_app = match r.http_unauthenticated_role {
+        sidebridge::config::Unauthenticated::As(role) => {
             eprintln!(
                 "sidebridge: the loopback listener serves requests without credentials as {}",
                 role.name()
             );
             sidebridge::redfish::app_trusting(d.state.clone(), role)
         }
-        None => app.clone(),
+        sidebridge::config::Unauthenticated::Refused => app.clone(),
     };
     let https = tokio::spawn(serve_tls(listener, app, tls, stop_rx.clone()));
     let http = plain.map(|l| tokio::spawn(serve_plain(l, plain_app, stop_rx)));
@@ -308,7 +339,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), String> {
     let _ = https.await;
     if let Some(h) = http {
         if let Ok(Err(e)) = h.await {
-            return Err(e.to_string());
+            return Err(e.into());
         }
     }
     Ok(())
@@ -328,6 +359,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
+        #[cfg(feature = "demo")]
         Cmd::Demo { port, state_dir } => block_on(demo(port, state_dir)),
         Cmd::Run { config } => block_on(run(config)),
         Cmd::Ncsi(args) => {
@@ -420,12 +452,13 @@ mod tests {
 
     #[test]
     fn reports_bad_hex_and_bad_packets_precisely() {
-        assert_eq!(parse_hex("abc"), Err("odd number of hex digits (3)".into()));
-        assert_eq!(parse_hex("zz"), Err("not hex at offset 0: \"zz\"".into()));
+        let err = |r: Result<_, DecodeError>| r.map(|_: Vec<u8>| ()).unwrap_err().to_string();
+        assert_eq!(err(parse_hex("abc")), "odd number of hex digits (3)");
+        assert_eq!(err(parse_hex("zz")), "not hex at offset 0: \"zz\"");
         assert_eq!(parse_hex("0x00 01:02"), Ok(vec![0, 1, 2]));
         assert_eq!(
-            describe(&[0; 4]),
-            Err("truncated: need 16 bytes, have 4".into())
+            describe(&[0; 4]).unwrap_err().to_string(),
+            "truncated: need 16 bytes, have 4"
         );
     }
 

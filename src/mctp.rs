@@ -5,7 +5,28 @@
 use sidebridge_protocol::mctp::Eid;
 use sidebridge_transport::mctp::tty::Tty;
 use sidebridge_transport::mctp::{EndpointConfig, MctpNcsiTransport, Peer, Role, SerialEndpoint};
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Why an MCTP serial line could not be brought up.
+#[derive(Debug, thiserror::Error)]
+pub enum SerialError {
+    /// The tty could not be opened or configured.
+    #[error("{0}")]
+    Open(#[source] io::Error),
+    /// Nothing usable answered the bus owner's requests on the line.
+    #[error(
+        "MCTP on {}: {source} (is the card's controller on this line, at 115200 8N1 or as configured with stty?)",
+        device.display()
+    )]
+    BringUp {
+        /// The tty.
+        device: PathBuf,
+        /// What the endpoint said.
+        #[source]
+        source: io::Error,
+    },
+}
 
 /// Opens `device`, brings up the endpoint on it as `eid` with ourselves as `local`,
 /// and returns the NC-SI transport to it and what it said about itself. Errors say
@@ -14,8 +35,8 @@ pub async fn open_serial(
     device: &Path,
     local: Eid,
     eid: Eid,
-) -> Result<(MctpNcsiTransport, Peer), String> {
-    let tty = Tty::open(device).map_err(|e| e.to_string())?;
+) -> Result<(MctpNcsiTransport, Peer), SerialError> {
+    let tty = Tty::open(device).map_err(SerialError::Open)?;
     let ep = SerialEndpoint::start(
         tty,
         EndpointConfig {
@@ -24,11 +45,12 @@ pub async fn open_serial(
             uuid: [0; 16],
         },
     );
-    let peer = ep.bring_up(eid).await.map_err(|e| {
-        format!(
-            "MCTP on {}: {e} (is the card's controller on this line, at 115200 8N1 or as configured with stty?)",
-            device.display()
-        )
-    })?;
+    let peer = ep
+        .bring_up(eid)
+        .await
+        .map_err(|source| SerialError::BringUp {
+            device: device.to_path_buf(),
+            source,
+        })?;
     Ok((ep.ncsi(eid), peer))
 }

@@ -28,7 +28,10 @@ fn example_configs_load() {
     assert_eq!(mctp.ncsi.serial.as_deref(), Some(Path::new("/dev/ttyS2")));
     let sat = Config::load(&deploy("config/satellite.toml")).unwrap();
     assert!(sat.redfish.http_listen.unwrap().ip().is_loopback());
-    assert_eq!(sat.redfish.http_unauthenticated_role, "Operator");
+    assert_eq!(
+        sat.redfish.http_unauthenticated_role,
+        sidebridge::config::Unauthenticated::As(sidebridge::redfish::auth::Role::Operator)
+    );
 }
 
 #[test]

@@ -48,12 +48,12 @@ async fn shutdown_signal() {
     }
 }
 
-async fn run(args: Args) -> Result<(), String> {
-    let scenario = Scenario::load(&args.scenario).map_err(|e| e.to_string())?;
+async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
+    let scenario = Scenario::load(&args.scenario)?;
     let inner: Box<dyn Transport> = match (&args.interface, &args.mctp_serial) {
-        (Some(interface), _) => Box::new(RawSocket::open(interface).map_err(|e| e.to_string())?),
+        (Some(interface), _) => Box::new(RawSocket::open(interface)?),
         (None, Some(path)) => {
-            let tty = Tty::open(path).map_err(|e| e.to_string())?;
+            let tty = Tty::open(path)?;
             let uuid = scenario.packages.first().map(|p| p.uuid).unwrap_or([0; 16]);
             let ep = SerialEndpoint::start(
                 tty,
@@ -68,7 +68,7 @@ async fn run(args: Args) -> Result<(), String> {
         (None, None) => return Err("give --interface or --mctp-serial".into()),
     };
     let transport: Box<dyn Transport> = match &args.pcap {
-        Some(p) => Box::new(PcapTransport::create(inner, p).map_err(|e| e.to_string())?),
+        Some(p) => Box::new(PcapTransport::create(inner, p)?),
         None => inner,
     };
     let packages: Vec<String> = scenario
@@ -86,7 +86,7 @@ async fn run(args: Args) -> Result<(), String> {
     Simulator::new(scenario)
         .run(transport, shutdown_signal())
         .await
-        .map_err(|e| format!("transport failed: {e}"))
+        .map_err(|e| std::io::Error::new(e.kind(), format!("transport failed: {e}")).into())
 }
 
 fn main() -> ExitCode {
