@@ -810,30 +810,7 @@ pub async fn run(args: NcsiArgs) -> Result<String, CliError> {
     }
     match &args.command {
         NcsiCommand::Discover { packages } => {
-            let mut cfg = ManagerConfig {
-                command: timing,
-                ..ManagerConfig::default()
-            };
-            if !packages.is_empty() {
-                if let Some(bad) = packages.iter().find(|p| **p > 7) {
-                    return Err(CliError::Usage(format!(
-                        "--packages: {bad} is out of range 0..=7"
-                    )));
-                }
-                cfg.packages = packages.clone();
-            }
-            let started = std::time::Instant::now();
-            let t = Manager::new(requester.clone(), cfg).discover().await;
-            let elapsed = started.elapsed();
-            Ok(if args.json {
-                json(&t)
-            } else {
-                format!(
-                    "{}discovered in {} ms\n",
-                    topology_text(&t),
-                    elapsed.as_millis()
-                )
-            })
+            discover(requester, timing, packages, args.json).await
         }
         NcsiCommand::Oem {
             target,
@@ -846,42 +823,85 @@ pub async fn run(args: NcsiArgs) -> Result<String, CliError> {
                 *manufacturer_id,
                 timing,
             );
-            let req = command.request();
-            if command.waits() {
-                let events = Some(requester.subscribe_aens());
-                let seq = client
-                    .run_to_completion(&req, events, Duration::from_secs(600))
-                    .await?;
-                return Ok(if args.json {
-                    json(&serde_json::json!({ "sequence": seq, "result": "Ok" }))
-                } else {
-                    format!("operation {seq:#x} completed\n")
-                });
-            }
-            let (seq, r) = client.call_raw(&req).await?;
-            let text = if args.json {
-                json(&serde_json::json!({ "sequence": seq, "response": r }))
-            } else {
-                let body = format!("{:#?}", r.body);
-                format!(
-                    "{:?} (sequence {seq:#x}): {:?}\n{}\n",
-                    r.command,
-                    r.result,
-                    body.lines()
-                        .map(|l| format!("  {l}"))
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                )
-            };
-            if r.result.is_success() {
-                Ok(text)
-            } else {
-                Err(CliError::Failed(text.trim_end().to_string()))
-            }
+            oem(&requester, &client, command, args.json).await
         }
         // Every other command is one NC-SI command, sent above.
         _ => Err(CliError::Usage(
             "this command takes no OEM or discovery arguments".into(),
         )),
+    }
+}
+
+/// `ncsi discover`: the manager's discovery once, with its time.
+async fn discover(
+    requester: Arc<Requester>,
+    timing: Timing,
+    packages: &[u8],
+    json_out: bool,
+) -> Result<String, CliError> {
+    let mut cfg = ManagerConfig {
+        command: timing,
+        ..ManagerConfig::default()
+    };
+    if !packages.is_empty() {
+        if let Some(bad) = packages.iter().find(|p| **p > 7) {
+            return Err(CliError::Usage(format!(
+                "--packages: {bad} is out of range 0..=7"
+            )));
+        }
+        cfg.packages = packages.to_vec();
+    }
+    let started = std::time::Instant::now();
+    let t = Manager::new(requester, cfg).discover().await;
+    let elapsed = started.elapsed();
+    Ok(if json_out {
+        json(&t)
+    } else {
+        format!(
+            "{}discovered in {} ms\n",
+            topology_text(&t),
+            elapsed.as_millis()
+        )
+    })
+}
+
+/// `ncsi oem`: one OEM command to a card BMC; a long one is followed to completion.
+async fn oem(
+    requester: &Arc<Requester>,
+    client: &OemClient,
+    command: &OemCommand,
+    json_out: bool,
+) -> Result<String, CliError> {
+    let req = command.request();
+    if command.waits() {
+        let events = Some(requester.subscribe_aens());
+        let seq = client
+            .run_to_completion(&req, events, Duration::from_secs(600))
+            .await?;
+        return Ok(if json_out {
+            json(&serde_json::json!({ "sequence": seq, "result": "Ok" }))
+        } else {
+            format!("operation {seq:#x} completed\n")
+        });
+    }
+    let (seq, r) = client.call_raw(&req).await?;
+    let text = if json_out {
+        json(&serde_json::json!({ "sequence": seq, "response": r }))
+    } else {
+        let body = format!("{:#?}", r.body);
+        format!(
+            "{:?} (sequence {seq:#x}): {:?}\n{}\n",
+            r.command,
+            r.result,
+            body.lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    };
+    if r.result.is_success() {
+        Ok(text)
+    } else {
+        Err(CliError::Failed(text.trim_end().to_string()))
     }
 }

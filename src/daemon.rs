@@ -43,6 +43,43 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
+/// The certificate in `state_dir/tls/`, made on first start: self-signed (ECDSA
+/// P-256) for localhost, the loopback addresses and this host's name.
+fn generated_certificate(state_dir: &Path) -> io::Result<TlsFiles> {
+    let dir = state_dir.join("tls");
+    let f = TlsFiles {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    if f.cert.exists() && f.key.exists() {
+        return Ok(f);
+    }
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| io::Error::new(e.kind(), format!("creating {}: {e}", dir.display())))?;
+    let mut names = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+        names.push(h.trim().to_string());
+    }
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| io::Error::other(format!("generating a TLS key: {e}")))?;
+    let params = rcgen::CertificateParams::new(names)
+        .map_err(|e| io::Error::other(format!("certificate parameters: {e}")))?;
+    let cert = params
+        .self_signed(&key)
+        .map_err(|e| io::Error::other(format!("self-signing: {e}")))?;
+    redfish::auth::write_atomic(&f.key, key.serialize_pem().as_bytes(), 0o600)?;
+    redfish::auth::write_atomic(&f.cert, cert.pem().as_bytes(), 0o644)?;
+    tracing::warn!(
+        "generated a self-signed TLS certificate in {}",
+        f.cert.display()
+    );
+    Ok(f)
+}
+
 /// The certificate to serve: the configured one, or one generated into
 /// `state_dir/tls/` on first start (self-signed for localhost and this host's name).
 pub fn tls_config(
@@ -51,40 +88,7 @@ pub fn tls_config(
 ) -> io::Result<Arc<rustls::ServerConfig>> {
     let files = match configured {
         Some(f) => f.clone(),
-        None => {
-            let dir = state_dir.join("tls");
-            let f = TlsFiles {
-                cert: dir.join("cert.pem"),
-                key: dir.join("key.pem"),
-            };
-            if !f.cert.exists() || !f.key.exists() {
-                std::fs::create_dir_all(&dir).map_err(|e| {
-                    io::Error::new(e.kind(), format!("creating {}: {e}", dir.display()))
-                })?;
-                let mut names = vec![
-                    "localhost".to_string(),
-                    "127.0.0.1".to_string(),
-                    "::1".to_string(),
-                ];
-                if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
-                    names.push(h.trim().to_string());
-                }
-                let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
-                    .map_err(|e| io::Error::other(format!("generating a TLS key: {e}")))?;
-                let params = rcgen::CertificateParams::new(names)
-                    .map_err(|e| io::Error::other(format!("certificate parameters: {e}")))?;
-                let cert = params
-                    .self_signed(&key)
-                    .map_err(|e| io::Error::other(format!("self-signing: {e}")))?;
-                redfish::auth::write_atomic(&f.key, key.serialize_pem().as_bytes(), 0o600)?;
-                redfish::auth::write_atomic(&f.cert, cert.pem().as_bytes(), 0o644)?;
-                tracing::warn!(
-                    "generated a self-signed TLS certificate in {}",
-                    f.cert.display()
-                );
-            }
-            f
-        }
+        None => generated_certificate(state_dir)?,
     };
     let read = |p: &Path| {
         std::fs::read(p)

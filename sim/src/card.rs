@@ -451,18 +451,6 @@ impl CardBmc {
     /// Answers one OEM frame received on NC-SI channel `channel` at time `now`.
     pub fn handle(&mut self, channel: u8, frame: &Frame, now: u64) -> Frame {
         self.advance(now);
-        let reply = |command, result, sequence, message: &[u8]| {
-            oem::split(command, result, sequence, message, oem::MAX_CHUNK)
-                .map(|mut f| f.remove(0))
-                .unwrap_or_else(|_| {
-                    error_frame(
-                        command,
-                        ResultCode::InternalError,
-                        sequence,
-                        "response too large",
-                    )
-                })
-        };
         if frame.version != oem::PROTOCOL_VERSION && frame.command != CommandId::GetBridgeInfo {
             return error_frame(
                 frame.command,
@@ -476,65 +464,23 @@ impl CardBmc {
         }
 
         // Reassemble chunked requests (OEM.md §3.3).
-        let message = if frame.is_whole() {
-            if crc32(&frame.chunk) != frame.crc {
-                return error_frame(
+        let message = match self.reassemble(channel, frame) {
+            Ok(Some(message)) => message,
+            Ok(None) => {
+                return reply_frame(
                     frame.command,
-                    ResultCode::IntegrityError,
+                    ResultCode::ChunkAccepted,
                     frame.sequence,
-                    "CRC-32 mismatch",
+                    &[],
                 );
             }
-            frame.chunk.clone()
-        } else {
-            let pushed = if frame.offset == 0 {
-                Reassembly::start(frame).map(|(r, done)| {
-                    self.partial.insert(channel, r);
-                    done
-                })
-            } else {
-                match self.partial.get_mut(&channel) {
-                    Some(r) => r.push(frame),
-                    None => Err(oem::ReassemblyError::OutOfOrder),
-                }
-            };
-            match pushed {
-                Ok(None) => {
-                    return reply(
-                        frame.command,
-                        ResultCode::ChunkAccepted,
-                        frame.sequence,
-                        &[],
-                    );
-                }
-                Ok(Some(message)) => {
-                    self.partial.remove(&channel);
-                    message
-                }
-                Err(e) => {
-                    self.partial.remove(&channel);
-                    return error_frame(
-                        frame.command,
-                        e.result_code(),
-                        frame.sequence,
-                        "chunk rejected",
-                    );
-                }
-            }
+            Err(error) => return error,
         };
         let request_crc = frame.crc;
 
         // Idempotency (OEM.md §5.1).
-        if let Some(rec) = self.records.iter().find(|r| r.sequence == frame.sequence) {
-            if rec.command == frame.command && rec.request_crc == request_crc {
-                return reply(rec.command, rec.result, rec.sequence, &rec.message);
-            }
-            return error_frame(
-                frame.command,
-                ResultCode::SequenceConflict,
-                frame.sequence,
-                "sequence number used for another request",
-            );
+        if let Some(answer) = self.replay(frame, request_crc) {
+            return answer;
         }
         if self.busy_until.is_some_and(|t| now < t) {
             return error_frame(
@@ -570,7 +516,68 @@ impl CardBmc {
             result: response.result,
             message: message.clone(),
         });
-        reply(response.command, response.result, frame.sequence, &message)
+        reply_frame(response.command, response.result, frame.sequence, &message)
+    }
+
+    /// The whole request message of `frame`: `Ok(None)` while chunks are still
+    /// coming, `Err` with the error frame when the CRC or a chunk is wrong.
+    fn reassemble(&mut self, channel: u8, frame: &Frame) -> Result<Option<Vec<u8>>, Frame> {
+        if frame.is_whole() {
+            if crc32(&frame.chunk) != frame.crc {
+                return Err(error_frame(
+                    frame.command,
+                    ResultCode::IntegrityError,
+                    frame.sequence,
+                    "CRC-32 mismatch",
+                ));
+            }
+            return Ok(Some(frame.chunk.clone()));
+        }
+        let pushed = if frame.offset == 0 {
+            Reassembly::start(frame).map(|(r, done)| {
+                self.partial.insert(channel, r);
+                done
+            })
+        } else {
+            match self.partial.get_mut(&channel) {
+                Some(r) => r.push(frame),
+                None => Err(oem::ReassemblyError::OutOfOrder),
+            }
+        };
+        match pushed {
+            Ok(None) => Ok(None),
+            Ok(Some(message)) => {
+                self.partial.remove(&channel);
+                Ok(Some(message))
+            }
+            Err(e) => {
+                self.partial.remove(&channel);
+                Err(error_frame(
+                    frame.command,
+                    e.result_code(),
+                    frame.sequence,
+                    "chunk rejected",
+                ))
+            }
+        }
+    }
+
+    /// The recorded answer when this sequence number was seen before (OEM.md §5.1):
+    /// the same answer for the same request, SequenceConflict for another one.
+    fn replay(&self, frame: &Frame, request_crc: u32) -> Option<Frame> {
+        let rec = self.records.iter().find(|r| r.sequence == frame.sequence)?;
+        Some(
+            if rec.command == frame.command && rec.request_crc == request_crc {
+                reply_frame(rec.command, rec.result, rec.sequence, &rec.message)
+            } else {
+                error_frame(
+                    frame.command,
+                    ResultCode::SequenceConflict,
+                    frame.sequence,
+                    "sequence number used for another request",
+                )
+            },
+        )
     }
 
     fn read_result(&self, frame: &Frame) -> Frame {
@@ -869,6 +876,21 @@ fn error_frame(command: CommandId, result: ResultCode, sequence: u32, detail: &s
     oem::split(command, result, sequence, &msg, oem::MAX_CHUNK)
         .map(|mut f| f.remove(0))
         .expect("an error detail fits one frame")
+}
+
+/// The first frame of a response message; the requester fetches the rest with
+/// ReadResult (OEM.md §3.3, §4.13).
+fn reply_frame(command: CommandId, result: ResultCode, sequence: u32, message: &[u8]) -> Frame {
+    oem::split(command, result, sequence, message, oem::MAX_CHUNK)
+        .map(|mut f| f.remove(0))
+        .unwrap_or_else(|_| {
+            error_frame(
+                command,
+                ResultCode::InternalError,
+                sequence,
+                "response too large",
+            )
+        })
 }
 
 #[cfg(test)]

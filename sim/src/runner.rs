@@ -158,24 +158,7 @@ impl Simulator {
                     let actions = lock(&self.faults).due(now);
                     let mut nc = lock(&self.nc);
                     for a in actions {
-                        match a {
-                            TimedAction::AenStorm { package, channel, count } => out.extend(nc.aen_storm(package, channel, count)),
-                            TimedAction::Present { package, present } => out.extend(nc.set_present(package, present)),
-                            TimedAction::Link { package, channel, up } => {
-                                let channels: Vec<u8> = match channel {
-                                    Some(c) => vec![c],
-                                    None => nc.package(package).map(|p| p.channels.iter().map(|c| c.id).collect()).unwrap_or_default(),
-                                };
-                                for c in channels {
-                                    out.extend(nc.set_link(package, c, up));
-                                }
-                            }
-                            TimedAction::CardBusy { package, until_ms } => {
-                                if let Some(card) = nc.card_mut(package) {
-                                    card.set_busy_until(until_ms);
-                                }
-                            }
-                        }
+                        out.extend(timed_action(&mut nc, a));
                     }
                     out.extend(nc.advance(now));
                 }
@@ -193,6 +176,42 @@ impl Simulator {
                     delayed.push(Reverse((now + s.delay_ms, order, s.bytes)));
                 }
             }
+        }
+    }
+}
+
+/// What a timed fault does to the model now (a storm, a package vanishing, a link
+/// flap, a busy card), and the packets it puts on the bus.
+fn timed_action(nc: &mut Nc, a: TimedAction) -> Vec<Outgoing> {
+    match a {
+        TimedAction::AenStorm {
+            package,
+            channel,
+            count,
+        } => nc.aen_storm(package, channel, count),
+        TimedAction::Present { package, present } => nc.set_present(package, present),
+        TimedAction::Link {
+            package,
+            channel,
+            up,
+        } => {
+            let channels: Vec<u8> = match channel {
+                Some(c) => vec![c],
+                None => nc
+                    .package(package)
+                    .map(|p| p.channels.iter().map(|c| c.id).collect())
+                    .unwrap_or_default(),
+            };
+            channels
+                .into_iter()
+                .flat_map(|c| nc.set_link(package, c, up))
+                .collect()
+        }
+        TimedAction::CardBusy { package, until_ms } => {
+            if let Some(card) = nc.card_mut(package) {
+                card.set_busy_until(until_ms);
+            }
+            Vec::new()
         }
     }
 }

@@ -322,154 +322,8 @@ impl Scenario {
             .map_err(|e| ScenarioError(e.to_string().trim_end().to_string()))?;
         let mut packages = Vec::new();
         for (n, p) in file.packages.iter().enumerate() {
-            let at = |key: &str| format!("package[{n}] (id {}).{key}", p.id);
-            let bad = |key: &str, why: String| ScenarioError(format!("{}: {why}", at(key)));
-            if p.id > 7 {
-                return Err(bad("id", format!("{} is out of range 0..=7", p.id)));
-            }
-            if packages.iter().any(|q: &PackageConfig| q.id == p.id) {
-                return Err(bad("id", format!("package {} is defined twice", p.id)));
-            }
-            if !(1..=31).contains(&p.channels) {
-                return Err(bad(
-                    "channels",
-                    format!("{} is out of range 1..=31", p.channels),
-                ));
-            }
-            let uuid = match &p.uuid {
-                Some(u) => parse_uuid(u).ok_or_else(|| {
-                    bad(
-                        "uuid",
-                        format!("{u:?} is not a UUID (8-4-4-4-12 hex digits)"),
-                    )
-                })?,
-                None => {
-                    let mut u = [0u8; 16];
-                    u[15] = p.id;
-                    u[0] = 0x5b;
-                    u
-                }
-            };
-            if p.firmware_name.len() > 12 {
-                return Err(bad(
-                    "firmware_name",
-                    format!("{:?} is longer than 12 bytes", p.firmware_name),
-                ));
-            }
-            let mut name = [0u8; 12];
-            name[..p.firmware_name.len()].copy_from_slice(p.firmware_name.as_bytes());
-            let fw = firmware_version(&p.firmware_version).ok_or_else(|| {
-                bad(
-                    "firmware_version",
-                    format!(
-                        "{:?} is not four dotted numbers 0..=255",
-                        p.firmware_version
-                    ),
-                )
-            })?;
-            let vendor = match p.vendor_mac.as_deref() {
-                None => None,
-                Some("mellanox") => Some(VendorGetMac::Mellanox),
-                Some("broadcom") => Some(VendorGetMac::Broadcom),
-                Some("intel") => Some(VendorGetMac::Intel),
-                Some(other) => {
-                    return Err(bad(
-                        "vendor_mac",
-                        format!("{other:?} is not one of \"mellanox\", \"broadcom\", \"intel\""),
-                    ));
-                }
-            };
-            let base_mac = match &p.base_mac {
-                Some(m) => parse_mac(m).ok_or_else(|| {
-                    bad(
-                        "base_mac",
-                        format!("{m:?} is not a MAC address aa:bb:cc:dd:ee:ff"),
-                    )
-                })?,
-                None => [0x02, 0x5b, 0, 0, p.id, 0],
-            };
-            let mc_macs = p
-                .mc_macs
-                .iter()
-                .map(|m| {
-                    parse_mac(m)
-                        .ok_or_else(|| bad("mc_macs", format!("{m:?} is not a MAC address")))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let (_, code) = speed(&p.speed).ok_or_else(|| {
-                bad(
-                    "speed",
-                    format!(
-                        "{:?} is not one of 10M, 100M, 1G, 2.5G, 10G, 20G, 25G, 40G, 50G, 100G",
-                        p.speed
-                    ),
-                )
-            })?;
-            let mut supported = LinkSettings(0);
-            for s in &p.speeds {
-                let (bit, _) =
-                    speed(s).ok_or_else(|| bad("speeds", format!("{s:?} is not a link speed")))?;
-                supported = supported.with(bit, true);
-            }
-            supported = supported
-                .with(0, true)
-                .with(8, true)
-                .with(9, true)
-                .with(10, true);
-            let link = LinkStatus(0)
-                .with(0, p.link_up)
-                .with_speed_duplex(if p.link_up { code } else { 0 })
-                .with(5, true)
-                .with(6, p.link_up);
-            let card = match &p.card {
-                None => None,
-                Some(c) => Some(card_config(c, &|key, why| {
-                    ScenarioError(format!("{}: {why}", at(&format!("card.{key}"))))
-                })?),
-            };
-            let mut aen = AenControl(0b111);
-            if card.is_some() {
-                aen = AenControl(aen.0 | oem::EVENT_AEN_ENABLE_BIT);
-            }
-            packages.push(PackageConfig {
-                id: p.id,
-                channels: p.channels,
-                uuid,
-                version: VersionId {
-                    ncsi_version: [0xF1, 0xF2, 0xF0, 0x00],
-                    alpha2: 0,
-                    firmware_name: name,
-                    firmware_version: fw,
-                    pci_device_id: p.pci.device,
-                    pci_vendor_id: p.pci.vendor,
-                    pci_subsystem_id: p.pci.subsystem,
-                    pci_subsystem_vendor_id: p.pci.subsystem_vendor,
-                    manufacturer_id: p.manufacturer_id,
-                },
-                capabilities: Capabilities {
-                    flags: CapabilityFlags(if p.hardware_arbitration {
-                        0x0D | (2 << 5)
-                    } else {
-                        0x0C | (1 << 5)
-                    }),
-                    broadcast_filter: BroadcastFilter(0x0F),
-                    multicast_filter: MulticastFilter(0x07),
-                    buffering: 16 * 1024,
-                    aen_control: aen,
-                    vlan_filter_count: 4,
-                    mixed_filter_count: 0,
-                    multicast_filter_count: 2,
-                    unicast_filter_count: 2,
-                    vlan_mode_support: 0x05,
-                    channel_count: p.channels,
-                },
-                supported_speeds: supported,
-                link,
-                vendor,
-                base_mac,
-                mc_macs,
-                card,
-            });
+            let config = package_config(n, p, &packages)?;
+            packages.push(config);
         }
         let mut faults = Vec::new();
         for (n, f) in file.faults.iter().enumerate() {
@@ -486,6 +340,169 @@ impl Scenario {
             faults,
         })
     }
+}
+
+/// Package `n` of the file, checked against the packages before it; errors name the
+/// package and the key.
+fn package_config(
+    n: usize,
+    p: &PackageFile,
+    earlier: &[PackageConfig],
+) -> Result<PackageConfig, ScenarioError> {
+    let at = |key: &str| format!("package[{n}] (id {}).{key}", p.id);
+    let bad = |key: &str, why: String| ScenarioError(format!("{}: {why}", at(key)));
+    if p.id > 7 {
+        return Err(bad("id", format!("{} is out of range 0..=7", p.id)));
+    }
+    if earlier.iter().any(|q| q.id == p.id) {
+        return Err(bad("id", format!("package {} is defined twice", p.id)));
+    }
+    if !(1..=31).contains(&p.channels) {
+        return Err(bad(
+            "channels",
+            format!("{} is out of range 1..=31", p.channels),
+        ));
+    }
+    let uuid = match &p.uuid {
+        Some(u) => parse_uuid(u).ok_or_else(|| {
+            bad(
+                "uuid",
+                format!("{u:?} is not a UUID (8-4-4-4-12 hex digits)"),
+            )
+        })?,
+        None => {
+            let mut u = [0u8; 16];
+            u[15] = p.id;
+            u[0] = 0x5b;
+            u
+        }
+    };
+    if p.firmware_name.len() > 12 {
+        return Err(bad(
+            "firmware_name",
+            format!("{:?} is longer than 12 bytes", p.firmware_name),
+        ));
+    }
+    let mut name = [0u8; 12];
+    name[..p.firmware_name.len()].copy_from_slice(p.firmware_name.as_bytes());
+    let fw = firmware_version(&p.firmware_version).ok_or_else(|| {
+        bad(
+            "firmware_version",
+            format!(
+                "{:?} is not four dotted numbers 0..=255",
+                p.firmware_version
+            ),
+        )
+    })?;
+    let vendor = match p.vendor_mac.as_deref() {
+        None => None,
+        Some("mellanox") => Some(VendorGetMac::Mellanox),
+        Some("broadcom") => Some(VendorGetMac::Broadcom),
+        Some("intel") => Some(VendorGetMac::Intel),
+        Some(other) => {
+            return Err(bad(
+                "vendor_mac",
+                format!("{other:?} is not one of \"mellanox\", \"broadcom\", \"intel\""),
+            ));
+        }
+    };
+    let base_mac = match &p.base_mac {
+        Some(m) => parse_mac(m).ok_or_else(|| {
+            bad(
+                "base_mac",
+                format!("{m:?} is not a MAC address aa:bb:cc:dd:ee:ff"),
+            )
+        })?,
+        None => [0x02, 0x5b, 0, 0, p.id, 0],
+    };
+    let mc_macs = p
+        .mc_macs
+        .iter()
+        .map(|m| parse_mac(m).ok_or_else(|| bad("mc_macs", format!("{m:?} is not a MAC address"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (supported, link) = link_config(p, &bad)?;
+    let card = match &p.card {
+        None => None,
+        Some(c) => Some(card_config(c, &|key, why| {
+            ScenarioError(format!("{}: {why}", at(&format!("card.{key}"))))
+        })?),
+    };
+    let mut aen = AenControl(0b111);
+    if card.is_some() {
+        aen = AenControl(aen.0 | oem::EVENT_AEN_ENABLE_BIT);
+    }
+    Ok(PackageConfig {
+        id: p.id,
+        channels: p.channels,
+        uuid,
+        version: VersionId {
+            ncsi_version: [0xF1, 0xF2, 0xF0, 0x00],
+            alpha2: 0,
+            firmware_name: name,
+            firmware_version: fw,
+            pci_device_id: p.pci.device,
+            pci_vendor_id: p.pci.vendor,
+            pci_subsystem_id: p.pci.subsystem,
+            pci_subsystem_vendor_id: p.pci.subsystem_vendor,
+            manufacturer_id: p.manufacturer_id,
+        },
+        capabilities: Capabilities {
+            flags: CapabilityFlags(if p.hardware_arbitration {
+                0x0D | (2 << 5)
+            } else {
+                0x0C | (1 << 5)
+            }),
+            broadcast_filter: BroadcastFilter(0x0F),
+            multicast_filter: MulticastFilter(0x07),
+            buffering: 16 * 1024,
+            aen_control: aen,
+            vlan_filter_count: 4,
+            mixed_filter_count: 0,
+            multicast_filter_count: 2,
+            unicast_filter_count: 2,
+            vlan_mode_support: 0x05,
+            channel_count: p.channels,
+        },
+        supported_speeds: supported,
+        link,
+        vendor,
+        base_mac,
+        mc_macs,
+        card,
+    })
+}
+
+/// The link speeds Set Link may enable and the link status at start.
+fn link_config(
+    p: &PackageFile,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<(LinkSettings, LinkStatus), ScenarioError> {
+    let (_, code) = speed(&p.speed).ok_or_else(|| {
+        bad(
+            "speed",
+            format!(
+                "{:?} is not one of 10M, 100M, 1G, 2.5G, 10G, 20G, 25G, 40G, 50G, 100G",
+                p.speed
+            ),
+        )
+    })?;
+    let mut supported = LinkSettings(0);
+    for s in &p.speeds {
+        let (bit, _) =
+            speed(s).ok_or_else(|| bad("speeds", format!("{s:?} is not a link speed")))?;
+        supported = supported.with(bit, true);
+    }
+    supported = supported
+        .with(0, true)
+        .with(8, true)
+        .with(9, true)
+        .with(10, true);
+    let link = LinkStatus(0)
+        .with(0, p.link_up)
+        .with_speed_duplex(if p.link_up { code } else { 0 })
+        .with(5, true)
+        .with(6, p.link_up);
+    Ok((supported, link))
 }
 
 fn card_config(

@@ -158,14 +158,10 @@ async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> R
     ))
 }
 
-async fn create(
-    State(state): State<Shared>,
-    Extension(c): Extension<Caller>,
-    JsonBody(body): JsonBody,
-) -> RfResult<Response> {
-    c.require(Privilege::ConfigureComponents)?;
+/// A new subscription from a POST body, every property checked.
+fn parse_subscription(body: &serde_json::Map<String, Value>) -> RfResult<Subscription> {
     super::sessions::patch_keys(
-        &body,
+        body,
         &[
             "Destination",
             "Context",
@@ -221,12 +217,21 @@ async fn create(
         }
         Some(v) => return Err(RedfishError::value_type("RegistryPrefixes", &v.to_string())),
     };
-    let s = Subscription {
+    Ok(Subscription {
         id: super::auth::random_hex(6),
         destination,
         context: text("Context")?.unwrap_or_default(),
         registry_prefixes,
-    };
+    })
+}
+
+async fn create(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody,
+) -> RfResult<Response> {
+    c.require(Privilege::ConfigureComponents)?;
+    let s = parse_subscription(&body)?;
     let mut next = state.subscriptions.list();
     if next.len() >= 64 {
         return Err(RedfishError::not_allowed(

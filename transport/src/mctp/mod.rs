@@ -164,6 +164,36 @@ impl Shared {
         self.tty.write_all(&bytes).await
     }
 
+    /// Set Endpoint ID (DSP0236 1.3 §12.3): a simple endpoint takes an assignable EID;
+    /// the bus owner assigns EIDs and takes none.
+    fn set_endpoint_id(
+        &self,
+        s: &mut State,
+        instance: u8,
+        operation: SetEidOperation,
+        eid: Eid,
+    ) -> ControlMessage {
+        let command = CommandCode::SetEndpointId;
+        if self.config.role == Role::BusOwner {
+            return ControlMessage::fail(instance, command, CompletionCode::Unsupported);
+        }
+        match operation {
+            SetEidOperation::Set | SetEidOperation::Force if is_assignable(eid) => s.eid = eid,
+            SetEidOperation::SetDiscovered | SetEidOperation::Reset => {}
+            _ => return ControlMessage::fail(instance, command, CompletionCode::InvalidData),
+        }
+        ControlMessage::reply(
+            instance,
+            command,
+            ResponseData::SetEndpointId {
+                assignment_rejected: false,
+                allocation_status: 0,
+                eid: s.eid,
+                pool_size: 0,
+            },
+        )
+    }
+
     /// Answers a control request addressed to us (DSP0236 1.3 §12).
     fn answer(&self, instance: u8, request: &Request) -> ControlMessage {
         let command = request.command();
@@ -171,32 +201,7 @@ impl Shared {
         s.stats.control_answered += 1;
         match request {
             Request::SetEndpointId { operation, eid } => {
-                if self.config.role == Role::BusOwner {
-                    return ControlMessage::fail(instance, command, CompletionCode::Unsupported);
-                }
-                match operation {
-                    SetEidOperation::Set | SetEidOperation::Force if is_assignable(*eid) => {
-                        s.eid = *eid;
-                    }
-                    SetEidOperation::SetDiscovered | SetEidOperation::Reset => {}
-                    _ => {
-                        return ControlMessage::fail(
-                            instance,
-                            command,
-                            CompletionCode::InvalidData,
-                        );
-                    }
-                }
-                ControlMessage::reply(
-                    instance,
-                    command,
-                    ResponseData::SetEndpointId {
-                        assignment_rejected: false,
-                        allocation_status: 0,
-                        eid: s.eid,
-                        pool_size: 0,
-                    },
-                )
+                self.set_endpoint_id(&mut s, instance, *operation, *eid)
             }
             Request::GetEndpointId => {
                 let bus_owner = self.config.role == Role::BusOwner;
