@@ -369,7 +369,8 @@ pub fn app(state: Shared) -> Router {
         .with_state(state)
 }
 
-/// Delivers events to subscriptions until `shutdown` (see [`events::deliver`]).
+/// Delivers events to subscriptions until `shutdown`: each event to every matching
+/// subscription, three attempts each.
 pub async fn events_delivery(state: Shared, shutdown: impl std::future::Future<Output = ()>) {
     events::deliver(state, shutdown).await;
 }

@@ -2,11 +2,20 @@
 //! controllers: one [`Transport`] trait and its implementations.
 //!
 //! A transport carries whole NC-SI control packets (header, payload, checksum); how
-//! they travel is its business. [`raw::RawSocket`] puts them in Ethernet frames with
-//! EtherType 0x88F8 on an interface (NC-SI over RBT); [`memory::pair`] connects two
-//! ends in one process (tests, the demo). Decorators ([`pcap::PcapTransport`],
-//! [`trace::TracingTransport`]) wrap any transport. The simulator (NC side) and the daemon (MC side) use the same
-//! trait, so every test of one runs against the other.
+//! they travel is its business. The simulator (NC side) and the daemon (MC side) use
+//! the same trait, so every test of one runs against the other. Transports read
+//! packets only through `sidebridge_protocol` views; a packet that is not a control
+//! packet is dropped and counted, never routed.
+//!
+//! - [`raw`]: NC-SI over RBT, Ethernet frames with EtherType 0x88F8 on an AF_PACKET
+//!   socket.
+//! - [`netlink`]: the Linux kernel's NC-SI generic netlink family, where the kernel
+//!   driver owns the interface.
+//! - [`mctp`]: NC-SI over MCTP (DSP0261): the user-space serial endpoint (DSP0253) on a
+//!   [`mctp::tty::Tty`], and [`mctp::af_mctp`] for the kernel's MCTP stack.
+//! - [`mux`]: several paths joined into one topology by package id.
+//! - [`memory`]: two ends in one process (tests, the demo).
+//! - Decorators: [`pcap`] records every packet, [`trace`] logs them.
 
 pub mod mctp;
 pub mod memory;

@@ -7,7 +7,7 @@
 //! requests every endpoint must (Get Endpoint ID, UUID, version and message type
 //! support; Set Endpoint ID when it is not the bus owner), and as bus owner assigns
 //! the peer its EID and asks what it supports ([`SerialEndpoint::bring_up`]).
-//! [`SerialEndpoint::ncsi`] then gives a [`Transport`](crate::Transport) that carries
+//! [`SerialEndpoint::ncsi`] then gives a [`Transport`] that carries
 //! NC-SI control packets to and from the peer, so the NC-SI requester and manager, and
 //! the simulator, run over MCTP unchanged.
 
