@@ -600,18 +600,6 @@ fn mac_str(m: &[u8; 6]) -> String {
     m.map(|b| format!("{b:02x}")).join(":")
 }
 
-fn uuid_str(u: &[u8; 16]) -> String {
-    let h: String = u.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
-}
-
 /// The topology as text.
 pub fn topology_text(t: &Topology) -> String {
     let mut s = String::new();
@@ -623,7 +611,7 @@ pub fn topology_text(t: &Topology) -> String {
             "package {}{}{}\n",
             p.id,
             p.uuid
-                .map(|u| format!("  uuid {}", uuid_str(&u)))
+                .map(|u| format!("  uuid {}", sidebridge_protocol::text::uuid(&u)))
                 .unwrap_or_default(),
             if p.present { "" } else { "  (not answering)" }
         ));
@@ -719,7 +707,7 @@ pub fn response_text(ch: ChannelId, r: &Response) -> String {
             v.pci_subsystem_id,
             v.manufacturer_id
         ),
-        ResponseData::PackageUuid(u) => format!("  UUID {}\n", uuid_str(u)),
+        ResponseData::PackageUuid(u) => format!("  UUID {}\n", sidebridge_protocol::text::uuid(u)),
         ResponseData::McMacAddresses(m) => format!(
             "  {}\n",
             m.iter().map(mac_str).collect::<Vec<_>>().join(", ")

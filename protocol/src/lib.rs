@@ -12,6 +12,7 @@
 //! - [`mctp`]: MCTP (DSP0236) packets, fragmentation and reassembly, control messages,
 //!   the serial binding (DSP0253) and NC-SI over MCTP (DSP0261).
 //! - [`pcap`]: the libpcap file format, so captures open in tshark and Wireshark.
+//! - [`text`]: text forms of wire values (UUIDs).
 //!
 //! # Contract (after smoltcp's `wire` module)
 //! - Untrusted bytes enter through `parse` functions or `new_checked` views. No input
@@ -33,6 +34,7 @@ pub mod mctp;
 pub mod ncsi;
 pub mod oem;
 pub mod pcap;
+pub mod text;
 mod wire;
 
 #[doc(hidden)]

@@ -8,6 +8,7 @@ use sidebridge_protocol::oem::{
     BootOverride, BootProgress, BridgeInfo, FirmwareComponent, MediaSlot, MediaStatus,
     NetworkIdentity, PowerState,
 };
+use sidebridge_protocol::text;
 use std::time::Instant;
 
 /// What the cache knows about one card.
@@ -54,7 +55,7 @@ impl Card {
 
     /// The card's UUID in its canonical text form, when it reported one.
     pub fn uuid(&self) -> Option<String> {
-        (self.info.uuid != [0; 16]).then(|| uuid_text(&self.info.uuid))
+        (self.info.uuid != [0; 16]).then(|| text::uuid(&self.info.uuid))
     }
 }
 
@@ -63,23 +64,11 @@ pub(crate) fn slot_index(slot: MediaSlot) -> usize {
     if slot == MediaSlot::Usb { 1 } else { 0 }
 }
 
-fn uuid_text(uuid: &[u8; 16]) -> String {
-    let h: String = uuid.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
-}
-
 /// The id of a card: its UUID when it has one, else its serial number (made safe for
 /// a URI), else its package.
 pub fn card_id(info: &BridgeInfo, package: u8) -> String {
     if info.uuid != [0; 16] {
-        return uuid_text(&info.uuid);
+        return text::uuid(&info.uuid);
     }
     let serial: String = info
         .serial
