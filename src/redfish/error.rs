@@ -417,6 +417,35 @@ impl RedfishError {
         )
     }
 
+    /// 501 QueryParameterUnsupported: a query parameter this service does not offer.
+    pub fn query_parameter_unsupported(parameter: &str) -> Self {
+        Self::one(
+            StatusCode::NOT_IMPLEMENTED,
+            msg(
+                "QueryParameterUnsupported",
+                format!("Query parameter '{parameter}' is not supported."),
+                vec![parameter.into()],
+                "Warning",
+                "Correct or remove the query parameter and resubmit the request.",
+            ),
+        )
+    }
+
+    /// 412 HeaderInvalid: a precondition header the service cannot meet, such as an
+    /// OData-Version other than 4.0 (DSP0266, "OData-Version" request header).
+    pub fn header_precondition(header: &str) -> Self {
+        Self::one(
+            StatusCode::PRECONDITION_FAILED,
+            msg(
+                "HeaderInvalid",
+                format!("The header '{header}' is invalid."),
+                vec![header.into()],
+                "Critical",
+                "Resubmit the request with a valid request header.",
+            ),
+        )
+    }
+
     /// 409 ResourceAlreadyExists.
     pub fn already_exists(property: &str, value: &str) -> Self {
         Self::one(

@@ -16,7 +16,7 @@ use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::{Path as FsPath, PathBuf};
@@ -268,12 +268,14 @@ async fn delete(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
     let list = state.subscriptions.list();
-    if !list.iter().any(|s| s.id == id) {
+    let Some(current) = list.iter().find(|s| s.id == id) else {
         return Err(RedfishError::not_found("EventDestination", &id));
-    }
+    };
+    super::check_if_match(&headers, &subscription_body(current))?;
     state
         .subscriptions
         .store(list.into_iter().filter(|s| s.id != id).collect())?;
@@ -379,6 +381,11 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/redfish/v1/EventService/Subscriptions",
             methods(get(list).post(create), "GET, POST"),
+        )
+        // POST to the Members of a collection is POST to the collection (DSP0266).
+        .route(
+            "/redfish/v1/EventService/Subscriptions/Members",
+            methods(post(create), "POST"),
         )
         .route(
             "/redfish/v1/EventService/Subscriptions/{id}",

@@ -372,10 +372,12 @@ async fn patch(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path((id, name)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let (_, s) = media_slot(&state, &id, &name).await?;
+    let (card, s) = media_slot(&state, &id, &name).await?;
+    super::check_if_match(&headers, &media_body(&card, s))?;
     super::sessions::patch_keys(
         &body,
         &[

@@ -15,6 +15,7 @@
 pub mod auth;
 pub mod error;
 pub mod mapping;
+pub mod protocol;
 
 mod aggregation;
 mod chassis;
@@ -56,9 +57,11 @@ pub struct AppState {
     pub state_dir: PathBuf,
     /// Event subscriptions.
     pub subscriptions: events::Subscriptions,
-    /// Rendered bodies of card resources by path: (card generation, JSON, ETag). A
-    /// cached GET of an unchanged card builds and serializes nothing.
-    pub rendered: std::sync::Mutex<std::collections::HashMap<String, (u64, Bytes, HeaderValue)>>,
+    /// Rendered card resources by path, with the card generation they show. A cached
+    /// GET of an unchanged card builds and serializes nothing.
+    pub rendered: std::sync::Mutex<std::collections::HashMap<String, (u64, Rendered)>>,
+    /// One lock per resource for writes (If-Match check and write together).
+    pub write_locks: Arc<protocol::WriteLocks>,
 }
 
 /// Shared state.
@@ -80,6 +83,7 @@ impl AppState {
                 state_dir,
                 subscriptions,
                 rendered: std::sync::Mutex::new(std::collections::HashMap::new()),
+                write_locks: Arc::default(),
             }),
             created,
         ))
@@ -121,23 +125,73 @@ fn etag_of(bytes: &[u8]) -> String {
     format!("W/\"{:016x}\"", h.finish())
 }
 
-/// The ETag of a resource body.
-pub fn etag(body: &Value) -> String {
-    etag_of(&serde_json::to_vec(body).unwrap_or_default())
+/// A resource serialized once: the body with `@odata.etag`, the same ETag for the
+/// header, and the `Link` to its JSON Schema.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    body: Bytes,
+    etag: HeaderValue,
+    link: Option<HeaderValue>,
 }
 
-fn respond(bytes: Bytes, tag: HeaderValue, allow: &'static str) -> Response {
-    let mut r = bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    h.insert("OData-Version", HeaderValue::from_static("4.0"));
-    h.insert(header::ALLOW, HeaderValue::from_static(allow));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(header::ETAG, tag);
-    r
+impl Rendered {
+    /// Serializes `body`. The ETag is the hash of the representation without
+    /// `@odata.etag`, which is then put first in the object: header and property carry
+    /// the same value (DSP0266 "ETags"), and [`check_if_match`] can recompute it from
+    /// the resource's body.
+    pub fn new(body: &Value) -> Self {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let tag = etag_of(&bytes);
+        let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("W/\"0\""));
+        let spliced = match bytes.strip_prefix(b"{") {
+            Some(rest) if body.get("@odata.etag").is_none() => {
+                let mut out = Vec::with_capacity(bytes.len() + tag.len() + 20);
+                out.extend_from_slice(b"{\"@odata.etag\":");
+                out.extend_from_slice(serde_json::to_string(&tag).unwrap_or_default().as_bytes());
+                if rest != b"}" {
+                    out.push(b',');
+                }
+                out.extend_from_slice(rest);
+                Bytes::from(out)
+            }
+            _ => Bytes::from(bytes),
+        };
+        let link = schema_link(body.get("@odata.type").and_then(Value::as_str));
+        Rendered {
+            body: spliced,
+            etag,
+            link,
+        }
+    }
+
+    fn respond(self, allow: &'static str) -> Response {
+        let mut r = self.body.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h.insert("OData-Version", HeaderValue::from_static("4.0"));
+        h.insert(header::ALLOW, HeaderValue::from_static(allow));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        h.insert(header::ETAG, self.etag);
+        if let Some(link) = self.link {
+            h.insert(header::LINK, link);
+        }
+        r
+    }
+}
+
+/// `Link: <…/Schema.vX_Y_Z.json>; rel=describedby` for `#Schema.vX_Y_Z.Type` (DSP0266
+/// "Link header"): the versioned JSON Schema DMTF publishes, or the unversioned one
+/// for a collection.
+fn schema_link(odata_type: Option<&str>) -> Option<HeaderValue> {
+    let t = odata_type?.strip_prefix('#')?;
+    let namespace = t.rsplit_once('.').map_or(t, |(ns, _)| ns);
+    HeaderValue::from_str(&format!(
+        "<https://redfish.dmtf.org/schemas/v1/{namespace}.json>; rel=describedby"
+    ))
+    .ok()
 }
 
 /// A card resource at `path`, rendered by `build` only when the card changed since
@@ -149,46 +203,40 @@ pub fn cached_resource(
     allow: &'static str,
     build: impl FnOnce() -> Value,
 ) -> Response {
-    if let Some((g, bytes, tag)) = state
+    if let Some((g, rendered)) = state
         .rendered
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .get(path)
     {
         if *g == generation {
-            return respond(bytes.clone(), tag.clone(), allow);
+            return rendered.clone().respond(allow);
         }
     }
-    let bytes = Bytes::from(serde_json::to_vec(&build()).unwrap_or_default());
-    let tag =
-        HeaderValue::from_str(&etag_of(&bytes)).unwrap_or(HeaderValue::from_static("W/\"0\""));
+    let rendered = Rendered::new(&build());
     let mut cache = state.rendered.lock().unwrap_or_else(|e| e.into_inner());
     if cache.len() > 4096 {
         cache.clear();
     }
-    cache.insert(path.to_string(), (generation, bytes.clone(), tag.clone()));
+    cache.insert(path.to_string(), (generation, rendered.clone()));
     drop(cache);
-    respond(bytes, tag, allow)
+    rendered.respond(allow)
 }
 
-/// A resource response: JSON, OData-Version, ETag, Allow, Cache-Control.
+/// A resource response: JSON with `@odata.etag`, OData-Version, ETag, Link, Allow,
+/// Cache-Control.
 pub fn resource(body: Value, allow: &'static str) -> Response {
-    // Serialized once: the ETag is computed from the very bytes sent.
-    let bytes = Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
-    let tag =
-        HeaderValue::from_str(&etag_of(&bytes)).unwrap_or(HeaderValue::from_static("W/\"0\""));
-    respond(bytes, tag, allow)
+    Rendered::new(&body).respond(allow)
 }
 
-/// 412 when an If-Match header names another version of `current`.
+/// 412 when an If-Match header names another version of `current`, the body the
+/// resource's GET shows (held under [`protocol::write_lock`] by the caller's request).
 pub fn check_if_match(headers: &HeaderMap, current: &Value) -> RfResult<()> {
-    let Some(want) = headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
+    let Some(want) = headers.get(header::IF_MATCH) else {
         return Ok(());
     };
-    let have = etag(current);
-    if want.split(',').map(str::trim).any(|t| {
-        t == "*" || t == have || t.trim_start_matches("W/") == have.trim_start_matches("W/")
-    }) {
+    let have = Rendered::new(current).etag;
+    if protocol::tag_in_list(want, &have) {
         Ok(())
     } else {
         Err(RedfishError::precondition_failed())
@@ -244,7 +292,11 @@ fn public(method: &Method, path: &str) -> bool {
     matches!(
         path,
         "/redfish" | "/redfish/v1" | "/redfish/v1/odata" | "/redfish/v1/$metadata"
-    ) || (method == Method::POST && path == "/redfish/v1/SessionService/Sessions")
+    ) || (method == Method::POST
+        && matches!(
+            path,
+            "/redfish/v1/SessionService/Sessions" | "/redfish/v1/SessionService/Sessions/Members"
+        ))
 }
 
 fn basic(headers: &HeaderMap) -> Option<(String, String)> {
@@ -362,8 +414,13 @@ pub fn app(state: Shared) -> Router {
         .merge(aggregation::routes())
         .merge(events::routes())
         .merge(tasks::routes())
+        .layer(middleware::from_fn({
+            let locks = state.write_locks.clone();
+            move |req, next| protocol::write_lock(locks.clone(), req, next)
+        }))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .layer(middleware::from_fn(protocol::request_rules))
         .layer(middleware::from_fn(odata_version))
         .layer(timeout)
         .with_state(state)

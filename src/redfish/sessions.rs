@@ -6,9 +6,9 @@ use super::service::odata_type;
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
 fn text<'a>(body: &'a Map<String, Value>, key: &str) -> RfResult<Option<&'a str>> {
@@ -135,6 +135,7 @@ async fn logout(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> RfResult<Response> {
     let s = state
         .auth
@@ -145,6 +146,7 @@ async fn logout(
     if s.user != c.user {
         c.require(Privilege::ConfigureUsers)?;
     }
+    super::check_if_match(&headers, &session_body(&s.id, &s.user))?;
     state.auth.logout(&id);
     Ok(no_content())
 }
@@ -282,6 +284,7 @@ async fn patch_account(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     let a = find(&state, &id)?;
@@ -311,6 +314,7 @@ async fn patch_account(
     if let Some(p) = password {
         check_password(p)?;
     }
+    super::check_if_match(&headers, &account_body(&a.user, a.role, a.enabled))?;
     state.auth.update(&id, password, role, enabled)?;
     let a = find(&state, &a.user)?;
     Ok(resource(
@@ -323,8 +327,11 @@ async fn delete_account(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureUsers)?;
+    let a = find(&state, &id)?;
+    super::check_if_match(&headers, &account_body(&a.user, a.role, a.enabled))?;
     state.auth.remove(&id)?;
     Ok(no_content())
 }
@@ -373,6 +380,11 @@ pub fn routes() -> Router<Shared> {
             "/redfish/v1/SessionService/Sessions",
             methods(get(sessions).post(login), "GET, POST"),
         )
+        // POST to the Members of a collection is POST to the collection (DSP0266).
+        .route(
+            "/redfish/v1/SessionService/Sessions/Members",
+            methods(post(login), "POST"),
+        )
         .route(
             "/redfish/v1/SessionService/Sessions/{id}",
             methods(get(session).delete(logout), "GET, DELETE"),
@@ -384,6 +396,10 @@ pub fn routes() -> Router<Shared> {
         .route(
             "/redfish/v1/AccountService/Accounts",
             methods(get(accounts).post(add_account), "GET, POST"),
+        )
+        .route(
+            "/redfish/v1/AccountService/Accounts/Members",
+            methods(post(add_account), "POST"),
         )
         .route(
             "/redfish/v1/AccountService/Accounts/{id}",

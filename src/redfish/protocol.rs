@@ -1,0 +1,192 @@
+//! What DSP0266 asks of every request and response, whatever the resource, in one
+//! place so that no resource can forget it:
+//! - the `OData-Version` request header: only 4.0 is served, anything else is 412
+//!   (DSP0266 "Request headers": a service that cannot honour the requested version
+//!   shall answer 412 Precondition Failed);
+//! - query parameters: a `$` parameter or `only`/`excerpt` the service does not offer
+//!   is 501 with QueryParameterUnsupported (DSP0266 "Query parameters": a service shall
+//!   answer 501 Not Implemented for a query parameter it does not support);
+//! - `If-None-Match` on GET and HEAD: 304 Not Modified when the ETag matches
+//!   (DSP0266 "ETags", RFC 9110 §13.1.2);
+//! - `If-Match` on PATCH, PUT and DELETE: each writable resource checks it against
+//!   its current representation (`super::check_if_match`, weak comparison, RFC 9110
+//!   §8.8.3.2; 412 otherwise), and [`write_lock`] runs the check and the write under
+//!   one lock per resource, so of N concurrent writers carrying the same ETag exactly
+//!   one succeeds (DSP0266 "ETags").
+//!
+//! Rendering (in `super::respond`) puts the same ETag in the `ETag` header and in
+//! `@odata.etag`, and a `Link: <schema>; rel=describedby` header on every resource.
+
+use super::error::RedfishError;
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The query parameters this service implements.
+pub const SUPPORTED_QUERY: &[&str] = &[];
+
+/// Refuses OData versions other than 4.0 and query parameters the service does not
+/// offer; answers a GET or HEAD whose `If-None-Match` names the current ETag with 304.
+pub async fn request_rules(req: Request, next: Next) -> Response {
+    if let Some(v) = req.headers().get("OData-Version") {
+        let ok = v.to_str().is_ok_and(|v| v.trim() == "4.0");
+        if !ok {
+            let shown = format!("OData-Version: {}", String::from_utf8_lossy(v.as_bytes()));
+            return RedfishError::header_precondition(&shown).into_response();
+        }
+    }
+    if let Some(q) = req.uri().query() {
+        for pair in q.split('&').filter(|p| !p.is_empty()) {
+            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
+            let key = percent_decode(key);
+            let is_query = key.starts_with('$') || key == "only" || key == "excerpt";
+            if is_query && !SUPPORTED_QUERY.contains(&key.as_str()) {
+                return RedfishError::query_parameter_unsupported(&key).into_response();
+            }
+        }
+    }
+    let conditional = matches!(*req.method(), Method::GET | Method::HEAD)
+        .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
+        .flatten();
+    let response = next.run(req).await;
+    match conditional {
+        Some(want) if response.status() == StatusCode::OK && matches_any(&want, &response) => {
+            not_modified(&response)
+        }
+        _ => response,
+    }
+}
+
+/// Whether the response's ETag is one of the tags in an If-Match / If-None-Match
+/// header (`*` matches any current representation). Weak comparison: `W/` is ignored.
+fn matches_any(list: &HeaderValue, response: &Response) -> bool {
+    let Some(have) = response.headers().get(header::ETAG) else {
+        return false;
+    };
+    tag_in_list(list, have)
+}
+
+pub(super) fn tag_in_list(list: &HeaderValue, have: &HeaderValue) -> bool {
+    let (Ok(list), Ok(have)) = (list.to_str(), have.to_str()) else {
+        return false;
+    };
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let have = bare(have);
+    list.split(',').any(|t| t.trim() == "*" || bare(t) == have)
+}
+
+/// 304 with the headers a cache needs (RFC 9110 §15.4.5): ETag, Cache-Control,
+/// OData-Version, Link; no body.
+fn not_modified(full: &Response) -> Response {
+    let mut r = StatusCode::NOT_MODIFIED.into_response();
+    for name in [
+        header::ETAG,
+        header::CACHE_CONTROL,
+        header::LINK,
+        header::HeaderName::from_static("odata-version"),
+    ] {
+        if let Some(v) = full.headers().get(&name) {
+            r.headers_mut().insert(name, v.clone());
+        }
+    }
+    r
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One lock per resource path for writes: an If-Match check and the write it guards
+/// run under it. Entries are dropped when no request holds them.
+#[derive(Debug, Default)]
+pub struct WriteLocks {
+    /// Std mutex: held only to find or insert an entry, never across an `.await`.
+    paths: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl WriteLocks {
+    async fn lock(self: &Arc<Self>, path: &str) -> PathGuard {
+        let lock = {
+            let mut paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+            paths.entry(path.to_string()).or_default().clone()
+        };
+        PathGuard {
+            guard: Some(lock.lock_owned().await),
+            locks: self.clone(),
+            path: path.to_string(),
+        }
+    }
+}
+
+/// A held write lock; the table entry goes when the last holder lets go.
+struct PathGuard {
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+    locks: Arc<WriteLocks>,
+    path: String,
+}
+
+impl Drop for PathGuard {
+    fn drop(&mut self) {
+        self.guard.take();
+        let mut paths = self.locks.paths.lock().unwrap_or_else(|e| e.into_inner());
+        if paths
+            .get(&self.path)
+            .is_some_and(|l| Arc::strong_count(l) == 1)
+        {
+            paths.remove(&self.path);
+        }
+    }
+}
+
+/// Serializes writes (PATCH, PUT, DELETE) to one resource: a handler's If-Match check
+/// (`super::check_if_match`) and the write it guards run under the path's lock.
+pub async fn write_lock(locks: Arc<WriteLocks>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::PATCH | Method::PUT | Method::DELETE) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().trim_end_matches('/').to_string();
+    let _held = locks.lock(&path).await;
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_compare_weakly_and_lists_split() {
+        let have = HeaderValue::from_static("W/\"abc\"");
+        let list = |s: &'static str| HeaderValue::from_static(s);
+        assert!(tag_in_list(&list("\"abc\""), &have));
+        assert!(tag_in_list(&list("W/\"x\", W/\"abc\""), &have));
+        assert!(tag_in_list(&list("*"), &have));
+        assert!(!tag_in_list(&list("W/\"abd\""), &have));
+        assert!(!tag_in_list(&list(""), &have));
+    }
+
+    #[test]
+    fn query_keys_are_percent_decoded() {
+        assert_eq!(percent_decode("%24expand"), "$expand");
+        assert_eq!(percent_decode("only"), "only");
+        assert_eq!(percent_decode("%2"), "%2");
+        assert_eq!(percent_decode("a+b"), "a b");
+    }
+}
