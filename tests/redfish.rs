@@ -157,6 +157,9 @@ async fn only_the_service_root_odata_and_metadata_are_public() {
         assert_eq!(st, StatusCode::OK, "{path}");
         assert_eq!(h["OData-Version"], "4.0", "{path}");
     }
+    // DSP0266: exactly {"v1": "/redfish/v1/"}, no @odata.etag or anything else.
+    let (_, _, version) = s.call(Method::GET, "/redfish", None, Who::Nobody).await;
+    assert_eq!(version, json!({ "v1": "/redfish/v1/" }));
     let (_, h, meta) = s
         .call(Method::GET, "/redfish/v1/$metadata", None, Who::Nobody)
         .await;

@@ -144,7 +144,8 @@ impl Rendered {
         let tag = etag_of(&bytes);
         let etag = HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("W/\"0\""));
         let spliced = match bytes.strip_prefix(b"{") {
-            Some(rest) if body.get("@odata.etag").is_none() => {
+            // Resources only (they have an @odata.id): not `/redfish`'s version object.
+            Some(rest) if body.get("@odata.id").is_some() && body.get("@odata.etag").is_none() => {
                 let mut out = Vec::with_capacity(bytes.len() + tag.len() + 20);
                 out.extend_from_slice(b"{\"@odata.etag\":");
                 out.extend_from_slice(serde_json::to_string(&tag).unwrap_or_default().as_bytes());
