@@ -36,6 +36,7 @@
 //! state_dir = "/var/lib/sidebridge"
 //! certificate = "/etc/sidebridge/cert.pem"   # optional, with private_key; else generated
 //! private_key = "/etc/sidebridge/key.pem"
+//! event_ca_file = "/etc/ssl/certs/ca-certificates.crt"  # CAs for https event destinations
 //! ```
 
 use crate::ncsi::{ManagerConfig, Timing};
@@ -104,6 +105,9 @@ pub struct RedfishConfig {
     pub certificate: Option<PathBuf>,
     /// TLS private key (PEM).
     pub private_key: Option<PathBuf>,
+    /// The CAs (PEM bundle) an `https://` event destination must chain to; the
+    /// system's bundle when absent.
+    pub event_ca_file: Option<PathBuf>,
 }
 
 impl Default for RedfishConfig {
@@ -115,6 +119,7 @@ impl Default for RedfishConfig {
             state_dir: d_state_dir(),
             certificate: None,
             private_key: None,
+            event_ca_file: None,
         }
     }
 }

@@ -321,6 +321,9 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
         r.listen,
         d.cards.cards().len()
     );
+    if let Some(ca) = &r.event_ca_file {
+        d.state.subscriptions.trust.set_ca_file(ca.clone());
+    }
     let app = d.app();
     let plain_app = match r.http_unauthenticated_role {
         sidebridge::config::Unauthenticated::As(role) => {

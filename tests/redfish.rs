@@ -1008,7 +1008,7 @@ async fn subscriptions_persist_and_receive_events() {
         .admin(
             Method::POST,
             "/redfish/v1/EventService/Subscriptions",
-            r#"{"Destination": "https://example.invalid/events"}"#,
+            r#"{"Destination": "https://user:pw@example.invalid/events"}"#,
         )
         .await;
     assert_eq!(

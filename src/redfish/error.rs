@@ -417,6 +417,21 @@ impl RedfishError {
         )
     }
 
+    /// 400 PropertyValueOutOfRange.
+    pub fn value_out_of_range(property: &str, value: &str) -> Self {
+        let mut m = msg(
+            "PropertyValueOutOfRange",
+            format!(
+                "The value '{value}' for the property {property} is not in the supported range of acceptable values."
+            ),
+            vec![value.into(), property.into()],
+            "Warning",
+            "Correct the value for the property in the request body and resubmit the request if the operation failed.",
+        );
+        m.property = Some(format!("#/{}", property.replace('.', "/")));
+        Self::one(StatusCode::BAD_REQUEST, m)
+    }
+
     /// 501 QueryParameterUnsupported: a query parameter this service does not offer.
     pub fn query_parameter_unsupported(parameter: &str) -> Self {
         Self::one(

@@ -3,10 +3,16 @@
 //! card layer ([`crate::cards::CardEvent`], made Redfish by [`super::mapping`]): card
 //! state changes, cards going offline and back, task ends.
 //!
-//! Push delivery speaks plain `http://`; an `https://` destination is refused when the
-//! subscription is created (this version has no trust store for outgoing TLS).
+//! Push delivery speaks `http://` and `https://` ([`super::delivery`]; https
+//! destinations are verified against a CA file, the system's bundle by default). Each
+//! event is tried once and then `DeliveryRetryAttempts` more times,
+//! `DeliveryRetryIntervalSeconds` apart; a destination that still fails is suspended
+//! (`DeliveryRetryPolicy` SuspendRetries: `Status.State` Disabled, no more events) until
+//! it is deleted and subscribed again. At most [`MAX_SUBSCRIPTIONS`] subscriptions, and
+//! at most [`MAX_DELIVERIES`] deliveries in flight at once.
 
 use super::auth::{Caller, Privilege, write_atomic};
+use super::delivery::{self, Destination, SYSTEM_CA_FILE, Trust};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{RfEvent, rfc3339};
 use super::service::odata_type;
@@ -20,9 +26,8 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::broadcast;
 
 /// One subscription, as stored.
@@ -36,14 +41,50 @@ pub struct Subscription {
     pub context: String,
     /// Registry prefixes to deliver (empty: all).
     pub registry_prefixes: Vec<String>,
+    /// Delivery failed after every retry: no more events go there.
+    #[serde(default)]
+    pub suspended: bool,
 }
 
-/// Subscriptions kept in `subscriptions.json`.
+/// The EventService's delivery settings, kept in `event-service.json`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeliverySettings {
+    /// Retries after a failed first attempt (`DeliveryRetryAttempts`).
+    pub retry_attempts: u32,
+    /// Seconds between attempts (`DeliveryRetryIntervalSeconds`).
+    pub retry_interval_seconds: u32,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            retry_attempts: 3,
+            retry_interval_seconds: 5,
+        }
+    }
+}
+
+/// Most subscriptions kept.
+pub const MAX_SUBSCRIPTIONS: usize = 64;
+/// Most event deliveries (connections) in flight at once, over all subscriptions.
+pub const MAX_DELIVERIES: usize = 16;
+/// Bounds of the settings a client may PATCH.
+const RETRY_ATTEMPTS: std::ops::RangeInclusive<u64> = 0..=10;
+const RETRY_INTERVAL: std::ops::RangeInclusive<u64> = 1..=600;
+
+/// Subscriptions kept in `subscriptions.json`, the delivery settings, the trust store.
 #[derive(Debug)]
 pub struct Subscriptions {
     path: PathBuf,
+    settings_path: PathBuf,
     /// Short critical sections, never across an `.await`.
     list: Mutex<Vec<Subscription>>,
+    /// Retry settings (short critical sections as above).
+    settings: Mutex<DeliverySettings>,
+    /// The CAs https destinations must chain to.
+    pub trust: Trust,
+    /// Bounds the deliveries in flight.
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl Subscriptions {
@@ -60,10 +101,52 @@ impl Subscriptions {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => return Err(e),
         };
+        let settings_path = state_dir.join("event-service.json");
+        let settings = match std::fs::read(&settings_path) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
+                std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("{}: {e}", settings_path.display()),
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => DeliverySettings::default(),
+            Err(e) => return Err(e),
+        };
         Ok(Subscriptions {
             path,
+            settings_path,
             list: Mutex::new(list),
+            settings: Mutex::new(settings),
+            trust: Trust::new(PathBuf::from(SYSTEM_CA_FILE)),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_DELIVERIES)),
         })
+    }
+
+    /// The delivery settings.
+    pub fn settings(&self) -> DeliverySettings {
+        *self.settings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn store_settings(&self, next: DeliverySettings) -> RfResult<()> {
+        let bytes = serde_json::to_vec_pretty(&next).map_err(|_| RedfishError::internal())?;
+        write_atomic(&self.settings_path, &bytes, 0o600).map_err(|e| {
+            tracing::error!("saving {}: {e}", self.settings_path.display());
+            RedfishError::internal()
+        })?;
+        *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = next;
+        Ok(())
+    }
+
+    /// Marks a subscription suspended (it is kept, and shown Disabled).
+    fn suspend(&self, id: &str) {
+        let mut next = self.list();
+        let Some(s) = next.iter_mut().find(|s| s.id == id && !s.suspended) else {
+            return;
+        };
+        s.suspended = true;
+        if self.store(next).is_err() {
+            tracing::error!("subscription {id} could not be marked suspended");
+        }
     }
 
     /// The subscriptions.
@@ -100,29 +183,76 @@ pub fn event_body(e: &RfEvent, context: &str) -> Value {
     })
 }
 
-async fn service(
-    State(state): State<Shared>,
-    Extension(c): Extension<Caller>,
-) -> RfResult<Response> {
-    c.require(Privilege::Login)?;
-    let _ = state;
-    Ok(resource(
-        json!({
+fn service_body(settings: DeliverySettings) -> Value {
+    json!({
             "@odata.id": "/redfish/v1/EventService",
             "@odata.type": odata_type("EventService"),
             "Id": "EventService",
             "Name": "Event Service",
             "ServiceEnabled": true,
-            "DeliveryRetryAttempts": 3,
-            "DeliveryRetryIntervalSeconds": 1,
+            "DeliveryRetryAttempts": settings.retry_attempts,
+            "DeliveryRetryIntervalSeconds": settings.retry_interval_seconds,
             "EventFormatTypes": ["Event"],
             "RegistryPrefixes": ["ResourceEvent", "TaskEvent"],
             "ServerSentEventUri": "/redfish/v1/EventService/SSE",
             "Subscriptions": { "@odata.id": "/redfish/v1/EventService/Subscriptions" },
             "Status": { "State": "Enabled", "Health": "OK" }
-        }),
-        "GET",
+    })
+}
+
+async fn service(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    Ok(resource(
+        service_body(state.subscriptions.settings()),
+        "GET, PATCH",
     ))
+}
+
+/// PATCH of the retry settings (ConfigureManager).
+async fn patch_service(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    headers: axum::http::HeaderMap,
+    JsonBody(body): JsonBody,
+) -> RfResult<Response> {
+    c.require(Privilege::ConfigureManager)?;
+    let current = state.subscriptions.settings();
+    super::check_if_match(&headers, &service_body(current))?;
+    super::sessions::patch_keys(
+        &body,
+        &["DeliveryRetryAttempts", "DeliveryRetryIntervalSeconds"],
+        &[
+            "Id",
+            "Name",
+            "ServiceEnabled",
+            "EventFormatTypes",
+            "RegistryPrefixes",
+            "ServerSentEventUri",
+            "Subscriptions",
+            "Status",
+        ],
+    )?;
+    let number = |k: &str, range: std::ops::RangeInclusive<u64>| -> RfResult<Option<u32>> {
+        match body.get(k) {
+            None => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(n) if range.contains(&n) => Ok(Some(n as u32)),
+                Some(_) => Err(RedfishError::value_out_of_range(k, &v.to_string())),
+                None => Err(RedfishError::value_type(k, &v.to_string())),
+            },
+        }
+    };
+    let next = DeliverySettings {
+        retry_attempts: number("DeliveryRetryAttempts", RETRY_ATTEMPTS)?
+            .unwrap_or(current.retry_attempts),
+        retry_interval_seconds: number("DeliveryRetryIntervalSeconds", RETRY_INTERVAL)?
+            .unwrap_or(current.retry_interval_seconds),
+    };
+    state.subscriptions.store_settings(next)?;
+    Ok(resource(service_body(next), "GET, PATCH"))
 }
 
 fn subscription_body(s: &Subscription) -> Value {
@@ -136,7 +266,13 @@ fn subscription_body(s: &Subscription) -> Value {
         "Protocol": "Redfish",
         "EventFormatType": "Event",
         "SubscriptionType": "RedfishEvent",
-        "RegistryPrefixes": s.registry_prefixes
+        "RegistryPrefixes": s.registry_prefixes,
+        "DeliveryRetryPolicy": "SuspendRetries",
+        "Status": if s.suspended {
+            json!({ "State": "Disabled", "Health": "Critical" })
+        } else {
+            json!({ "State": "Enabled", "Health": "OK" })
+        }
     })
 }
 
@@ -181,11 +317,12 @@ fn parse_subscription(body: &serde_json::Map<String, Value>) -> RfResult<Subscri
     };
     let destination =
         text("Destination")?.ok_or_else(|| RedfishError::property_missing("Destination"))?;
-    let Some(rest) = destination.strip_prefix("http://") else {
-        return Err(RedfishError::value_format("Destination", &destination));
-    };
-    if rest.is_empty() || rest.starts_with('/') || destination.len() > 1024 {
-        return Err(RedfishError::value_format("Destination", &destination));
+    if Destination::parse(&destination).is_none() {
+        // Shown with control characters escaped: the value goes into a message.
+        return Err(RedfishError::value_format(
+            "Destination",
+            &destination.escape_default().to_string(),
+        ));
     }
     for (k, want) in [
         ("Protocol", "Redfish"),
@@ -222,6 +359,7 @@ fn parse_subscription(body: &serde_json::Map<String, Value>) -> RfResult<Subscri
         destination,
         context: text("Context")?.unwrap_or_default(),
         registry_prefixes,
+        suspended: false,
     })
 }
 
@@ -233,10 +371,10 @@ async fn create(
     c.require(Privilege::ConfigureComponents)?;
     let s = parse_subscription(&body)?;
     let mut next = state.subscriptions.list();
-    if next.len() >= 64 {
-        return Err(RedfishError::not_allowed(
-            "the service keeps at most 64 subscriptions",
-        ));
+    if next.len() >= MAX_SUBSCRIPTIONS {
+        return Err(RedfishError::not_allowed(&format!(
+            "the service keeps at most {MAX_SUBSCRIPTIONS} subscriptions"
+        )));
     }
     next.push(s.clone());
     state.subscriptions.store(next)?;
@@ -305,38 +443,6 @@ async fn sse(State(state): State<Shared>, Extension(c): Extension<Caller>) -> Rf
         .into_response())
 }
 
-/// POSTs `body` to an `http://host[:port]/path` destination; true on a 2xx answer.
-pub async fn post_json(destination: &str, body: &Value) -> bool {
-    let Some(rest) = destination.strip_prefix("http://") else {
-        return false;
-    };
-    let (authority, path) = rest
-        .split_once('/')
-        .map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
-    let addr = if authority.contains(':') && !authority.ends_with(']') {
-        authority.to_string()
-    } else {
-        format!("{authority}:80")
-    };
-    let payload = body.to_string();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
-        payload.len()
-    );
-    let attempt = async {
-        let mut s = tokio::net::TcpStream::connect(&addr).await.ok()?;
-        s.write_all(request.as_bytes()).await.ok()?;
-        let mut head = [0u8; 12];
-        s.read_exact(&mut head).await.ok()?;
-        Some(head.starts_with(b"HTTP/1.") && head[9] == b'2')
-    };
-    tokio::time::timeout(Duration::from_secs(5), attempt)
-        .await
-        .ok()
-        .flatten()
-        .unwrap_or(false)
-}
-
 /// Delivers every event to every matching subscription until `shutdown`.
 pub async fn deliver(state: Shared, shutdown: impl std::future::Future<Output = ()>) {
     let mut rx = state.cards.subscribe();
@@ -352,31 +458,53 @@ pub async fn deliver(state: Shared, shutdown: impl std::future::Future<Output = 
         };
         let prefix = e.message_id.split('.').next().unwrap_or("").to_string();
         for s in state.subscriptions.list() {
-            if !s.registry_prefixes.is_empty() && !s.registry_prefixes.contains(&prefix) {
+            if s.suspended
+                || (!s.registry_prefixes.is_empty() && !s.registry_prefixes.contains(&prefix))
+            {
                 continue;
             }
-            let body = event_body(&e, &s.context);
-            tokio::spawn(async move {
-                for attempt in 0..3 {
-                    if post_json(&s.destination, &body).await {
-                        return;
-                    }
-                    if attempt < 2 {
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-                tracing::warn!(
-                    "event delivery to {} failed after 3 attempts",
-                    s.destination
-                );
-            });
+            let body = event_body(&e, &s.context).to_string().into_bytes();
+            tokio::spawn(deliver_one(state.clone(), s, body));
         }
     }
 }
 
+/// One event to one subscription: the first attempt and the configured retries; a
+/// destination that fails them all is suspended.
+async fn deliver_one(state: Shared, s: Subscription, body: Vec<u8>) {
+    let Some(to) = Destination::parse(&s.destination) else {
+        return state.subscriptions.suspend(&s.id);
+    };
+    let settings = state.subscriptions.settings();
+    let mut why = String::new();
+    for attempt in 0..=settings.retry_attempts {
+        if attempt > 0 {
+            let pause = u64::from(settings.retry_interval_seconds);
+            tokio::time::sleep(Duration::from_secs(pause)).await;
+        }
+        let Ok(_slot) = state.subscriptions.in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        match delivery::post(&to, &body, &state.subscriptions.trust).await {
+            Ok(()) => return,
+            Err(e) => why = e.to_string(),
+        }
+    }
+    tracing::warn!(
+        "event delivery to {} failed {} time(s) ({why}); subscription {} suspended",
+        to.authority(),
+        settings.retry_attempts + 1,
+        s.id
+    );
+    state.subscriptions.suspend(&s.id);
+}
+
 pub fn routes() -> Router<Shared> {
     Router::new()
-        .route("/redfish/v1/EventService", methods(get(service), "GET"))
+        .route(
+            "/redfish/v1/EventService",
+            methods(get(service).patch(patch_service), "GET, PATCH"),
+        )
         .route("/redfish/v1/EventService/SSE", methods(get(sse), "GET"))
         .route(
             "/redfish/v1/EventService/Subscriptions",

@@ -19,7 +19,8 @@ pub mod protocol;
 
 mod aggregation;
 mod chassis;
-mod events;
+pub mod delivery;
+pub mod events;
 mod managers;
 mod service;
 mod sessions;
