@@ -252,3 +252,112 @@ async fn the_dmtf_service_validator_finds_no_error() {
     assert!(out.status.success(), "{text}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The installed protocol validator's event destination, checked to be on loopback
+/// (`.ci/run` rewrites DMTF's built-in `https://192.168.1.50/…` to 127.0.0.1 after
+/// installing it): the service under test would otherwise push events off the machine.
+fn protocol_validator_destination_is_loopback() -> Result<(), String> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import redfish_protocol_validator.service_details as m; print(m.__file__)",
+        ])
+        .output()
+        .map_err(|e| e.to_string())?;
+    let file = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+    for line in text.lines().filter(|l| l.contains("'Destination'")) {
+        if !line.contains("https://127.0.0.1") {
+            return Err(format!(
+                "{file} posts subscriptions to {:?}; rewrite it to 127.0.0.1 first (see .ci/run)",
+                line.trim()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dmtf_protocol_validator_finds_no_error() {
+    const TEST: &str = "the_dmtf_protocol_validator_finds_no_error";
+    if !available(
+        TEST,
+        "redfish-protocol-validator",
+        have("rf_protocol_validator", false),
+    ) {
+        return;
+    }
+    if let Err(why) = protocol_validator_destination_is_loopback() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{TEST}: {why}");
+        }
+        eprintln!("SKIPPED {TEST}: {why}");
+        return;
+    }
+    let (r, port, dir) = serve().await;
+    let reports = dir.join("protocol-validator");
+    std::fs::create_dir_all(&reports).unwrap();
+    let args: Vec<String> = vec![
+        "-r".into(),
+        format!("https://127.0.0.1:{port}"),
+        "-u".into(),
+        "admin".into(),
+        "-p".into(),
+        r.password.clone(),
+        "--no-cert-check".into(),
+        "--avoid-http-redirect".into(),
+        "--report-type".into(),
+        "tsv".into(),
+        "--report-dir".into(),
+        reports.display().to_string(),
+    ];
+    // Without these the environment's CA bundle overrides --no-cert-check.
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("rf_protocol_validator")
+            .args(&args)
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let summary = text
+        .lines()
+        .find(|l| l.starts_with("Summary - PASS:"))
+        .unwrap_or_else(|| panic!("no summary in the validator output:\n{text}"));
+    let count = |key: &str| -> u64 {
+        summary
+            .split(key)
+            .nth(1)
+            .and_then(|r| r.trim_start().split(',').next())
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in {summary:?}"))
+    };
+    let (pass, fail) = (count("PASS:"), count("FAIL:"));
+    println!(
+        "FIGURE redfish-protocol-validator: {pass} pass, {} warn, {fail} fail, {} not tested",
+        count("WARN:"),
+        count("NOT_TESTED:")
+    );
+    let failures: Vec<String> = std::fs::read_dir(&reports)
+        .unwrap()
+        .filter_map(|e| std::fs::read_to_string(e.unwrap().path()).ok())
+        .flat_map(|t| {
+            t.lines()
+                .filter(|l| l.contains("\tFAIL\t"))
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(pass > 300, "{text}");
+    assert_eq!(
+        fail,
+        0,
+        "protocol validator failures:\n{}",
+        failures.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
