@@ -1320,6 +1320,106 @@ golden!(
     )
 );
 
+// OEM set 1.1 (OEM.md §4.14-4.17).
+golden!(
+    oem_req_get_allowable_values,
+    (0x50, 0x70, 0x00, 24),
+    oem_req(0x70, S + 0x10, Request::GetAllowableValues)
+);
+golden!(
+    oem_rsp_get_allowable_values,
+    (0xD0, 0x70, 0x00, 48),
+    oem_rsp(
+        0x70,
+        S + 0x10,
+        CommandId::GetAllowableValues,
+        ResultCode::Ok,
+        ResponseBody::AllowableValues(oemp::AllowableValues {
+            boot_targets: 0x1FF,
+            boot_enabled: 0x07,
+            boot_modes: 0x03,
+            media: [
+                oemp::media_type::CD | oemp::media_type::DVD,
+                oemp::media_type::USB_STICK
+            ],
+            reset_types: 0xFE,
+            manager_reset_types: 1 << 4 | 1 << 5,
+            watchdog_actions: 0x0F,
+        })
+    )
+);
+golden!(
+    oem_req_get_system_settings,
+    (0x50, 0x71, 0x00, 24),
+    oem_req(0x71, S + 0x11, Request::GetSystemSettings)
+);
+golden!(
+    oem_rsp_get_system_settings,
+    (0xD0, 0x71, 0x00, 28 + 4 + 16 + 2 + 9),
+    oem_rsp(
+        0x71,
+        S + 0x11,
+        CommandId::GetSystemSettings,
+        ResultCode::Ok,
+        ResponseBody::SystemSettings(oemp::SystemSettings {
+            asset_tag: "asset tag".into(),
+            indicator: oemp::IndicatorLed::Lit,
+            watchdog: oemp::HostWatchdog {
+                enabled: true,
+                action: oemp::WatchdogAction::ResetSystem,
+            },
+            uuid: [
+                0x5b, 0x1d, 0x0c, 0x3a, 0x7f, 0x00, 0x4d, 0x2e, 0x9c, 0x41, 0, 0, 0, 0, 0, 0xb2
+            ],
+        })
+    )
+);
+golden!(
+    oem_req_set_system_settings,
+    (0x50, 0x72, 0x00, 24 + 4 + 2 + 9),
+    oem_req(
+        0x72,
+        S + 0x12,
+        Request::SetSystemSettings(oemp::SystemSettingsUpdate {
+            asset_tag: Some("asset tag".into()),
+            indicator: Some(oemp::IndicatorLed::Lit),
+            watchdog_enabled: Some(true),
+            watchdog_action: None,
+        })
+    )
+);
+golden!(
+    oem_rsp_set_system_settings,
+    (0xD0, 0x72, 0x00, 28),
+    oem_rsp(
+        0x72,
+        S + 0x12,
+        CommandId::SetSystemSettings,
+        ResultCode::Ok,
+        ResponseBody::Empty
+    )
+);
+golden!(
+    oem_req_reset_manager,
+    (0x50, 0x73, 0x00, 28),
+    oem_req(
+        0x73,
+        S + 0x13,
+        Request::ResetManager(ResetType::GracefulRestart)
+    )
+);
+golden!(
+    oem_rsp_value_not_supported_mode,
+    (0xD0, 0x62, 0x00, 28 + 2 + 31),
+    oem_rsp(
+        0x62,
+        S + 2,
+        CommandId::SetBootOverride,
+        ResultCode::ValueNotSupported,
+        ResponseBody::Error("mode: this card boots UEFI only".into())
+    )
+);
+
 golden!(
     oem_event_power_state_changed,
     (0xFF, 0x00, 0x00, 16),
@@ -1386,7 +1486,7 @@ fn oem_golden_frames_decode_to_typed_values() {
         }
         n += 1;
     }
-    assert_eq!(n, 34);
+    assert_eq!(n, 42);
 }
 
 /// The two chunks of the long insert reassemble to the typed request.

@@ -11,6 +11,10 @@ use sidebridge_protocol::oem::{
     NetworkIdentity, OperationState, OperationStatus, PowerState, Reassembly, Request, ResetType,
     Response, ResponseBody, ResultCode, TransferProtocol, capability, crc32,
 };
+use sidebridge_protocol::oem::{
+    AllowableValues, HostWatchdog, IndicatorLed, SystemSettings, SystemSettingsUpdate,
+    WatchdogAction, media_type,
+};
 use std::collections::{HashMap, VecDeque};
 
 /// How many executed requests (and long operations) the card remembers (OEM.md §5.3).
@@ -61,6 +65,13 @@ pub struct CardConfig {
     pub legacy_boot: bool,
     /// Power state at start.
     pub power: PowerState,
+    /// Whether the card speaks OEM set 1.1 (GetAllowableValues, system settings,
+    /// ResetManager); a 1.0 card answers those UnsupportedCommand.
+    pub oem_1_1: bool,
+    /// The host system's asset tag and UUID at start (GetSystemSettings).
+    pub asset_tag: String,
+    /// The host system's UUID (zero: none).
+    pub system_uuid: [u8; 16],
 }
 
 impl Default for CardConfig {
@@ -75,6 +86,9 @@ impl Default for CardConfig {
             usb_slot: true,
             legacy_boot: false,
             power: PowerState::On,
+            oem_1_1: true,
+            asset_tag: String::new(),
+            system_uuid: [0; 16],
         }
     }
 }
@@ -131,6 +145,8 @@ pub struct CardBmc {
     busy_until: Option<u64>,
     /// How many times each state-changing command was executed (not replayed).
     executed: HashMap<CommandId, u32>,
+    /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
+    settings: SystemSettings,
 }
 
 fn empty_media(slot: MediaSlot) -> MediaStatus {
@@ -205,8 +221,22 @@ impl CardBmc {
             outbox: Vec::new(),
             busy_until: None,
             executed: HashMap::new(),
+            settings: SystemSettings {
+                asset_tag: cfg.asset_tag.clone(),
+                indicator: IndicatorLed::Off,
+                watchdog: HostWatchdog {
+                    enabled: false,
+                    action: WatchdogAction::None,
+                },
+                uuid: cfg.system_uuid,
+            },
             cfg,
         }
+    }
+
+    /// The host system settings (asset tag, identify LED, watchdog, UUID).
+    pub fn system_settings(&self) -> &SystemSettings {
+        &self.settings
     }
 
     /// The configuration.
@@ -267,7 +297,76 @@ impl CardBmc {
         if self.cfg.usb_slot {
             c |= capability::VIRTUAL_MEDIA_USB;
         }
+        if self.cfg.oem_1_1 {
+            c |= capability::ALLOWABLE_VALUES
+                | capability::SYSTEM_SETTINGS
+                | capability::MANAGER_RESET;
+        }
         c
+    }
+
+    /// What the card accepts (GetAllowableValues, OEM.md §4.14).
+    fn allowable(&self) -> AllowableValues {
+        let bits = |codes: &[u8]| codes.iter().fold(0u32, |m, c| m | 1 << c);
+        let mut modes = 1 << u8::from(BootMode::Uefi);
+        if self.cfg.legacy_boot {
+            modes |= 1 << u8::from(BootMode::Legacy);
+        }
+        AllowableValues {
+            boot_targets: bits(&[0, 1, 2, 3, 4, 5, 6, 7, 8]),
+            boot_enabled: 0b111,
+            boot_modes: modes,
+            reset_types: bits(&[1, 2, 3, 4, 5, 6, 7]),
+            media: [
+                media_type::CD | media_type::DVD,
+                if self.cfg.usb_slot {
+                    media_type::USB_STICK
+                } else {
+                    0
+                },
+            ],
+            watchdog_actions: 0b1111,
+            manager_reset_types: bits(&[
+                ResetType::GracefulRestart.into(),
+                ResetType::ForceRestart.into(),
+            ]),
+        }
+    }
+
+    /// SetSystemSettings (OEM.md §4.16): every field checked, then all applied.
+    fn set_system_settings(&mut self, u: SystemSettingsUpdate) -> Response {
+        let err = |code, detail: &str| Response::error(CommandId::SetSystemSettings, code, detail);
+        if let Some(IndicatorLed::Unknown(v)) = u.indicator {
+            return err(
+                ResultCode::InvalidParameter,
+                &format!("indicator: {v:#04x}"),
+            );
+        }
+        if let Some(WatchdogAction::Unknown(v)) = u.watchdog_action {
+            return err(
+                ResultCode::InvalidParameter,
+                &format!("watchdog_action: {v:#04x}"),
+            );
+        }
+        if let Some(tag) = &u.asset_tag {
+            if tag.chars().any(char::is_control) {
+                return err(
+                    ResultCode::InvalidParameter,
+                    "asset_tag: control characters",
+                );
+            }
+            self.settings.asset_tag = tag.clone();
+        }
+        if let Some(led) = u.indicator {
+            self.settings.indicator = led;
+        }
+        if let Some(on) = u.watchdog_enabled {
+            self.settings.watchdog.enabled = on;
+        }
+        if let Some(action) = u.watchdog_action {
+            self.settings.watchdog.action = action;
+        }
+        Response::ok(CommandId::SetSystemSettings, ResponseBody::Empty)
     }
 
     // ---- time ----
@@ -705,6 +804,37 @@ impl CardBmc {
                 ResultCode::InvalidState,
                 "ReadResult is answered before execution",
             ),
+            Request::GetAllowableValues
+            | Request::GetSystemSettings
+            | Request::SetSystemSettings(_)
+            | Request::ResetManager(_)
+                if !self.cfg.oem_1_1 =>
+            {
+                err(
+                    ResultCode::UnsupportedCommand,
+                    "this card speaks OEM set 1.0",
+                )
+            }
+            Request::GetAllowableValues => {
+                Response::ok(command, ResponseBody::AllowableValues(self.allowable()))
+            }
+            Request::GetSystemSettings => {
+                Response::ok(command, ResponseBody::SystemSettings(self.settings.clone()))
+            }
+            Request::SetSystemSettings(u) => self.set_system_settings(u),
+            Request::ResetManager(t) => match t {
+                ResetType::Unknown(v) => err(
+                    ResultCode::InvalidParameter,
+                    &format!("reset type {v:#04x}"),
+                ),
+                ResetType::GracefulRestart | ResetType::ForceRestart => {
+                    Response::ok(command, ResponseBody::Empty)
+                }
+                _ => err(
+                    ResultCode::ValueNotSupported,
+                    "the card BMC restarts only (GracefulRestart, ForceRestart)",
+                ),
+            },
             Request::Unknown { command: c, .. } => err(
                 ResultCode::UnsupportedCommand,
                 &format!("command {c:#04x} is not implemented"),
@@ -730,26 +860,32 @@ impl CardBmc {
         if let BootTarget::Unknown(v) = o.target {
             return err(
                 ResultCode::InvalidParameter,
-                &format!("boot target {v:#04x}"),
+                &format!("target: {v:#04x} is not a boot target"),
             );
         }
         if let BootEnabled::Unknown(v) = o.enabled {
             return err(
                 ResultCode::InvalidParameter,
-                &format!("boot enabled {v:#04x}"),
+                &format!("enabled: {v:#04x} is not an enabled kind"),
             );
         }
         if let BootMode::Unknown(v) = o.mode {
-            return err(ResultCode::InvalidParameter, &format!("boot mode {v:#04x}"));
+            return err(
+                ResultCode::InvalidParameter,
+                &format!("mode: {v:#04x} is not a boot mode"),
+            );
         }
         if o.mode == BootMode::Legacy && !self.cfg.legacy_boot {
-            return err(ResultCode::ValueNotSupported, "this card boots UEFI only");
+            return err(
+                ResultCode::ValueNotSupported,
+                "mode: this card boots UEFI only",
+            );
         }
         if !o.uri.is_empty() {
             if o.target != BootTarget::UefiHttp {
                 return err(
                     ResultCode::InvalidParameter,
-                    "a boot URI needs target UefiHttp",
+                    "uri: a boot URI needs target UefiHttp",
                 );
             }
             match scheme_and_host(&o.uri) {
@@ -757,7 +893,7 @@ impl CardBmc {
                 _ => {
                     return err(
                         ResultCode::MalformedUri,
-                        "the boot URI must be an absolute http:// or https:// URI",
+                        "uri: the boot URI must be an absolute http:// or https:// URI",
                     );
                 }
             }

@@ -131,6 +131,11 @@ struct CardFile {
     usb_slot: bool,
     #[serde(default)]
     legacy_boot: bool,
+    #[serde(default = "yes")]
+    oem_1_1: bool,
+    #[serde(default)]
+    asset_tag: String,
+    system_uuid: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -568,6 +573,21 @@ fn card_config(
             ));
         }
     }
+    if c.asset_tag.len() > oem::MAX_ASSET_TAG_LEN {
+        return Err(bad(
+            "asset_tag",
+            format!("{:?} is longer than 64 bytes", c.asset_tag),
+        ));
+    }
+    let system_uuid = match &c.system_uuid {
+        Some(u) => parse_uuid(u).ok_or_else(|| {
+            bad(
+                "system_uuid",
+                format!("{u:?} is not a UUID (8-4-4-4-12 hex digits)"),
+            )
+        })?,
+        None => [0; 16],
+    };
     Ok(CardConfig {
         manufacturer_id: c.manufacturer_id,
         identity: BridgeInfo {
@@ -607,6 +627,9 @@ fn card_config(
         usb_slot: c.usb_slot,
         legacy_boot: c.legacy_boot,
         power,
+        oem_1_1: c.oem_1_1,
+        asset_tag: c.asset_tag.clone(),
+        system_uuid,
     })
 }
 

@@ -742,3 +742,111 @@ fn events_reach_only_channels_that_enabled_them() {
     assert!(!aens.is_empty());
     assert!(aens.iter().all(|(ch, _)| *ch == C0));
 }
+
+/// OEM set 1.1: what the card accepts, its system settings (all or nothing, refusals
+/// naming the field), its BMC reset; a 1.0 card answers none of them.
+#[test]
+fn revision_1_1_allowable_values_system_settings_and_manager_reset() {
+    let mut mc = dpu();
+    let ResponseBody::AllowableValues(a) = body(mc.oem(C0, &Request::GetAllowableValues)) else {
+        panic!()
+    };
+    // Package 0's card boots UEFI only; it has a USB slot.
+    assert!(AllowableValues::has(
+        a.boot_modes.into(),
+        BootMode::Uefi.into()
+    ));
+    assert!(!AllowableValues::has(
+        a.boot_modes.into(),
+        BootMode::Legacy.into()
+    ));
+    assert_eq!(
+        a.media,
+        [media_type::CD | media_type::DVD, media_type::USB_STICK]
+    );
+    let update = |asset_tag: Option<&str>, indicator, action| {
+        Request::SetSystemSettings(SystemSettingsUpdate {
+            asset_tag: asset_tag.map(str::to_string),
+            indicator,
+            watchdog_enabled: Some(true),
+            watchdog_action: action,
+        })
+    };
+    assert_eq!(
+        body(mc.oem(
+            C0,
+            &update(Some("asset tag"), Some(IndicatorLed::Lit), None)
+        )),
+        ResponseBody::Empty
+    );
+    let ResponseBody::SystemSettings(s) = body(mc.oem(C0, &Request::GetSystemSettings)) else {
+        panic!()
+    };
+    assert_eq!(
+        (s.asset_tag.as_str(), s.indicator, s.watchdog.enabled),
+        ("asset tag", IndicatorLed::Lit, true)
+    );
+    assert_eq!(s.uuid[15], 0xa1, "the scenario's system UUID");
+    // An unknown action: refused, naming the field, and nothing else applied.
+    let r = mc.oem(
+        C0,
+        &update(Some("other"), None, Some(WatchdogAction::Unknown(9))),
+    );
+    assert_eq!(result(&r), ResultCode::InvalidParameter);
+    let ResponseBody::Error(detail) = &r.body else {
+        panic!()
+    };
+    assert!(detail.starts_with("watchdog_action:"), "{detail}");
+    let ResponseBody::SystemSettings(s) = body(mc.oem(C0, &Request::GetSystemSettings)) else {
+        panic!()
+    };
+    assert_eq!(s.asset_tag, "asset tag", "all or nothing");
+    // The boot refusal names its field.
+    let r = mc.oem(
+        C0,
+        &set_boot(BootTarget::Hdd, BootEnabled::Once, BootMode::Legacy, ""),
+    );
+    let ResponseBody::Error(detail) = &r.body else {
+        panic!()
+    };
+    assert!(detail.starts_with("mode:"), "{detail}");
+    assert_eq!(
+        body(mc.oem(C0, &Request::ResetManager(ResetType::GracefulRestart))),
+        ResponseBody::Empty
+    );
+    assert_eq!(
+        result(&mc.oem(C0, &Request::ResetManager(ResetType::PowerCycle))),
+        ResultCode::ValueNotSupported
+    );
+
+    // The same scenario with the card at OEM set 1.0.
+    let mut packages = scenario("two-dpus.toml").packages;
+    packages[0].card.as_mut().unwrap().oem_1_1 = false;
+    let mut old = Mc::new(Nc::new(packages));
+    old.init(0, 0);
+    let ResponseBody::BridgeInfo(b) = body(old.oem(
+        C0,
+        &Request::GetBridgeInfo {
+            min_version: 1,
+            max_version: 1,
+        },
+    )) else {
+        panic!()
+    };
+    assert_eq!(
+        b.capabilities & (capability::ALLOWABLE_VALUES | capability::SYSTEM_SETTINGS),
+        0
+    );
+    for req in [
+        Request::GetAllowableValues,
+        Request::GetSystemSettings,
+        update(Some("x"), None, None),
+        Request::ResetManager(ResetType::GracefulRestart),
+    ] {
+        assert_eq!(
+            result(&old.oem(C0, &req)),
+            ResultCode::UnsupportedCommand,
+            "{req:?}"
+        );
+    }
+}

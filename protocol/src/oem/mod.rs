@@ -368,6 +368,14 @@ pub enum Request {
         /// Where in the response message to continue.
         offset: u32,
     },
+    /// §4.14 (1.1).
+    GetAllowableValues,
+    /// §4.15 (1.1).
+    GetSystemSettings,
+    /// §4.16 (1.1).
+    SetSystemSettings(SystemSettingsUpdate),
+    /// §4.17 (1.1): reset the card BMC.
+    ResetManager(ResetType),
     /// A command id this crate does not know, with its message.
     Unknown {
         /// The command id.
@@ -394,6 +402,10 @@ impl Request {
             Self::GetBootProgress => CommandId::GetBootProgress,
             Self::GetOperationStatus { .. } => CommandId::GetOperationStatus,
             Self::ReadResult { .. } => CommandId::ReadResult,
+            Self::GetAllowableValues => CommandId::GetAllowableValues,
+            Self::GetSystemSettings => CommandId::GetSystemSettings,
+            Self::SetSystemSettings(_) => CommandId::SetSystemSettings,
+            Self::ResetManager(_) => CommandId::ResetManager,
             Self::Unknown { command, .. } => CommandId::Unknown(*command),
         }
     }
@@ -415,8 +427,19 @@ impl Request {
                 w.u8(*min_version).u8(*max_version).zeros(2);
             }
             Self::SetBootOverride(o) => put_boot_override(&mut w, o),
-            Self::Reset(t) => {
+            Self::Reset(t) | Self::ResetManager(t) => {
                 w.u8((*t).into()).zeros(3);
+            }
+            Self::SetSystemSettings(u) => {
+                let mask = u8::from(u.asset_tag.is_some())
+                    | u8::from(u.indicator.is_some()) << 1
+                    | u8::from(u.watchdog_enabled.is_some()) << 2
+                    | u8::from(u.watchdog_action.is_some()) << 3;
+                w.u8(mask)
+                    .u8(u.indicator.map_or(0, u8::from))
+                    .u8(u8::from(u.watchdog_enabled.unwrap_or(false)))
+                    .u8(u.watchdog_action.map_or(0, u8::from));
+                put_str(&mut w, u.asset_tag.as_deref().unwrap_or(""));
             }
             Self::VirtualMediaInsert(m) => {
                 w.u8(m.slot.into())
@@ -440,7 +463,9 @@ impl Request {
             | Self::GetPowerState
             | Self::GetFirmwareInventory
             | Self::GetNetworkIdentity
-            | Self::GetBootProgress => {}
+            | Self::GetBootProgress
+            | Self::GetAllowableValues
+            | Self::GetSystemSettings => {}
         }
         out
     }
@@ -491,6 +516,26 @@ impl Request {
             CommandId::GetBootProgress => Self::GetBootProgress,
             CommandId::GetOperationStatus => Self::GetOperationStatus { sequence: r.u32()? },
             CommandId::ReadResult => Self::ReadResult { offset: r.u32()? },
+            CommandId::GetAllowableValues => Self::GetAllowableValues,
+            CommandId::GetSystemSettings => Self::GetSystemSettings,
+            CommandId::SetSystemSettings => {
+                let (mask, led, flags, action) = (r.u8()?, r.u8()?, r.u8()?, r.u8()?);
+                if mask & !0x0F != 0 {
+                    return Err(Error::Invalid("system settings: reserved mask bits set"));
+                }
+                let tag = get_str(&mut r, MAX_ASSET_TAG_LEN, "asset tag")?;
+                Self::SetSystemSettings(SystemSettingsUpdate {
+                    asset_tag: (mask & 1 != 0).then_some(tag),
+                    indicator: (mask & 2 != 0).then(|| led.into()),
+                    watchdog_enabled: (mask & 4 != 0).then_some(flags & 1 != 0),
+                    watchdog_action: (mask & 8 != 0).then(|| action.into()),
+                })
+            }
+            CommandId::ResetManager => {
+                let t = r.u8()?;
+                r.skip(3)?;
+                Self::ResetManager(t.into())
+            }
             CommandId::Unknown(c) => {
                 return Ok(Self::Unknown {
                     command: c,
@@ -525,6 +570,10 @@ pub enum ResponseBody {
     BootProgress(BootProgress),
     /// §4.12.
     OperationStatus(OperationStatus),
+    /// §4.14 (1.1).
+    AllowableValues(AllowableValues),
+    /// §4.15 (1.1).
+    SystemSettings(SystemSettings),
     /// §6: a non-success result's human-readable detail (may be empty).
     Error(String),
     /// The response to a command id this crate does not know.
@@ -641,6 +690,25 @@ impl Response {
                     .u8(s.result.into())
                     .u8(s.progress);
             }
+            ResponseBody::AllowableValues(a) => {
+                w.u32(a.boot_targets)
+                    .u8(a.boot_enabled)
+                    .u8(a.boot_modes)
+                    .u8(a.media[0])
+                    .u8(a.media[1])
+                    .u32(a.reset_types)
+                    .u32(a.manager_reset_types)
+                    .u8(a.watchdog_actions)
+                    .zeros(3);
+            }
+            ResponseBody::SystemSettings(s) => {
+                w.u8(s.indicator.into())
+                    .u8(u8::from(s.watchdog.enabled))
+                    .u8(s.watchdog.action.into())
+                    .zeros(1)
+                    .bytes(&s.uuid);
+                put_str(&mut w, &s.asset_tag);
+            }
             ResponseBody::Error(detail) => put_str(&mut w, detail),
             ResponseBody::Raw(b) => {
                 w.bytes(b);
@@ -733,6 +801,33 @@ impl Response {
                     state: r.u8()?.into(),
                     result: r.u8()?.into(),
                     progress: r.u8()?,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetAllowableValues) => {
+                let a = AllowableValues {
+                    boot_targets: r.u32()?,
+                    boot_enabled: r.u8()?,
+                    boot_modes: r.u8()?,
+                    media: [r.u8()?, r.u8()?],
+                    reset_types: r.u32()?,
+                    manager_reset_types: r.u32()?,
+                    watchdog_actions: r.u8()?,
+                };
+                r.skip(3)?;
+                ResponseBody::AllowableValues(a)
+            }
+            (ResultCode::Ok, CommandId::GetSystemSettings) => {
+                let (led, flags, action) = (r.u8()?, r.u8()?, r.u8()?);
+                r.skip(1)?;
+                let uuid = r.array()?;
+                ResponseBody::SystemSettings(SystemSettings {
+                    indicator: led.into(),
+                    watchdog: HostWatchdog {
+                        enabled: flags & 1 != 0,
+                        action: action.into(),
+                    },
+                    uuid,
+                    asset_tag: get_str(&mut r, MAX_ASSET_TAG_LEN, "asset tag")?,
                 })
             }
             (ResultCode::Ok, _) => ResponseBody::Empty,

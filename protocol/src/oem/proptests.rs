@@ -60,7 +60,26 @@ fn request() -> impl Strategy<Value = Request> {
         Just(Request::GetBootProgress),
         any::<u32>().prop_map(|sequence| Request::GetOperationStatus { sequence }),
         any::<u32>().prop_map(|offset| Request::ReadResult { offset }),
-        ((0x0Eu8..), vec(any::<u8>(), 0..64))
+        Just(Request::GetAllowableValues),
+        Just(Request::GetSystemSettings),
+        (
+            proptest::option::of(text(MAX_ASSET_TAG_LEN / 2)),
+            proptest::option::of(u8_enum()),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(u8_enum()),
+        )
+            .prop_map(
+                |(asset_tag, indicator, watchdog_enabled, watchdog_action)| {
+                    Request::SetSystemSettings(SystemSettingsUpdate {
+                        asset_tag,
+                        indicator,
+                        watchdog_enabled,
+                        watchdog_action,
+                    })
+                }
+            ),
+        u8_enum().prop_map(Request::ResetManager),
+        ((0x12u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(command, message)| Request::Unknown { command, message }),
     ]
 }
@@ -173,7 +192,46 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
                 )
             }
         ),
-        ((0x0Eu8..), vec(any::<u8>(), 0..64))
+        (
+            any::<u32>(),
+            any::<u8>(),
+            any::<u8>(),
+            any::<[u8; 2]>(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u8>()
+        )
+            .prop_map(|(t, e, m, media, r, mr, w)| (
+                CommandId::GetAllowableValues,
+                ResponseBody::AllowableValues(AllowableValues {
+                    boot_targets: t,
+                    boot_enabled: e,
+                    boot_modes: m,
+                    media,
+                    reset_types: r,
+                    manager_reset_types: mr,
+                    watchdog_actions: w,
+                })
+            )),
+        (
+            text(MAX_ASSET_TAG_LEN / 2),
+            u8_enum(),
+            any::<bool>(),
+            u8_enum(),
+            any::<[u8; 16]>()
+        )
+            .prop_map(|(asset_tag, indicator, enabled, action, uuid)| (
+                CommandId::GetSystemSettings,
+                ResponseBody::SystemSettings(SystemSettings {
+                    asset_tag,
+                    indicator,
+                    watchdog: HostWatchdog { enabled, action },
+                    uuid,
+                })
+            )),
+        Just((CommandId::SetSystemSettings, ResponseBody::Empty)),
+        Just((CommandId::ResetManager, ResponseBody::Empty)),
+        ((0x12u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
     ]
 }
@@ -359,6 +417,17 @@ fn frame_and_message_errors() {
         Err(Error::Invalid(
             "OEM frame: chunk extends past the total length"
         ))
+    );
+    assert_eq!(
+        Request::parse(CommandId::SetSystemSettings, &[0x10, 0, 0, 0, 0, 0]),
+        Err(Error::Invalid("system settings: reserved mask bits set"))
+    );
+    let mut long_tag = vec![1, 0, 0, 0, 0, 65];
+    long_tag.extend([b'x'; 65]);
+    assert!(Request::parse(CommandId::SetSystemSettings, &long_tag).is_err());
+    assert!(
+        Response::parse(CommandId::GetAllowableValues, ResultCode::Ok, &[0; 19]).is_err(),
+        "GetAllowableValues is 20 bytes"
     );
     assert_eq!(
         Request::parse(CommandId::Reset, &[5, 0, 0]),

@@ -30,6 +30,14 @@ wire_enum! {
         GetOperationStatus = 0x0C,
         /// Read a further chunk of the response to an earlier sequence number.
         ReadResult = 0x0D,
+        /// What the card accepts: boot targets, modes, reset types, media types (1.1).
+        GetAllowableValues = 0x0E,
+        /// Asset tag, identify LED, host watchdog, system UUID (1.1).
+        GetSystemSettings = 0x0F,
+        /// Change some of the system settings (1.1).
+        SetSystemSettings = 0x10,
+        /// Reset the card's BMC itself (1.1, long operation).
+        ResetManager = 0x11,
     }
 }
 
@@ -283,7 +291,123 @@ pub mod capability {
     pub const BOOT_PROGRESS: u32 = 1 << 7;
     /// OEM AENs (events).
     pub const EVENTS: u32 = 1 << 8;
+    /// GetAllowableValues (OEM set 1.1).
+    pub const ALLOWABLE_VALUES: u32 = 1 << 9;
+    /// Get/SetSystemSettings (OEM set 1.1).
+    pub const SYSTEM_SETTINGS: u32 = 1 << 10;
+    /// ResetManager (OEM set 1.1).
+    pub const MANAGER_RESET: u32 = 1 << 11;
 }
+
+wire_enum! {
+    /// The identify LED (Redfish `IndicatorLED`; `LocationIndicatorActive` is true
+    /// whenever it is not Off).
+    pub enum IndicatorLed(u8) {
+        /// Off.
+        Off = 0x00,
+        /// Lit steadily.
+        Lit = 0x01,
+        /// Blinking (identify).
+        Blinking = 0x02,
+    }
+}
+
+wire_enum! {
+    /// What the host watchdog does when it expires (Redfish `HostWatchdogTimer.
+    /// TimeoutAction`).
+    pub enum WatchdogAction(u8) {
+        /// Nothing.
+        None = 0x00,
+        /// Reset the host.
+        ResetSystem = 0x01,
+        /// Power-cycle the host.
+        PowerCycle = 0x02,
+        /// Power the host down.
+        PowerDown = 0x03,
+    }
+}
+
+/// Media type bits of [`AllowableValues::media`] (Redfish `VirtualMedia.MediaTypes`).
+pub mod media_type {
+    /// CD.
+    pub const CD: u8 = 1 << 0;
+    /// DVD.
+    pub const DVD: u8 = 1 << 1;
+    /// Floppy.
+    pub const FLOPPY: u8 = 1 << 2;
+    /// USB stick.
+    pub const USB_STICK: u8 = 1 << 3;
+}
+
+/// What the card accepts (GetAllowableValues, `OEM.md` §4.14). Each set is a bit mask
+/// over the codes of its table: bit n set means code n is accepted.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct AllowableValues {
+    /// Boot targets ([`BootTarget`] codes).
+    pub boot_targets: u32,
+    /// Boot override enabled kinds ([`BootEnabled`] codes).
+    pub boot_enabled: u8,
+    /// Boot modes ([`BootMode`] codes).
+    pub boot_modes: u8,
+    /// Reset types ([`ResetType`] codes).
+    pub reset_types: u32,
+    /// Media types of each slot ([`media_type`] bits), by [`MediaSlot`] code: CD, USB.
+    pub media: [u8; 2],
+    /// Host watchdog timeout actions ([`WatchdogAction`] codes).
+    pub watchdog_actions: u8,
+    /// Manager (card BMC) reset types ([`ResetType`] codes).
+    pub manager_reset_types: u32,
+}
+
+impl AllowableValues {
+    /// Whether bit `code` of `mask` is set (codes past the mask are never accepted).
+    pub fn has(mask: u32, code: u8) -> bool {
+        code < 32 && mask & (1 << code) != 0
+    }
+}
+
+/// The host watchdog (Redfish `HostWatchdogTimer`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostWatchdog {
+    /// `FunctionEnabled`.
+    pub enabled: bool,
+    /// `TimeoutAction`.
+    pub action: WatchdogAction,
+}
+
+/// Settings of the card's host system (GetSystemSettings, `OEM.md` §4.15).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SystemSettings {
+    /// `AssetTag` (at most 64 bytes).
+    pub asset_tag: String,
+    /// The identify LED.
+    pub indicator: IndicatorLed,
+    /// The host watchdog.
+    pub watchdog: HostWatchdog,
+    /// The host system's UUID (RFC 4122 byte order; zero when the card has none).
+    pub uuid: [u8; 16],
+}
+
+/// A change of some system settings (SetSystemSettings, `OEM.md` §4.16): `None`
+/// leaves a setting as it is.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SystemSettingsUpdate {
+    /// New asset tag.
+    pub asset_tag: Option<String>,
+    /// New identify LED state.
+    pub indicator: Option<IndicatorLed>,
+    /// New watchdog enable.
+    pub watchdog_enabled: Option<bool>,
+    /// New watchdog timeout action.
+    pub watchdog_action: Option<WatchdogAction>,
+}
+
+/// The longest asset tag (bytes).
+pub const MAX_ASSET_TAG_LEN: usize = 64;
 
 /// Identity and capabilities of a card (GetBridgeInfo response, `OEM.md` §4.1).
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]

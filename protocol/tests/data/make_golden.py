@@ -198,6 +198,24 @@ add("oem_rsp_get_boot_progress", oem_rsp(0x6D, 0x0B, 0x100D, bytes([9, 0, 0, 0])
 add("oem_rsp_get_operation_status", oem_rsp(0x6E, 0x0C, 0x100E, struct.pack(">IBBBB", 0x1005, 5, 2, 0, 100))[0])
 add("oem_rsp_unsupported_scheme", oem_rsp(0x66, 0x06, 0x1006, s16(b"scheme ftp is not supported"), result=0x23)[0])
 
+# OEM set 1.1 (OEM.md §4.14-4.17).
+SYS_UUID = bytes.fromhex("5b1d0c3a7f004d2e9c410000000000b2")
+add("oem_req_get_allowable_values", oem_req(0x70, 0x0E, 0x1010, b"")[0])
+add("oem_rsp_get_allowable_values", oem_rsp(0x70, 0x0E, 0x1010,
+    # targets 0-8, enabled 0-2, modes Legacy+UEFI, CD: CD|DVD, USB: USBStick,
+    # resets 1-7, manager resets GracefulRestart(4)+ForceRestart(5), watchdog 0-3
+    struct.pack(">IBBBBIIB3x", 0x1FF, 0x07, 0x03, 0x03, 0x08, 0xFE, 0x30, 0x0F))[0])
+add("oem_req_get_system_settings", oem_req(0x71, 0x0F, 0x1011, b"")[0])
+add("oem_rsp_get_system_settings", oem_rsp(0x71, 0x0F, 0x1011,
+    bytes([1, 1, 1, 0]) + SYS_UUID + s16(b"asset tag"))[0])
+# The seed's PATCH: asset tag, identify LED Lit, watchdog enabled (mask 0b0111).
+add("oem_req_set_system_settings", oem_req(0x72, 0x10, 0x1012,
+    bytes([0x07, 1, 1, 0]) + s16(b"asset tag"))[0])
+add("oem_rsp_set_system_settings", oem_rsp(0x72, 0x10, 0x1012, b"")[0])
+add("oem_req_reset_manager", oem_req(0x73, 0x11, 0x1013, bytes([4, 0, 0, 0]))[0])
+add("oem_rsp_value_not_supported_mode", oem_rsp(0x62, 0x03, 0x1002,
+    s16(b"mode: this card boots UEFI only"), result=0x27)[0])
+
 def oem_event(chan, ev, data):
     return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)
 
