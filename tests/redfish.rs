@@ -439,9 +439,23 @@ async fn patching_the_boot_override_reaches_the_card() {
         s.sim.with(|nc| nc.card(1).unwrap().boot_override().target),
         BootTarget::None
     );
-    // The seed document's PATCH: UefiTargetBootSourceOverride null is accepted; the
-    // card refuses Legacy with a precise message.
+    // The seed document's Boot object: UefiTargetBootSourceOverride null is accepted,
+    // and this card (DPU0000B2) boots Legacy.
     let (st, _, v) = s.admin(Method::PATCH, path, r#"{"Boot": {"BootSourceOverrideMode": "Legacy", "BootSourceOverrideTarget": "Hdd", "BootSourceOverrideEnabled": "Once", "UefiTargetBootSourceOverride": null}}"#).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let o = s.sim.with(|nc| nc.card(1).unwrap().boot_override().clone());
+    assert_eq!(
+        (o.mode, o.target, o.enabled),
+        (oem::BootMode::Legacy, BootTarget::Hdd, BootEnabled::Once)
+    );
+    // DPU0000A1 boots UEFI only: it says so, and a Legacy request is refused naming
+    // the mode, not the target.
+    let a1 = s.get("/redfish/v1/Systems/DPU0000A1").await;
+    assert_eq!(
+        a1["Boot"]["BootSourceOverrideMode@Redfish.AllowableValues"],
+        json!(["UEFI"])
+    );
+    let (st, _, v) = s.admin(Method::PATCH, "/redfish/v1/Systems/DPU0000A1", r#"{"Boot": {"BootSourceOverrideMode": "Legacy", "BootSourceOverrideTarget": "Hdd", "BootSourceOverrideEnabled": "Once", "UefiTargetBootSourceOverride": null}}"#).await;
     assert_eq!(
         (st, message_ids(&v)),
         (
@@ -450,14 +464,19 @@ async fn patching_the_boot_override_reaches_the_card() {
         ),
         "{v}"
     );
+    assert_eq!(
+        v["error"]["@Message.ExtendedInfo"][0]["MessageArgs"],
+        json!(["Legacy", "Boot.BootSourceOverrideMode"]),
+        "{v}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_patches_get_every_base_message_at_once() {
     let s = start().await;
     let path = "/redfish/v1/Systems/DPU0000A1";
-    let (st, _, v) = s.admin(Method::PATCH, path, r#"{"Boot": {"BootSourceOverrideTarget": "Floppy", "Bogus": 1}, "AssetTag": "x", "Colour": "red"}"#).await;
-    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _, v) = s.admin(Method::PATCH, path, r#"{"Boot": {"BootSourceOverrideTarget": "Floppy", "Bogus": 1}, "Colour": "red", "UUID": "x"}"#).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "nothing applicable: 400");
     let mut ids = message_ids(&v);
     ids.sort();
     assert_eq!(
@@ -471,6 +490,35 @@ async fn bad_patches_get_every_base_message_at_once() {
         "{v}"
     );
     assert_eq!(v["error"]["code"], "Base.1.19.GeneralError");
+    // DSP0266 "Update (PATCH)": what can be applied is, the rest is named in a 200.
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            path,
+            r#"{"Boot": {"BootSourceOverrideTarget": "Floppy"}, "AssetTag": "x", "Colour": "red"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["AssetTag"], "x");
+    let mut ids: Vec<String> = v["@Message.ExtendedInfo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["MessageId"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "Base.1.19.PropertyUnknown",
+            "Base.1.19.PropertyValueNotInList"
+        ]
+    );
+    assert_eq!(
+        s.sim
+            .with(|nc| nc.card(0).unwrap().system_settings().asset_tag.clone()),
+        "x"
+    );
     let (st, _, v) = s.admin(Method::PATCH, path, "{not json").await;
     assert_eq!(
         (st, message_ids(&v)),

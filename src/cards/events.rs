@@ -27,6 +27,10 @@ pub enum CardEventKind {
     BootProgressChanged(BootProgress),
     /// The boot override the card stored.
     BootOverrideChanged,
+    /// The host system settings the card stored (asset tag, identify LED, watchdog).
+    SettingsChanged,
+    /// The card's BMC was reset.
+    ManagerReset,
     /// A virtual media slot's state.
     MediaChanged {
         /// The slot.

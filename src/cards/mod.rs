@@ -26,9 +26,10 @@ pub use events::{CardEvent, CardEventKind};
 pub use model::{Card, Controller, Nic, PciIds, Port, card_id};
 /// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
 pub use sidebridge_protocol::oem::{
-    BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, FirmwareComponent, MAX_URI_LEN,
-    MediaInsert, MediaSlot, MediaState, MediaStatus, NetworkIdentity, PowerState, ResetType,
-    ResultCode, TransferProtocol, capability,
+    AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
+    FirmwareComponent, HostWatchdog, IndicatorLed, MAX_ASSET_TAG_LEN, MAX_URI_LEN, MediaInsert,
+    MediaSlot, MediaState, MediaStatus, NetworkIdentity, PowerState, ResetType, ResultCode,
+    SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
 };
 pub use tasks::{Task, TaskKind, TaskState};
 
@@ -188,6 +189,8 @@ impl Cards {
                     media: [None, None],
                     firmware: Vec::new(),
                     network: None,
+                    allowable: None,
+                    settings: None,
                     online: true,
                     refreshed: None,
                     generation: 0,
@@ -261,6 +264,8 @@ impl Cards {
             c.media = fresh.media;
             c.firmware = fresh.firmware;
             c.network = fresh.network;
+            c.allowable = fresh.allowable;
+            c.settings = fresh.settings;
             c.online = true;
             c.refreshed = Some(Instant::now());
         });
@@ -295,6 +300,53 @@ impl Cards {
             self.update(id, |c| c.boot = Some(b));
         }
         self.emit(id, CardEventKind::BootOverrideChanged);
+        Ok(())
+    }
+
+    /// Changes some of the host system settings (asset tag, identify LED, watchdog);
+    /// returns once the card stored them, with the settings read back.
+    pub async fn set_system_settings(&self, id: &str, u: SystemSettingsUpdate) -> CardResult<()> {
+        let card = self.online(id)?;
+        if !card.has(capability::SYSTEM_SETTINGS) {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: ResultCode::UnsupportedCommand,
+                detail: "the card has no system settings (OEM set 1.0)".into(),
+            });
+        }
+        let client = self.client(&card)?;
+        client
+            .call(&Request::SetSystemSettings(u))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        if let Ok(Some(s)) = read(&client, Request::GetSystemSettings, |r| match r {
+            ResponseBody::SystemSettings(s) => Some(s),
+            _ => None,
+        })
+        .await
+        {
+            self.update(id, |c| c.settings = Some(s));
+        }
+        self.emit(id, CardEventKind::SettingsChanged);
+        Ok(())
+    }
+
+    /// Resets the card's own BMC; returns once the card accepted it.
+    pub async fn reset_manager(&self, id: &str, t: ResetType) -> CardResult<()> {
+        let card = self.online(id)?;
+        if !card.has(capability::MANAGER_RESET) {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: ResultCode::UnsupportedCommand,
+                detail: "the card cannot reset its BMC over the sideband (OEM set 1.0)".into(),
+            });
+        }
+        let client = self.client(&card)?;
+        client
+            .call(&Request::ResetManager(t))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        self.emit(id, CardEventKind::ManagerReset);
         Ok(())
     }
 
@@ -451,6 +503,8 @@ impl Cards {
 
 /// The card BMC state one refresh reads.
 struct Fresh {
+    allowable: Option<AllowableValues>,
+    settings: Option<SystemSettings>,
     power: Option<PowerState>,
     boot: Option<BootOverride>,
     progress: Option<BootProgress>,
@@ -513,7 +567,27 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
+    let allowable = if card.has(capability::ALLOWABLE_VALUES) {
+        read(client, Request::GetAllowableValues, |r| match r {
+            ResponseBody::AllowableValues(a) => Some(a),
+            _ => None,
+        })
+        .await?
+    } else {
+        None
+    };
+    let settings = if card.has(capability::SYSTEM_SETTINGS) {
+        read(client, Request::GetSystemSettings, |r| match r {
+            ResponseBody::SystemSettings(s) => Some(s),
+            _ => None,
+        })
+        .await?
+    } else {
+        None
+    };
     Ok(Fresh {
+        allowable,
+        settings,
         power,
         boot,
         progress,

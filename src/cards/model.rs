@@ -5,8 +5,8 @@
 use crate::ncsi::PackageInfo;
 use sidebridge_protocol::ncsi::vendor;
 use sidebridge_protocol::oem::{
-    BootOverride, BootProgress, BridgeInfo, FirmwareComponent, MediaSlot, MediaStatus,
-    NetworkIdentity, PowerState,
+    AllowableValues, BootOverride, BootProgress, BridgeInfo, FirmwareComponent, MediaSlot,
+    MediaStatus, NetworkIdentity, PowerState, SystemSettings,
 };
 use sidebridge_protocol::text;
 use std::time::Instant;
@@ -34,6 +34,10 @@ pub struct Card {
     pub firmware: Vec<FirmwareComponent>,
     /// The card BMC's network identity.
     pub network: Option<NetworkIdentity>,
+    /// What the card accepts (OEM 1.1); `None` for a 1.0 card.
+    pub allowable: Option<AllowableValues>,
+    /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
+    pub settings: Option<SystemSettings>,
     /// Answering.
     pub online: bool,
     /// When the cache was last refreshed completely.

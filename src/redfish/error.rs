@@ -432,6 +432,34 @@ impl RedfishError {
         Self::one(StatusCode::BAD_REQUEST, m)
     }
 
+    /// 400 StringValueTooLong.
+    pub fn string_too_long(property: &str, value: &str, limit: usize) -> Self {
+        let mut m = msg(
+            "StringValueTooLong",
+            format!("The string '{value}' exceeds the length limit {limit}."),
+            vec![value.into(), limit.to_string()],
+            "Warning",
+            "Resubmit the request with an appropriate string length.",
+        );
+        m.property = Some(format!("#/{}", property.replace('.', "/")));
+        Self::one(StatusCode::BAD_REQUEST, m)
+    }
+
+    /// 400 PropertyValueConflict: two properties of the request contradict each other.
+    pub fn value_conflict(property: &str, other: &str) -> Self {
+        let mut m = msg(
+            "PropertyValueConflict",
+            format!(
+                "The property '{property}' could not be written because its value would conflict with the value of the '{other}' property."
+            ),
+            vec![property.into(), other.into()],
+            "Warning",
+            "No resolution is required.",
+        );
+        m.property = Some(format!("#/{}", property.replace('.', "/")));
+        Self::one(StatusCode::BAD_REQUEST, m)
+    }
+
     /// 501 QueryParameterUnsupported: a query parameter this service does not offer.
     pub fn query_parameter_unsupported(parameter: &str) -> Self {
         Self::one(

@@ -8,7 +8,8 @@ use super::service::odata_type;
 use super::systems::{accepted, status};
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
 use crate::cards::{
-    Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, TransferProtocol, capability,
+    AllowableValues, Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, ResetType,
+    TransferProtocol, capability, media_type,
 };
 use axum::Router;
 use axum::extract::{Extension, Path, State};
@@ -61,6 +62,16 @@ fn manager_body(c: &Card) -> Value {
     });
     if let Some(uuid) = c.uuid() {
         v["UUID"] = json!(uuid);
+    }
+    if c.has(capability::MANAGER_RESET) {
+        let mut reset = json!({
+            "target": format!("/redfish/v1/Managers/{id}/Actions/Manager.Reset")
+        });
+        let mask = c.allowable.map(|a| a.manager_reset_types);
+        if let Some(types) = super::systems::card_accepts(super::systems::RESETS, mask) {
+            reset["ResetType@Redfish.AllowableValues"] = json!(types);
+        }
+        v["Actions"] = json!({ "#Manager.Reset": reset });
     }
     v
 }
@@ -171,6 +182,27 @@ async fn interface(
     Ok(resource(body, "GET"))
 }
 
+/// The media types a slot takes: what the card says (OEM 1.1), else the slot's kind.
+fn media_types(c: &Card, s: MediaSlot) -> Vec<&'static str> {
+    const TYPES: &[(u8, &str)] = &[
+        (media_type::CD, "CD"),
+        (media_type::DVD, "DVD"),
+        (media_type::FLOPPY, "Floppy"),
+        (media_type::USB_STICK, "USBStick"),
+    ];
+    let mask = match (c.allowable, s) {
+        (Some(a), MediaSlot::Usb) => a.media[1],
+        (Some(a), _) => a.media[0],
+        (None, MediaSlot::Usb) => media_type::USB_STICK,
+        (None, _) => media_type::CD | media_type::DVD,
+    };
+    TYPES
+        .iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .map(|(_, n)| *n)
+        .collect()
+}
+
 fn media_body(c: &Card, s: MediaSlot) -> Value {
     let id = &c.id;
     let name = slot_name(s);
@@ -183,7 +215,7 @@ fn media_body(c: &Card, s: MediaSlot) -> Value {
         "@odata.type": odata_type("VirtualMedia"),
         "Id": name,
         "Name": format!("Virtual {name}"),
-        "MediaTypes": if s == MediaSlot::Usb { json!(["USBStick"]) } else { json!(["CD", "DVD"]) },
+        "MediaTypes": media_types(c, s),
         "Image": image,
         "ImageName": image.as_ref().and_then(|i| i.rsplit('/').next().map(str::to_string)),
         "Inserted": inserted,
@@ -408,9 +440,51 @@ async fn patch(
     }
 }
 
+/// `Manager.Reset`: the card BMC restarts (OEM ResetManager); 204 once it accepted.
+async fn reset(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody,
+) -> RfResult<Response> {
+    c.require(Privilege::ConfigureManager)?;
+    const ACTION: &str = "Manager.Reset";
+    let card = card(&state, &id).await?;
+    if !card.has(capability::MANAGER_RESET) {
+        return Err(RedfishError::action_not_supported(ACTION));
+    }
+    if let Some(k) = body.keys().find(|k| k.as_str() != "ResetType") {
+        return Err(RedfishError::parameter_not_supported(k, ACTION));
+    }
+    // ResetType is optional for Manager.Reset; the default is a graceful restart.
+    let (t, s) = match body.get("ResetType") {
+        None => (ResetType::GracefulRestart, "GracefulRestart".to_string()),
+        Some(v) => {
+            let s = v
+                .as_str()
+                .ok_or_else(|| RedfishError::parameter_type(&v.to_string(), "ResetType", ACTION))?;
+            let mask = card.allowable.map(|a| a.manager_reset_types);
+            let t = super::systems::value(super::systems::RESETS, s)
+                .filter(|t| mask.is_none_or(|m| AllowableValues::has(m, (*t).into())))
+                .ok_or_else(|| RedfishError::parameter_not_in_list(s, "ResetType", ACTION))?;
+            (t, s.to_string())
+        }
+    };
+    state
+        .cards
+        .reset_manager(&id, t)
+        .await
+        .map_err(|e| card_error(&e, Context::Action(ACTION, "ResetType", &s)))?;
+    Ok(no_content())
+}
+
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/redfish/v1/Managers", methods(get(list), "GET"))
+        .route(
+            "/redfish/v1/Managers/{id}/Actions/Manager.Reset",
+            methods(post(reset), "POST"),
+        )
         .route("/redfish/v1/Managers/{id}", methods(get(manager), "GET"))
         .route(
             "/redfish/v1/Managers/{id}/EthernetInterfaces",

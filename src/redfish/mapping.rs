@@ -148,6 +148,18 @@ impl From<&CardEvent> for RfEvent {
                 format!("The boot override of {id} changed."),
                 "OK",
             ),
+            CardEventKind::SettingsChanged => (
+                system,
+                CHANGED,
+                format!("The system settings of {id} changed."),
+                "OK",
+            ),
+            CardEventKind::ManagerReset => (
+                format!("/redfish/v1/Managers/{id}"),
+                CHANGED,
+                format!("The BMC of {id} was reset."),
+                "OK",
+            ),
             CardEventKind::MediaChanged { slot, state } => (
                 media_uri(id, *slot),
                 CHANGED,

@@ -9,7 +9,9 @@ use super::sessions::patch_keys;
 use super::{JsonBody, Shared, check_if_match, methods, no_content, resource};
 use crate::cards::Card;
 use crate::cards::{
-    BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, CardError, PowerState, ResetType,
+    AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, CardError,
+    IndicatorLed, MAX_ASSET_TAG_LEN, PowerState, ResetType, SystemSettingsUpdate, WatchdogAction,
+    capability,
 };
 use axum::Router;
 use axum::extract::{Extension, Path, State};
@@ -47,16 +49,46 @@ pub const RESETS: &[(ResetType, &str)] = &[
     (ResetType::Nmi, "Nmi"),
 ];
 
+const LEDS: &[(IndicatorLed, &str)] = &[
+    (IndicatorLed::Off, "Off"),
+    (IndicatorLed::Lit, "Lit"),
+    (IndicatorLed::Blinking, "Blinking"),
+];
+const WATCHDOG_ACTIONS: &[(WatchdogAction, &str)] = &[
+    (WatchdogAction::None, "None"),
+    (WatchdogAction::ResetSystem, "ResetSystem"),
+    (WatchdogAction::PowerCycle, "PowerCycle"),
+    (WatchdogAction::PowerDown, "PowerDown"),
+];
+
+/// The names of a table's values the card accepts (`mask`: bit n = code n), or
+/// `None` for a card that does not say (OEM set 1.0): then no AllowableValues are
+/// shown and the card decides.
+pub(super) fn card_accepts<T: Copy + Into<u8>>(
+    table: &[(T, &'static str)],
+    mask: Option<u32>,
+) -> Option<Vec<&'static str>> {
+    let mask = mask?;
+    Some(
+        table
+            .iter()
+            .filter(|(t, _)| AllowableValues::has(mask, (*t).into()))
+            .map(|(_, n)| *n)
+            .collect(),
+    )
+}
+
+/// Whether the card accepts `v` (always, for a card that does not say).
+fn takes<T: Into<u8>>(mask: Option<u32>, v: T) -> bool {
+    mask.is_none_or(|m| AllowableValues::has(m, v.into()))
+}
+
 fn name<T: PartialEq + Copy>(table: &[(T, &'static str)], v: T) -> Option<&'static str> {
     table.iter().find(|(t, _)| *t == v).map(|(_, n)| *n)
 }
 
-fn value<T: Copy>(table: &[(T, &'static str)], n: &str) -> Option<T> {
+pub(super) fn value<T: Copy>(table: &[(T, &'static str)], n: &str) -> Option<T> {
     table.iter().find(|(_, s)| *s == n).map(|(t, _)| *t)
-}
-
-fn names<T>(table: &[(T, &'static str)]) -> Vec<&'static str> {
-    table.iter().map(|(_, n)| *n).collect()
 }
 
 /// The Redfish `ResetType` of a reset.
@@ -123,8 +155,7 @@ pub fn system_body(c: &Card) -> Value {
         "Status": status(c),
         "Actions": {
             "#ComputerSystem.Reset": {
-                "target": format!("/redfish/v1/Systems/{id}/Actions/ComputerSystem.Reset"),
-                "ResetType@Redfish.AllowableValues": names(RESETS)
+                "target": format!("/redfish/v1/Systems/{id}/Actions/ComputerSystem.Reset")
             }
         },
         "Links": {
@@ -132,21 +163,60 @@ pub fn system_body(c: &Card) -> Value {
             "Chassis": [{ "@odata.id": format!("/redfish/v1/Chassis/{id}") }]
         }
     });
+    let a = c.allowable;
+    if let Some(resets) = card_accepts(RESETS, a.map(|a| a.reset_types)) {
+        v["Actions"]["#ComputerSystem.Reset"]["ResetType@Redfish.AllowableValues"] = json!(resets);
+    }
     // A card that does not answer shows no state rather than stale state.
     if c.online {
         if let Some(p) = c.power.and_then(power_name) {
             v["PowerState"] = json!(p);
         }
         if let Some(b) = &c.boot {
-            v["Boot"] = json!({
+            let mut boot = json!({
                 "BootSourceOverrideTarget": name(TARGETS, b.target).unwrap_or("None"),
-                "BootSourceOverrideTarget@Redfish.AllowableValues": names(TARGETS),
                 "BootSourceOverrideEnabled": name(ENABLED, b.enabled).unwrap_or("Disabled"),
-                "BootSourceOverrideEnabled@Redfish.AllowableValues": names(ENABLED),
                 "BootSourceOverrideMode": name(MODES, b.mode).unwrap_or("UEFI"),
-                "BootSourceOverrideMode@Redfish.AllowableValues": names(MODES),
                 "HttpBootUri": if b.uri.is_empty() { Value::Null } else { json!(b.uri) }
             });
+            for (key, values) in [
+                (
+                    "BootSourceOverrideTarget",
+                    card_accepts(TARGETS, a.map(|a| a.boot_targets)),
+                ),
+                (
+                    "BootSourceOverrideEnabled",
+                    card_accepts(ENABLED, a.map(|a| a.boot_enabled.into())),
+                ),
+                (
+                    "BootSourceOverrideMode",
+                    card_accepts(MODES, a.map(|a| a.boot_modes.into())),
+                ),
+            ] {
+                if let Some(values) = values {
+                    boot[format!("{key}@Redfish.AllowableValues")] = json!(values);
+                }
+            }
+            v["Boot"] = boot;
+        }
+        if let Some(s) = &c.settings {
+            v["AssetTag"] = json!(s.asset_tag);
+            v["IndicatorLED"] = json!(name(LEDS, s.indicator).unwrap_or("Off"));
+            v["LocationIndicatorActive"] = json!(s.indicator != IndicatorLed::Off);
+            let mut wd = json!({
+                "FunctionEnabled": s.watchdog.enabled,
+                "TimeoutAction": name(WATCHDOG_ACTIONS, s.watchdog.action).unwrap_or("None"),
+                "Status": { "State": if s.watchdog.enabled { "Enabled" } else { "Disabled" } }
+            });
+            if let Some(actions) =
+                card_accepts(WATCHDOG_ACTIONS, a.map(|a| a.watchdog_actions.into()))
+            {
+                wd["TimeoutAction@Redfish.AllowableValues"] = json!(actions);
+            }
+            v["HostWatchdogTimer"] = wd;
+            if s.uuid != [0; 16] {
+                v["UUID"] = json!(sidebridge_protocol::text::uuid(&s.uuid));
+            }
         }
         if let Some(p) = c.progress {
             v["BootProgress"] = json!({ "LastState": progress_name(p) });
@@ -190,30 +260,57 @@ fn text<'a>(v: &'a Value, property: &str) -> RfResult<&'a str> {
         .ok_or_else(|| RedfishError::value_type(property, &v.to_string()))
 }
 
-fn parse_boot(boot: &Map<String, Value>, current: &BootOverride) -> RfResult<BootOverride> {
-    let mut o = current.clone();
-    let mut errs: Option<RedfishError> = None;
-    let mut add = |e: RedfishError| {
-        errs = Some(match errs.take() {
+/// Problems of a PATCH, each a property that will not be applied.
+#[derive(Debug, Default)]
+struct Refusals(Option<RedfishError>);
+
+impl Refusals {
+    fn add(&mut self, e: RedfishError) {
+        self.0 = Some(match self.0.take() {
             Some(p) => p.and(e),
             None => e,
-        })
-    };
+        });
+    }
+
+    fn take<T>(&mut self, r: RfResult<T>) -> Option<T> {
+        r.map_err(|e| self.add(e)).ok()
+    }
+}
+
+/// A table value by its Redfish name, refused when not in the table or not one the
+/// card accepts.
+fn pick<T: Copy + Into<u8>>(
+    table: &[(T, &'static str)],
+    mask: Option<u32>,
+    v: &Value,
+    property: &str,
+) -> RfResult<T> {
+    value(table, text(v, property)?)
+        .filter(|t| takes(mask, *t))
+        .ok_or_else(|| RedfishError::value_not_in_list(property, v.as_str().unwrap_or("")))
+}
+
+/// The boot override a PATCH's `Boot` object asks for. The override is one card
+/// command, so it is applied whole or not at all; every refused property is named.
+fn parse_boot(
+    boot: &Map<String, Value>,
+    current: &BootOverride,
+    allowed: Option<&AllowableValues>,
+) -> RfResult<BootOverride> {
+    let mut o = current.clone();
+    let mut errs = Refusals::default();
     for (k, v) in boot {
         let p = format!("Boot.{k}");
         let r: RfResult<()> = (|| {
             match k.as_str() {
                 "BootSourceOverrideTarget" => {
-                    o.target = value(TARGETS, text(v, &p)?)
-                        .ok_or_else(|| RedfishError::value_not_in_list(&p, &v.to_string()))?
+                    o.target = pick(TARGETS, allowed.map(|a| a.boot_targets), v, &p)?
                 }
                 "BootSourceOverrideEnabled" => {
-                    o.enabled = value(ENABLED, text(v, &p)?)
-                        .ok_or_else(|| RedfishError::value_not_in_list(&p, &v.to_string()))?
+                    o.enabled = pick(ENABLED, allowed.map(|a| a.boot_enabled.into()), v, &p)?
                 }
                 "BootSourceOverrideMode" => {
-                    o.mode = value(MODES, text(v, &p)?)
-                        .ok_or_else(|| RedfishError::value_not_in_list(&p, &v.to_string()))?
+                    o.mode = pick(MODES, allowed.map(|a| a.boot_modes.into()), v, &p)?
                 }
                 "HttpBootUri" => {
                     o.uri = if v.is_null() {
@@ -238,12 +335,10 @@ fn parse_boot(boot: &Map<String, Value>, current: &BootOverride) -> RfResult<Boo
             }
             Ok(())
         })();
-        if let Err(e) = r {
-            add(e);
-        }
+        errs.take(r);
     }
     if o.target != BootTarget::UefiHttp && !o.uri.is_empty() && boot.contains_key("HttpBootUri") {
-        add(RedfishError::value_not_in_list(
+        errs.add(RedfishError::value_not_in_list(
             "Boot.BootSourceOverrideTarget",
             name(TARGETS, o.target).unwrap_or(""),
         ));
@@ -251,12 +346,123 @@ fn parse_boot(boot: &Map<String, Value>, current: &BootOverride) -> RfResult<Boo
     if o.target != BootTarget::UefiHttp && !boot.contains_key("HttpBootUri") {
         o.uri.clear();
     }
-    match errs {
+    match errs.0 {
         Some(e) => Err(e),
         None => Ok(o),
     }
 }
 
+/// The system settings a PATCH asks for (AssetTag, IndicatorLED,
+/// LocationIndicatorActive, HostWatchdogTimer); each refused property is named.
+fn parse_settings(
+    body: &Map<String, Value>,
+    allowed: Option<&AllowableValues>,
+    errs: &mut Refusals,
+) -> SystemSettingsUpdate {
+    let mut u = SystemSettingsUpdate::default();
+    if let Some(v) = body.get("AssetTag") {
+        u.asset_tag = errs.take(text(v, "AssetTag").and_then(|t| {
+            if t.len() > MAX_ASSET_TAG_LEN {
+                Err(RedfishError::string_too_long(
+                    "AssetTag",
+                    t,
+                    MAX_ASSET_TAG_LEN,
+                ))
+            } else if t.chars().any(char::is_control) {
+                Err(RedfishError::value_format(
+                    "AssetTag",
+                    &t.escape_default().to_string(),
+                ))
+            } else {
+                Ok(t.to_string())
+            }
+        }));
+    }
+    let led = body
+        .get("IndicatorLED")
+        .and_then(|v| errs.take(pick(LEDS, None, v, "IndicatorLED")));
+    let locate = body.get("LocationIndicatorActive").and_then(|v| {
+        errs.take(
+            v.as_bool()
+                .ok_or_else(|| RedfishError::value_type("LocationIndicatorActive", &v.to_string())),
+        )
+    });
+    u.indicator = match (led, locate) {
+        (Some(l), Some(on)) if (l != IndicatorLed::Off) != on => {
+            errs.add(RedfishError::value_conflict(
+                "IndicatorLED",
+                "LocationIndicatorActive",
+            ));
+            None
+        }
+        (Some(l), _) => Some(l),
+        (None, Some(true)) => Some(IndicatorLed::Blinking),
+        (None, Some(false)) => Some(IndicatorLed::Off),
+        (None, None) => None,
+    };
+    match body.get("HostWatchdogTimer") {
+        None => {}
+        Some(Value::Object(wd)) => {
+            for (k, v) in wd {
+                let p = format!("HostWatchdogTimer.{k}");
+                match k.as_str() {
+                    "FunctionEnabled" => {
+                        u.watchdog_enabled = errs.take(
+                            v.as_bool()
+                                .ok_or_else(|| RedfishError::value_type(&p, &v.to_string())),
+                        )
+                    }
+                    "TimeoutAction" => {
+                        let mask = allowed.map(|a| a.watchdog_actions.into());
+                        u.watchdog_action = errs.take(pick(WATCHDOG_ACTIONS, mask, v, &p))
+                    }
+                    "Status" | "TimeoutAction@Redfish.AllowableValues" => {
+                        errs.add(RedfishError::not_writable(&p))
+                    }
+                    _ => errs.add(RedfishError::property_unknown(&p)),
+                }
+            }
+        }
+        Some(v) => errs.add(RedfishError::value_type(
+            "HostWatchdogTimer",
+            &v.to_string(),
+        )),
+    }
+    u
+}
+
+/// Properties a ComputerSystem PATCH may carry, and those it shows read-only.
+const WRITABLE: &[&str] = &[
+    "Boot",
+    "AssetTag",
+    "IndicatorLED",
+    "LocationIndicatorActive",
+    "HostWatchdogTimer",
+];
+const READ_ONLY: &[&str] = &[
+    "Id",
+    "Name",
+    "SystemType",
+    "Manufacturer",
+    "Model",
+    "SerialNumber",
+    "PartNumber",
+    "Status",
+    "PowerState",
+    "BootProgress",
+    "Actions",
+    "Links",
+    "UUID",
+    "HostName",
+    "BiosVersion",
+];
+
+/// PATCH of a ComputerSystem, per DSP0266 "Update (PATCH)": the properties that can
+/// be applied are applied; when some cannot be (unknown, read-only, a value the card
+/// does not accept, the card refusing), the answer is 200 with the resource and an
+/// `@Message.ExtendedInfo` naming each of them; when none can be, 400 (or the card's
+/// failure) with every message at once. Settings a card lacks (OEM set 1.0) are
+/// refused as not writable.
 async fn patch(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
@@ -267,76 +473,166 @@ async fn patch(
     c.require(Privilege::ConfigureComponents)?;
     let card = card(&state, &id).await?;
     check_if_match(&headers, &system_body(&card))?;
-    let keys = patch_keys(
-        &body,
-        &["Boot"],
-        &[
-            "Id",
-            "Name",
-            "SystemType",
-            "Manufacturer",
-            "Model",
-            "SerialNumber",
-            "PartNumber",
-            "Status",
-            "PowerState",
-            "BootProgress",
-            "Actions",
-            "Links",
-            "UUID",
+    let mut errs = Refusals::default();
+    errs.take(patch_keys(&body, WRITABLE, READ_ONLY));
+    let allowed = card.allowable.as_ref();
+    let offline = || {
+        let e = CardError::Unreachable {
+            card: id.clone(),
+            reason: "it is offline".into(),
+        };
+        card_error(&e, Context::Patch("Boot", ""))
+    };
+    // The boot override, checked.
+    let boot = match body.get("Boot") {
+        None => None,
+        Some(Value::Object(boot)) if !card.online => {
+            let _ = boot;
+            return Err(offline());
+        }
+        Some(Value::Object(boot)) => match card.boot.as_ref() {
+            None => {
+                let e = CardError::NotReady {
+                    card: id.clone(),
+                    what: "boot override",
+                };
+                return Err(card_error(&e, Context::Patch("Boot", "")));
+            }
+            Some(current) => errs
+                .take(parse_boot(boot, current, allowed))
+                .map(|o| (o, boot)),
+        },
+        Some(v) => {
+            errs.add(RedfishError::value_type("Boot", &v.to_string()));
+            None
+        }
+    };
+    // The system settings, checked.
+    let wants_settings = [
+        "AssetTag",
+        "IndicatorLED",
+        "LocationIndicatorActive",
+        "HostWatchdogTimer",
+    ]
+    .iter()
+    .any(|k| body.contains_key(*k));
+    let settings = if !wants_settings {
+        None
+    } else if !card.has(capability::SYSTEM_SETTINGS) {
+        for k in [
             "AssetTag",
             "IndicatorLED",
             "LocationIndicatorActive",
             "HostWatchdogTimer",
-            "HostName",
-            "BiosVersion",
-        ],
-    );
-    let Some(boot) = body.get("Boot") else {
-        keys?;
-        return Ok(resource(system_body(&card), "GET, PATCH"));
+        ] {
+            if body.contains_key(k) {
+                errs.add(RedfishError::not_writable(k));
+            }
+        }
+        None
+    } else if !card.online {
+        return Err(offline());
+    } else {
+        let u = parse_settings(&body, allowed, &mut errs);
+        (u != SystemSettingsUpdate::default()).then_some(u)
     };
-    let Value::Object(boot) = boot else {
-        let e = RedfishError::value_type("Boot", &boot.to_string());
-        return Err(match keys {
-            Err(k) => k.and(e),
-            Ok(()) => e,
-        });
-    };
-    let ctx = Context::Patch("Boot", "");
-    if !card.online {
-        let offline = CardError::Unreachable {
-            card: id.clone(),
-            reason: "it is offline".into(),
-        };
-        return Err(card_error(&offline, ctx));
+    // Apply what can be applied; a card refusal becomes one more refused property.
+    let mut applied = 0;
+    let mut failure: Option<RedfishError> = None;
+    if let Some((wanted, boot)) = boot {
+        match state.cards.set_boot(&id, wanted).await {
+            Ok(()) => applied += 1,
+            Err(e) => {
+                let (prop, val) = refused_boot_property(&e, boot);
+                failure = Some(card_error(&e, Context::Patch(&prop, &val)));
+            }
+        }
     }
-    let current = card.boot.clone().ok_or_else(|| {
-        let e = CardError::NotReady {
-            card: id.clone(),
-            what: "boot override",
-        };
-        card_error(&e, ctx)
-    })?;
-    // Every problem of the request is reported at once.
-    let wanted = match (keys, parse_boot(boot, &current)) {
-        (Ok(()), Ok(w)) => w,
-        (Err(a), Err(b)) => return Err(a.and(b)),
-        (Err(e), _) | (_, Err(e)) => return Err(e),
-    };
-    let (prop, val) = boot
-        .iter()
-        .find(|(k, _)| k.as_str() == "BootSourceOverrideTarget")
-        .or_else(|| boot.iter().next())
-        .map(|(k, v)| (format!("Boot.{k}"), v.as_str().unwrap_or("").to_string()))
-        .unwrap_or_default();
-    state
-        .cards
-        .set_boot(&id, wanted)
-        .await
-        .map_err(|e| card_error(&e, Context::Patch(&prop, &val)))?;
+    if let Some(u) = settings {
+        match state.cards.set_system_settings(&id, u).await {
+            Ok(()) => applied += 1,
+            Err(e) => {
+                let (prop, val) = refused_settings_property(&e, &body);
+                let e = card_error(&e, Context::Patch(&prop, &val));
+                failure = Some(match failure.take() {
+                    Some(f) => f.and(e),
+                    None => e,
+                });
+            }
+        }
+    }
+    if let Some(f) = failure {
+        if applied == 0 {
+            return Err(match errs.0 {
+                Some(e) => f.and(e),
+                None => f,
+            });
+        }
+        errs.add(f);
+    }
     let card = super::cached_card(&state, &id, "ComputerSystem")?;
-    Ok(resource(system_body(&card), "GET, PATCH"))
+    let mut v = system_body(&card);
+    match errs.0 {
+        // Nothing applicable: 400 with every message.
+        Some(e) if applied == 0 => Err(e),
+        Some(e) => {
+            v["@Message.ExtendedInfo"] =
+                Value::Array(e.messages.iter().map(|m| m.to_json()).collect());
+            Ok(resource(v, "GET, PATCH"))
+        }
+        None => Ok(resource(v, "GET, PATCH")),
+    }
+}
+
+/// The Boot property a card refusal is about: OEM.md §4.3 has the card start its
+/// detail with the field (`target:`, `enabled:`, `mode:`, `uri:`).
+fn refused_boot_property(e: &CardError, boot: &Map<String, Value>) -> (String, String) {
+    let field = match e {
+        CardError::Refused { detail, .. } => detail.split(':').next().unwrap_or(""),
+        _ => "",
+    };
+    let key = match field {
+        "target" => "BootSourceOverrideTarget",
+        "enabled" => "BootSourceOverrideEnabled",
+        "mode" => "BootSourceOverrideMode",
+        "uri" => "HttpBootUri",
+        _ => boot
+            .keys()
+            .find(|k| k.as_str() == "BootSourceOverrideTarget")
+            .or_else(|| boot.keys().next())
+            .map_or("BootSourceOverrideTarget", String::as_str),
+    };
+    let value = boot
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    (format!("Boot.{key}"), value)
+}
+
+/// The settings property a card refusal is about (OEM.md §4.16: the detail starts
+/// with the field).
+fn refused_settings_property(e: &CardError, body: &Map<String, Value>) -> (String, String) {
+    let field = match e {
+        CardError::Refused { detail, .. } => detail.split(':').next().unwrap_or(""),
+        _ => "",
+    };
+    let key = match field {
+        "asset_tag" => "AssetTag",
+        "indicator" if body.contains_key("IndicatorLED") => "IndicatorLED",
+        "indicator" => "LocationIndicatorActive",
+        "watchdog_enabled" => "HostWatchdogTimer.FunctionEnabled",
+        "watchdog_action" => "HostWatchdogTimer.TimeoutAction",
+        _ => "AssetTag",
+    };
+    let value = body
+        .get(key.split('.').next().unwrap_or(key))
+        .map(|v| match v {
+            Value::String(s) => s.clone(),
+            v => v.to_string(),
+        })
+        .unwrap_or_default();
+    (key.to_string(), value)
 }
 
 /// A 202 with the Task, or 204 when the card finished at once.
