@@ -460,6 +460,52 @@ impl RedfishError {
         Self::one(StatusCode::BAD_REQUEST, m)
     }
 
+    /// 400 QueryParameterValueFormatError.
+    pub fn query_value_format(value: &str, parameter: &str) -> Self {
+        Self::one(
+            StatusCode::BAD_REQUEST,
+            msg(
+                "QueryParameterValueFormatError",
+                format!(
+                    "The value '{value}' for the parameter {parameter} is not a format that the parameter can accept."
+                ),
+                vec![value.into(), parameter.into()],
+                "Warning",
+                "Correct the value for the query parameter in the request and resubmit the request if the operation failed.",
+            ),
+        )
+    }
+
+    /// 400 QueryParameterOutOfRange.
+    pub fn query_out_of_range(value: &str, parameter: &str, range: &str) -> Self {
+        Self::one(
+            StatusCode::BAD_REQUEST,
+            msg(
+                "QueryParameterOutOfRange",
+                format!(
+                    "The value '{value}' for the query parameter {parameter} is out of range {range}."
+                ),
+                vec![value.into(), parameter.into(), range.into()],
+                "Warning",
+                "Reduce the value for the query parameter to a value that is within range, such as a start or count value that is within bounds of the number of resources in a collection or a page that is within the range of valid pages.",
+            ),
+        )
+    }
+
+    /// 400 QueryCombinationInvalid.
+    pub fn query_combination_invalid() -> Self {
+        Self::one(
+            StatusCode::BAD_REQUEST,
+            msg(
+                "QueryCombinationInvalid",
+                "Two or more query parameters in the request cannot be used together.".into(),
+                vec![],
+                "Warning",
+                "Remove one or more of the query parameters and resubmit the request if the operation failed.",
+            ),
+        )
+    }
+
     /// 501 QueryParameterUnsupported: a query parameter this service does not offer.
     pub fn query_parameter_unsupported(parameter: &str) -> Self {
         Self::one(

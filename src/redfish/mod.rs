@@ -16,6 +16,7 @@ pub mod auth;
 pub mod error;
 pub mod mapping;
 pub mod protocol;
+mod query;
 
 mod aggregation;
 mod chassis;
@@ -407,7 +408,8 @@ pub fn app(state: Shared) -> Router {
             |_: tower::BoxError| async { RedfishError::timeout() },
         ))
         .timeout(REQUEST_TIMEOUT);
-    Router::new()
+    // The resources; queries ($expand, $select, …) are answered over them.
+    let core: Router = Router::new()
         .merge(service::routes())
         .merge(sessions::routes())
         .merge(systems::routes())
@@ -421,6 +423,22 @@ pub fn app(state: Shared) -> Router {
             move |req, next| protocol::write_lock(locks.clone(), req, next)
         }))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state.clone());
+    let queried = tower::service_fn(move |req: Request| {
+        let core = core.clone();
+        async move {
+            Ok::<_, std::convert::Infallible>(if query::wants(&req) {
+                query::serve(core, req).await
+            } else {
+                match tower::ServiceExt::oneshot(core, req).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
+                }
+            })
+        }
+    });
+    Router::new()
+        .fallback_service(queried)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(middleware::from_fn(protocol::request_rules))
         .layer(middleware::from_fn(odata_version))

@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// The query parameters this service implements.
-pub const SUPPORTED_QUERY: &[&str] = &[];
+pub const SUPPORTED_QUERY: &[&str] = &["$expand", "$select", "$filter", "$top", "$skip", "only"];
 
 /// Refuses OData versions other than 4.0 and query parameters the service does not
 /// offer; answers a GET or HEAD whose `If-None-Match` names the current ETag with 304.

@@ -121,10 +121,17 @@ async fn root(State(state): State<Shared>) -> Response {
             "UpdateService": { "@odata.id": "/redfish/v1/UpdateService" },
             "Links": { "Sessions": { "@odata.id": "/redfish/v1/SessionService/Sessions" } },
             "ProtocolFeaturesSupported": {
-                "ExpandQuery": { "ExpandAll": false, "Levels": false, "Links": false, "NoLinks": false },
-                "FilterQuery": false,
-                "SelectQuery": false,
-                "OnlyMemberQuery": false,
+                "ExpandQuery": {
+                    "ExpandAll": true,
+                    "Levels": true,
+                    "Links": true,
+                    "NoLinks": true,
+                    "MaxLevels": super::query::MAX_LEVELS
+                },
+                "FilterQuery": true,
+                "SelectQuery": true,
+                "OnlyMemberQuery": true,
+                "TopSkipQuery": true,
                 "ExcerptQuery": false
             }
         }),
