@@ -1,11 +1,7 @@
 //! Event push over https (verified against the configured CA file), the retry
 //! settings, and suspension of a destination that keeps failing.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use base64::Engine;
-use http_body_util::BodyExt;
+use axum::http::{Method, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,81 +9,38 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod common;
 
-struct Client {
-    app: Router,
-    auth: String,
-    running: common::Running,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use common::Client;
 
 async fn start() -> Client {
-    let dir = common::temp_dir();
-    let running = common::daemon(&dir).await;
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("admin:{}", running.password))
-    );
-    Client {
-        app: running.daemon.app(),
-        auth,
-        running,
-        dir,
-    }
+    Client::start().await
 }
 
-impl Client {
-    async fn send(&self, method: Method, path: &str, body: Option<&str>) -> (StatusCode, Value) {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("Authorization", &self.auth)
-            .header("Content-Type", "application/json")
-            .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-            .unwrap();
-        let r = tower::ServiceExt::oneshot(self.app.clone(), req)
-            .await
-            .unwrap();
-        let status = r.status();
-        let bytes = r.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+async fn subscribe(c: &Client, destination: &str) -> String {
+    let (s, v) = c
+        .send(
+            Method::POST,
+            "/redfish/v1/EventService/Subscriptions",
+            Some(&format!(
+                r#"{{"Destination": "{destination}", "Context": "tls"}}"#
+            )),
         )
-    }
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["@odata.id"].as_str().unwrap().to_string()
+}
 
-    async fn subscribe(&self, destination: &str) -> String {
-        let (s, v) = self
-            .send(
-                Method::POST,
-                "/redfish/v1/EventService/Subscriptions",
-                Some(&format!(
-                    r#"{{"Destination": "{destination}", "Context": "tls"}}"#
-                )),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        v["@odata.id"].as_str().unwrap().to_string()
-    }
-
-    /// Something happens on a card: a boot override change is an event.
-    async fn poke(&self, target: &str) {
-        let (s, v) = self
-            .send(
-                Method::PATCH,
-                "/redfish/v1/Systems/DPU0000A1",
-                Some(&format!(
-                    r#"{{"Boot": {{"BootSourceOverrideTarget": "{target}", "BootSourceOverrideEnabled": "Once"}}}}"#
-                )),
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-    }
+/// Something happens on a card: a boot override change is an event.
+async fn poke(c: &Client, target: &str) {
+    let (s, v) = c
+        .send(
+            Method::PATCH,
+            "/redfish/v1/Systems/DPU0000A1",
+            Some(&format!(
+                r#"{{"Boot": {{"BootSourceOverrideTarget": "{target}", "BootSourceOverrideEnabled": "Once"}}}}"#
+            )),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
 }
 
 /// A TLS listener on 127.0.0.1 with a fresh self-signed certificate; returns its
@@ -156,10 +109,8 @@ async fn https_destinations_get_events_when_their_certificate_is_trusted() {
     let ca = c.dir.join("event-ca.pem");
     std::fs::write(&ca, pem).unwrap();
     c.running.daemon.state.subscriptions.trust.set_ca_file(ca);
-    let sub = c
-        .subscribe(&format!("https://127.0.0.1:{port}/events"))
-        .await;
-    c.poke("Pxe").await;
+    let sub = subscribe(&c, &format!("https://127.0.0.1:{port}/events")).await;
+    poke(&c, "Pxe").await;
     let text = tokio::time::timeout(Duration::from_secs(10), received.recv())
         .await
         .expect("an event over TLS")
@@ -198,10 +149,8 @@ async fn an_untrusted_destination_is_retried_as_configured_then_suspended() {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["DeliveryRetryAttempts"], 1);
-    let sub = c
-        .subscribe(&format!("https://127.0.0.1:{port}/events"))
-        .await;
-    c.poke("Hdd").await;
+    let sub = subscribe(&c, &format!("https://127.0.0.1:{port}/events")).await;
+    poke(&c, "Hdd").await;
     let mut state = Value::Null;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -216,7 +165,7 @@ async fn an_untrusted_destination_is_retried_as_configured_then_suspended() {
         "nothing was accepted over TLS"
     );
     // Suspended: further events are not attempted (the subscription stays as it is).
-    c.poke("Cd").await;
+    poke(&c, "Cd").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, v) = c.send(Method::GET, &sub, None).await;
     assert_eq!(v["Status"]["State"], "Disabled");

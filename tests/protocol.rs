@@ -2,96 +2,32 @@
 //! If-None-Match, If-Match with concurrent writers, OData-Version, the Link header,
 //! POST to `Members`, and unsupported query parameters.
 
-use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode};
-use base64::Engine;
-use http_body_util::BodyExt;
+use axum::http::{Method, Request, StatusCode};
 use serde_json::Value;
 
 mod common;
 
-struct Client {
-    app: Router,
-    auth: String,
-    _running: common::Running,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use common::Client;
 
 async fn start() -> Client {
-    let dir = common::temp_dir();
-    let running = common::daemon(&dir).await;
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("admin:{}", running.password))
-    );
-    Client {
-        app: running.daemon.app(),
-        auth,
-        _running: running,
-        dir,
-    }
+    Client::start().await
 }
 
-impl Client {
-    async fn send(
-        &self,
-        method: Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-    ) -> (StatusCode, HeaderMap, Value) {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("Authorization", &self.auth);
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let req = match body {
-            Some(b) => req
-                .header("Content-Type", "application/json")
-                .body(Body::from(b.to_string())),
-            None => req.body(Body::empty()),
-        }
-        .unwrap();
-        let r = tower::ServiceExt::oneshot(self.app.clone(), req)
-            .await
-            .unwrap();
-        let (status, headers) = (r.status(), r.headers().clone());
-        let bytes = r.into_body().collect().await.unwrap().to_bytes();
-        let v = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        (status, headers, v)
-    }
-
-    async fn get(&self, path: &str) -> (HeaderMap, Value) {
-        let (s, h, v) = self.send(Method::GET, path, &[], None).await;
-        assert_eq!(s, StatusCode::OK, "GET {path}: {v}");
-        (h, v)
-    }
-
-    async fn make_account(&self, name: &str) -> String {
-        let body = format!(
-            r#"{{"UserName": "{name}", "Password": "a-long-enough-password-1", "RoleId": "ReadOnly"}}"#
-        );
-        let (s, _, v) = self
-            .send(
-                Method::POST,
-                "/redfish/v1/AccountService/Accounts",
-                &[],
-                Some(&body),
-            )
-            .await;
-        assert_eq!(s, StatusCode::CREATED, "{v}");
-        format!("/redfish/v1/AccountService/Accounts/{name}")
-    }
+async fn make_account(c: &Client, name: &str) -> String {
+    let body = format!(
+        r#"{{"UserName": "{name}", "Password": "a-long-enough-password-1", "RoleId": "ReadOnly"}}"#
+    );
+    let (s, _, v) = c
+        .send_with(
+            Method::POST,
+            "/redfish/v1/AccountService/Accounts",
+            &[],
+            Some(&body),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    format!("/redfish/v1/AccountService/Accounts/{name}")
 }
 
 fn message_id(v: &Value) -> String {
@@ -129,7 +65,7 @@ async fn every_resource_carries_its_etag_in_header_and_body_and_a_schema_link() 
         );
         // The same answer twice: a stable tag.
         assert_eq!(c.get(path).await.0["ETag"], tag, "{path}");
-        let (s, h, _) = c.send(Method::HEAD, path, &[], None).await;
+        let (s, h, _) = c.send_with(Method::HEAD, path, &[], None).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(h["Link"], link, "HEAD {path}");
     }
@@ -141,7 +77,7 @@ async fn if_none_match_gives_304_only_for_the_current_tag() {
     let (h, _) = c.get("/redfish/v1/Systems").await;
     let tag = h["ETag"].to_str().unwrap().to_string();
     let (s, h304, body) = c
-        .send(
+        .send_with(
             Method::GET,
             "/redfish/v1/Systems",
             &[("If-None-Match", &tag)],
@@ -152,7 +88,7 @@ async fn if_none_match_gives_304_only_for_the_current_tag() {
     assert_eq!(h304["ETag"], tag.as_str());
     assert_eq!(body, Value::String(String::new()), "304 has no body");
     let (s, _, _) = c
-        .send(
+        .send_with(
             Method::GET,
             "/redfish/v1/Systems",
             &[("If-None-Match", "W/\"0000000000000000\"")],
@@ -165,14 +101,14 @@ async fn if_none_match_gives_304_only_for_the_current_tag() {
 #[tokio::test]
 async fn if_match_is_enforced_on_accounts_and_the_tag_rotates_on_write() {
     let c = start().await;
-    let acct = c.make_account("etaguser").await;
+    let acct = make_account(&c, "etaguser").await;
     let (h, v) = c.get(&acct).await;
     let tag = h["ETag"].to_str().unwrap().to_string();
     assert_eq!(v["RoleId"], "ReadOnly");
     let role = |r: &str| format!(r#"{{"RoleId": "{r}"}}"#);
     // A tag the service never issued.
     let (s, _, v) = c
-        .send(
+        .send_with(
             Method::PATCH,
             &acct,
             &[("If-Match", "W/\"deadbeefdeadbeef\"")],
@@ -188,7 +124,7 @@ async fn if_match_is_enforced_on_accounts_and_the_tag_rotates_on_write() {
     );
     // The current tag.
     let (s, _, v) = c
-        .send(
+        .send_with(
             Method::PATCH,
             &acct,
             &[("If-Match", &tag)],
@@ -205,7 +141,7 @@ async fn if_match_is_enforced_on_accounts_and_the_tag_rotates_on_write() {
     );
     // The stale tag is refused now.
     let (s, _, _) = c
-        .send(
+        .send_with(
             Method::PATCH,
             &acct,
             &[("If-Match", &tag)],
@@ -214,7 +150,7 @@ async fn if_match_is_enforced_on_accounts_and_the_tag_rotates_on_write() {
         .await;
     assert_eq!(s, StatusCode::PRECONDITION_FAILED);
     let (s, _, _) = c
-        .send(Method::DELETE, &acct, &[("If-Match", &tag)], None)
+        .send_with(Method::DELETE, &acct, &[("If-Match", &tag)], None)
         .await;
     assert_eq!(
         s,
@@ -228,14 +164,14 @@ async fn if_match_is_enforced_on_accounts_and_the_tag_rotates_on_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_writers_with_one_tag_have_exactly_one_winner() {
     let c = std::sync::Arc::new(start().await);
-    let acct = c.make_account("raceuser").await;
+    let acct = make_account(&c, "raceuser").await;
     let (h, _) = c.get(&acct).await;
     let tag = h["ETag"].to_str().unwrap().to_string();
     let mut writers = Vec::new();
     for _ in 0..8 {
         let (c, acct, tag) = (c.clone(), acct.clone(), tag.clone());
         writers.push(tokio::spawn(async move {
-            c.send(
+            c.send_with(
                 Method::PATCH,
                 &acct,
                 &[("If-Match", &tag)],
@@ -276,7 +212,7 @@ async fn concurrent_boot_writes_with_one_tag_have_exactly_one_winner() {
             let body = format!(
                 r#"{{"Boot": {{"BootSourceOverrideTarget": "{target}", "BootSourceOverrideEnabled": "Once"}}}}"#
             );
-            (target, c.send(Method::PATCH, &system, &[("If-Match", &tag)], Some(&body)).await.0)
+            (target, c.send_with(Method::PATCH, &system, &[("If-Match", &tag)], Some(&body)).await.0)
         }));
     }
     let mut winners = Vec::new();
@@ -302,7 +238,7 @@ async fn if_match_guards_the_system_patch() {
         .unwrap()
         .to_string();
     let (s, _, v) = c
-        .send(
+        .send_with(
             Method::PATCH,
             &system,
             &[("If-Match", "W/\"0123456789abcdef\"")],
@@ -314,7 +250,7 @@ async fn if_match_guards_the_system_patch() {
     assert_ne!(v["Boot"]["BootSourceOverrideTarget"], "Pxe");
     let tag = h["ETag"].to_str().unwrap().to_string();
     let (s, _, v) = c
-        .send(
+        .send_with(
             Method::PATCH,
             &system,
             &[("If-Match", &tag)],
@@ -332,7 +268,7 @@ async fn if_match_guards_the_system_patch() {
 async fn only_odata_version_4_0_is_served() {
     let c = start().await;
     let (s, _, v) = c
-        .send(
+        .send_with(
             Method::GET,
             "/redfish/v1/Systems",
             &[("OData-Version", "4.1")],
@@ -342,7 +278,7 @@ async fn only_odata_version_4_0_is_served() {
     assert_eq!(s, StatusCode::PRECONDITION_FAILED, "{v}");
     assert_eq!(message_id(&v), "Base.1.19.HeaderInvalid");
     let (s, _, _) = c
-        .send(
+        .send_with(
             Method::GET,
             "/redfish/v1/Systems",
             &[("OData-Version", "4.0")],
@@ -357,13 +293,13 @@ async fn unsupported_query_parameters_are_501_and_others_ignored() {
     let c = start().await;
     for q in ["%24levels=2", "$foo=1", "excerpt"] {
         let (s, _, v) = c
-            .send(Method::GET, &format!("/redfish/v1/Systems?{q}"), &[], None)
+            .send_with(Method::GET, &format!("/redfish/v1/Systems?{q}"), &[], None)
             .await;
         assert_eq!(s, StatusCode::NOT_IMPLEMENTED, "{q}: {v}");
         assert_eq!(message_id(&v), "Base.1.19.QueryParameterUnsupported", "{q}");
     }
     let (s, _, _) = c
-        .send(Method::GET, "/redfish/v1/Systems?foo=1", &[], None)
+        .send_with(Method::GET, "/redfish/v1/Systems?foo=1", &[], None)
         .await;
     assert_eq!(s, StatusCode::OK, "a non-OData parameter is not a query");
 }
@@ -372,7 +308,7 @@ async fn unsupported_query_parameters_are_501_and_others_ignored() {
 async fn post_to_members_is_post_to_the_collection() {
     let c = start().await;
     let (s, h, v) = c
-        .send(
+        .send_with(
             Method::POST,
             "/redfish/v1/AccountService/Accounts/Members",
             &[],
@@ -505,7 +441,7 @@ async fn expand_select_filter_top_skip_and_only() {
         ),
     ] {
         let (s, _, v) = c
-            .send(Method::GET, &format!("/redfish/v1/Systems?{q}"), &[], None)
+            .send_with(Method::GET, &format!("/redfish/v1/Systems?{q}"), &[], None)
             .await;
         assert_eq!(s, status, "{q}: {v}");
         assert_eq!(message_id(&v), format!("Base.1.19.{id}"), "{q}");

@@ -4,12 +4,8 @@
 //! each confirmed on the card and read back. DPU0000B2 boots Legacy; DPU0000A1 boots
 //! UEFI only and gets DSP0266's partial-update answer naming the refused property.
 
-use axum::Router;
-use axum::body::Body;
-use axum::http::{Method, Request, StatusCode};
-use base64::Engine;
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
+use axum::http::{Method, StatusCode};
+use serde_json::json;
 use sidebridge_protocol::oem::{
     BootEnabled, BootMode, BootTarget, IndicatorLed, MediaSlot, MediaState, WatchdogAction,
 };
@@ -35,53 +31,10 @@ const SEED_RESET: &str = r#"{
 "ResetType" : "ForceRestart"
 }"#;
 
-struct Client {
-    app: Router,
-    auth: String,
-    running: common::Running,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use common::Client;
 
 async fn start() -> Client {
-    let dir = common::temp_dir();
-    let running = common::daemon(&dir).await;
-    let auth = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("admin:{}", running.password))
-    );
-    Client {
-        app: running.daemon.app(),
-        auth,
-        running,
-        dir,
-    }
-}
-
-impl Client {
-    async fn send(&self, method: Method, path: &str, body: Option<&str>) -> (StatusCode, Value) {
-        let req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("Authorization", &self.auth)
-            .header("Content-Type", "application/json")
-            .body(body.map_or(Body::empty(), |b| Body::from(b.to_string())))
-            .unwrap();
-        let r = tower::ServiceExt::oneshot(self.app.clone(), req)
-            .await
-            .unwrap();
-        let status = r.status();
-        let bytes = r.into_body().collect().await.unwrap().to_bytes();
-        (
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        )
-    }
+    Client::start().await
 }
 
 /// A loopback HTTP server for the image the card fetches.

@@ -151,6 +151,21 @@ impl Cards {
         }
     }
 
+    /// The card, answering and announcing capability `cap`; refused as the card would
+    /// refuse the command (UnsupportedCommand) otherwise, saying that it `lacks`.
+    fn capable(&self, id: &str, cap: u32, lacks: &str) -> CardResult<Arc<Card>> {
+        let card = self.online(id)?;
+        if card.has(cap) {
+            Ok(card)
+        } else {
+            Err(CardError::Refused {
+                card: id.to_string(),
+                result: ResultCode::UnsupportedCommand,
+                detail: format!("the card {lacks} over the sideband (OEM set 1.0)"),
+            })
+        }
+    }
+
     fn client(&self, card: &Card) -> CardResult<OemClient> {
         self.manager
             .oem(card.package)
@@ -306,14 +321,7 @@ impl Cards {
     /// Changes some of the host system settings (asset tag, identify LED, watchdog);
     /// returns once the card stored them, with the settings read back.
     pub async fn set_system_settings(&self, id: &str, u: SystemSettingsUpdate) -> CardResult<()> {
-        let card = self.online(id)?;
-        if !card.has(capability::SYSTEM_SETTINGS) {
-            return Err(CardError::Refused {
-                card: id.to_string(),
-                result: ResultCode::UnsupportedCommand,
-                detail: "the card has no system settings (OEM set 1.0)".into(),
-            });
-        }
+        let card = self.capable(id, capability::SYSTEM_SETTINGS, "has no system settings")?;
         let client = self.client(&card)?;
         client
             .call(&Request::SetSystemSettings(u))
@@ -333,14 +341,7 @@ impl Cards {
 
     /// Resets the card's own BMC; returns once the card accepted it.
     pub async fn reset_manager(&self, id: &str, t: ResetType) -> CardResult<()> {
-        let card = self.online(id)?;
-        if !card.has(capability::MANAGER_RESET) {
-            return Err(CardError::Refused {
-                card: id.to_string(),
-                result: ResultCode::UnsupportedCommand,
-                detail: "the card cannot reset its BMC over the sideband (OEM set 1.0)".into(),
-            });
-        }
+        let card = self.capable(id, capability::MANAGER_RESET, "cannot reset its BMC")?;
         let client = self.client(&card)?;
         client
             .call(&Request::ResetManager(t))

@@ -8,8 +8,8 @@ use super::service::odata_type;
 use super::systems::{accepted, status};
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
 use crate::cards::{
-    AllowableValues, Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, ResetType,
-    TransferProtocol, capability, media_type,
+    Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, ResetType, TransferProtocol, capability,
+    media_type,
 };
 use axum::Router;
 use axum::extract::{Extension, Path, State};
@@ -453,28 +453,15 @@ async fn reset(
     if !card.has(capability::MANAGER_RESET) {
         return Err(RedfishError::action_not_supported(ACTION));
     }
-    if let Some(k) = body.keys().find(|k| k.as_str() != "ResetType") {
-        return Err(RedfishError::parameter_not_supported(k, ACTION));
-    }
     // ResetType is optional for Manager.Reset; the default is a graceful restart.
-    let (t, s) = match body.get("ResetType") {
-        None => (ResetType::GracefulRestart, "GracefulRestart".to_string()),
-        Some(v) => {
-            let s = v
-                .as_str()
-                .ok_or_else(|| RedfishError::parameter_type(&v.to_string(), "ResetType", ACTION))?;
-            let mask = card.allowable.map(|a| a.manager_reset_types);
-            let t = super::systems::value(super::systems::RESETS, s)
-                .filter(|t| mask.is_none_or(|m| AllowableValues::has(m, (*t).into())))
-                .ok_or_else(|| RedfishError::parameter_not_in_list(s, "ResetType", ACTION))?;
-            (t, s.to_string())
-        }
-    };
+    let mask = card.allowable.map(|a| a.manager_reset_types);
+    let (t, s) = super::systems::reset_type(&body, ACTION, mask)?
+        .unwrap_or((ResetType::GracefulRestart, "GracefulRestart"));
     state
         .cards
         .reset_manager(&id, t)
         .await
-        .map_err(|e| card_error(&e, Context::Action(ACTION, "ResetType", &s)))?;
+        .map_err(|e| card_error(&e, Context::Action(ACTION, "ResetType", s)))?;
     Ok(no_content())
 }
 

@@ -95,7 +95,8 @@ fn not_modified(full: &Response) -> Response {
     r
 }
 
-fn percent_decode(s: &str) -> String {
+/// A query key or value with `%XX` and `+` decoded (invalid escapes kept as they are).
+pub(super) fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;

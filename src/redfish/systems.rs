@@ -667,24 +667,38 @@ async fn reset(
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
     const ACTION: &str = "ComputerSystem.Reset";
-    super::cached_card(&state, &id, "ComputerSystem")?;
-    if let Some(k) = body.keys().find(|k| k.as_str() != "ResetType") {
-        return Err(RedfishError::parameter_not_supported(k, ACTION));
-    }
-    let v = body
-        .get("ResetType")
+    let card = super::cached_card(&state, &id, "ComputerSystem")?;
+    let mask = card.allowable.map(|a| a.reset_types);
+    let (t, s) = reset_type(&body, ACTION, mask)?
         .ok_or_else(|| RedfishError::parameter_missing(ACTION, "ResetType"))?;
-    let s = v
-        .as_str()
-        .ok_or_else(|| RedfishError::parameter_type(&v.to_string(), "ResetType", ACTION))?;
-    let t = value(RESETS, s)
-        .ok_or_else(|| RedfishError::parameter_not_in_list(s, "ResetType", ACTION))?;
     let task = state
         .cards
         .reset(&id, t)
         .await
         .map_err(|e| card_error(&e, Context::Action(ACTION, "ResetType", s)))?;
     accepted(task, &state)
+}
+
+/// The `ResetType` parameter of a reset action (`None` when absent): one of the
+/// Redfish reset types the card accepts (`mask`), and the only parameter.
+pub(super) fn reset_type<'a>(
+    body: &'a Map<String, Value>,
+    action: &str,
+    mask: Option<u32>,
+) -> RfResult<Option<(ResetType, &'a str)>> {
+    if let Some(k) = body.keys().find(|k| k.as_str() != "ResetType") {
+        return Err(RedfishError::parameter_not_supported(k, action));
+    }
+    let Some(v) = body.get("ResetType") else {
+        return Ok(None);
+    };
+    let s = v
+        .as_str()
+        .ok_or_else(|| RedfishError::parameter_type(&v.to_string(), "ResetType", action))?;
+    let t = value(RESETS, s)
+        .filter(|t| takes(mask, *t))
+        .ok_or_else(|| RedfishError::parameter_not_in_list(s, "ResetType", action))?;
+    Ok(Some((t, s)))
 }
 
 pub fn routes() -> Router<Shared> {
