@@ -31,7 +31,7 @@ mod tasks;
 use crate::cards::{Card, Cards};
 use auth::{Auth, Caller};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -323,7 +323,7 @@ struct Trusted(auth::Role);
 
 /// Authenticates every request but the public ones; the caller goes into the request
 /// extensions for handlers.
-async fn authenticate(State(state): State<Shared>, mut req: Request, next: Next) -> Response {
+async fn authenticate(state: Shared, inner: Router, mut req: Request, next: Next) -> Response {
     let trusted = req.extensions().get::<Trusted>().copied();
     let caller = if let Some(token) = req
         .headers()
@@ -339,9 +339,8 @@ async fn authenticate(State(state): State<Shared>, mut req: Request, next: Next)
     match caller {
         Some(c) => {
             req.extensions_mut().insert(c);
-            next.run(req).await
         }
-        None if public(req.method(), req.uri().path()) => next.run(req).await,
+        None if public(req.method(), req.uri().path()) => {}
         None => match trusted {
             Some(Trusted(role)) => {
                 req.extensions_mut().insert(Caller {
@@ -349,15 +348,26 @@ async fn authenticate(State(state): State<Shared>, mut req: Request, next: Next)
                     role,
                     session: None,
                 });
-                next.run(req).await
             }
-            None => RedfishError::unauthorized().into_response(),
+            None => return RedfishError::unauthorized().into_response(),
         },
+    }
+    // Authenticated: a query is answered over the resources as this caller; a write
+    // runs under its resource's lock.
+    if query::wants(&req) {
+        query::serve(inner, req).await
+    } else {
+        protocol::write_lock(state.write_locks.clone(), req, next).await
     }
 }
 
-/// Adds OData-Version to every response and answers unknown paths with a Redfish 404.
+/// The request rules of [`protocol`] (OData-Version, unsupported queries, 304), the
+/// OData-Version header on every response, and a Redfish 404 for unknown paths.
 async fn odata_version(req: Request, next: Next) -> Response {
+    if let Some(refused) = protocol::refuse(&req) {
+        return refused;
+    }
+    let if_none_match = protocol::if_none_match(&req);
     let path = req.uri().path().to_string();
     let mut r = next.run(req).await;
     if r.status() == StatusCode::NOT_FOUND && r.headers().get("OData-Version").is_none() {
@@ -366,7 +376,7 @@ async fn odata_version(req: Request, next: Next) -> Response {
     r.headers_mut()
         .entry("OData-Version")
         .or_insert(HeaderValue::from_static("4.0"));
-    r
+    protocol::conditional(if_none_match, r)
 }
 
 /// The caller of an authenticated request (handlers of non-public routes only).
@@ -408,8 +418,9 @@ pub fn app(state: Shared) -> Router {
             |_: tower::BoxError| async { RedfishError::timeout() },
         ))
         .timeout(REQUEST_TIMEOUT);
-    // The resources; queries ($expand, $select, …) are answered over them.
-    let core: Router = Router::new()
+    // The resources; authentication, queries over them and the write locks are one
+    // layer (each layer costs every request).
+    let resources: Router = Router::new()
         .merge(service::routes())
         .merge(sessions::routes())
         .merge(systems::routes())
@@ -418,32 +429,15 @@ pub fn app(state: Shared) -> Router {
         .merge(aggregation::routes())
         .merge(events::routes())
         .merge(tasks::routes())
-        .layer(middleware::from_fn({
-            let locks = state.write_locks.clone();
-            move |req, next| protocol::write_lock(locks.clone(), req, next)
-        }))
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
-    let queried = tower::service_fn(move |req: Request| {
-        let core = core.clone();
-        async move {
-            Ok::<_, std::convert::Infallible>(if query::wants(&req) {
-                query::serve(core, req).await
-            } else {
-                match tower::ServiceExt::oneshot(core, req).await {
-                    Ok(r) => r,
-                    Err(never) => match never {},
-                }
-            })
-        }
-    });
-    Router::new()
-        .fallback_service(queried)
-        .layer(middleware::from_fn_with_state(state.clone(), authenticate))
-        .layer(middleware::from_fn(protocol::request_rules))
+    let inner = resources.clone();
+    resources
+        .layer(middleware::from_fn(move |req: Request, next: Next| {
+            authenticate(state.clone(), inner.clone(), req, next)
+        }))
         .layer(middleware::from_fn(odata_version))
         .layer(timeout)
-        .with_state(state)
 }
 
 /// Delivers events to subscriptions until `shutdown`: each event to every matching

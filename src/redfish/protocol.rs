@@ -28,31 +28,37 @@ use std::sync::{Arc, Mutex};
 /// The query parameters this service implements.
 pub const SUPPORTED_QUERY: &[&str] = &["$expand", "$select", "$filter", "$top", "$skip", "only"];
 
-/// Refuses OData versions other than 4.0 and query parameters the service does not
-/// offer; answers a GET or HEAD whose `If-None-Match` names the current ETag with 304.
-pub async fn request_rules(req: Request, next: Next) -> Response {
+/// The refusal of a request whose OData-Version is not 4.0 (412) or whose query has
+/// a parameter the service does not offer (501); `None` for every other request.
+pub fn refuse(req: &Request) -> Option<Response> {
     if let Some(v) = req.headers().get("OData-Version") {
-        let ok = v.to_str().is_ok_and(|v| v.trim() == "4.0");
-        if !ok {
+        if !v.to_str().is_ok_and(|v| v.trim() == "4.0") {
             let shown = format!("OData-Version: {}", String::from_utf8_lossy(v.as_bytes()));
-            return RedfishError::header_precondition(&shown).into_response();
+            return Some(RedfishError::header_precondition(&shown).into_response());
         }
     }
-    if let Some(q) = req.uri().query() {
-        for pair in q.split('&').filter(|p| !p.is_empty()) {
-            let key = pair.split_once('=').map_or(pair, |(k, _)| k);
-            let key = percent_decode(key);
-            let is_query = key.starts_with('$') || key == "only" || key == "excerpt";
-            if is_query && !SUPPORTED_QUERY.contains(&key.as_str()) {
-                return RedfishError::query_parameter_unsupported(&key).into_response();
-            }
+    for pair in req.uri().query()?.split('&').filter(|p| !p.is_empty()) {
+        let key = percent_decode(pair.split_once('=').map_or(pair, |(k, _)| k));
+        let is_query = key.starts_with('$') || key == "only" || key == "excerpt";
+        if is_query && !SUPPORTED_QUERY.contains(&key.as_str()) {
+            return Some(RedfishError::query_parameter_unsupported(&key).into_response());
         }
     }
-    let conditional = matches!(*req.method(), Method::GET | Method::HEAD)
-        .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
-        .flatten();
-    let response = next.run(req).await;
-    match conditional {
+    None
+}
+
+/// The If-None-Match of a GET or HEAD, for [`conditional`].
+pub fn if_none_match(req: &Request) -> Option<HeaderValue> {
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        req.headers().get(header::IF_NONE_MATCH).cloned()
+    } else {
+        None
+    }
+}
+
+/// 304 Not Modified when the response is the representation If-None-Match names.
+pub fn conditional(if_none_match: Option<HeaderValue>, response: Response) -> Response {
+    match if_none_match {
         Some(want) if response.status() == StatusCode::OK && matches_any(&want, &response) => {
             not_modified(&response)
         }

@@ -180,7 +180,10 @@ impl Fetch {
         *r.uri_mut() = path.parse().unwrap_or_default();
         *r.headers_mut() = self.parts.headers.clone();
         r.headers_mut().remove(header::IF_NONE_MATCH);
-        *r.extensions_mut() = self.parts.extensions.clone();
+        // The caller only: the original route's path parameters must not leak in.
+        if let Some(c) = self.parts.extensions.get::<super::auth::Caller>() {
+            r.extensions_mut().insert(c.clone());
+        }
         r
     }
 
