@@ -306,12 +306,7 @@ impl Cards {
             .call(&Request::SetBootOverride(o))
             .await
             .map_err(|e| self.fail(id, e))?;
-        if let Ok(Some(b)) = read(&client, Request::GetBootOverride, |r| match r {
-            ResponseBody::BootOverride(b) => Some(b),
-            _ => None,
-        })
-        .await
-        {
+        if let Ok(Some(b)) = read(&client, Request::GetBootOverride, boot_of).await {
             self.update(id, |c| c.boot = Some(b));
         }
         self.emit(id, CardEventKind::BootOverrideChanged);
@@ -327,12 +322,7 @@ impl Cards {
             .call(&Request::SetSystemSettings(u))
             .await
             .map_err(|e| self.fail(id, e))?;
-        if let Ok(Some(s)) = read(&client, Request::GetSystemSettings, |r| match r {
-            ResponseBody::SystemSettings(s) => Some(s),
-            _ => None,
-        })
-        .await
-        {
+        if let Ok(Some(s)) = read(&client, Request::GetSystemSettings, settings_of).await {
             self.update(id, |c| c.settings = Some(s));
         }
         self.emit(id, CardEventKind::SettingsChanged);
@@ -502,6 +492,22 @@ impl Cards {
     }
 }
 
+/// The boot override in a GetBootOverride answer.
+fn boot_of(r: ResponseBody) -> Option<BootOverride> {
+    match r {
+        ResponseBody::BootOverride(b) => Some(b),
+        _ => None,
+    }
+}
+
+/// The settings in a GetSystemSettings answer.
+fn settings_of(r: ResponseBody) -> Option<SystemSettings> {
+    match r {
+        ResponseBody::SystemSettings(s) => Some(s),
+        _ => None,
+    }
+}
+
 /// The card BMC state one refresh reads.
 struct Fresh {
     allowable: Option<AllowableValues>,
@@ -521,11 +527,7 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
         _ => None,
     })
     .await?;
-    let boot = read(client, Request::GetBootOverride, |r| match r {
-        ResponseBody::BootOverride(b) => Some(b),
-        _ => None,
-    })
-    .await?;
+    let boot = read(client, Request::GetBootOverride, boot_of).await?;
     let progress = if card.has(capability::BOOT_PROGRESS) {
         read(client, Request::GetBootProgress, |r| match r {
             ResponseBody::BootProgress(b) => Some(b),
@@ -578,11 +580,7 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
         None
     };
     let settings = if card.has(capability::SYSTEM_SETTINGS) {
-        read(client, Request::GetSystemSettings, |r| match r {
-            ResponseBody::SystemSettings(s) => Some(s),
-            _ => None,
-        })
-        .await?
+        read(client, Request::GetSystemSettings, settings_of).await?
     } else {
         None
     };
