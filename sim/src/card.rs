@@ -8,8 +8,8 @@
 use sidebridge_protocol::oem::{
     self, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, BridgeInfo, CommandId,
     Event, FirmwareComponent, Frame, MediaInsert, MediaSlot, MediaState, MediaStatus,
-    NetworkIdentity, OperationState, OperationStatus, PowerState, Reassembly, Request, ResetType,
-    Response, ResponseBody, ResultCode, TransferProtocol, capability, crc32,
+    NetworkIdentity, OperationState, OperationStatus, PowerState, Request, ResetType, Response,
+    ResponseBody, ResultCode, TransferProtocol, capability,
 };
 use sidebridge_protocol::oem::{
     AllowableValues, HostWatchdog, IndicatorLed, SystemSettings, SystemSettingsUpdate,
@@ -18,7 +18,8 @@ use sidebridge_protocol::oem::{
 use std::collections::{HashMap, VecDeque};
 
 /// How many executed requests (and long operations) the card remembers (OEM.md §5.3).
-pub const RECORD_DEPTH: usize = 16;
+pub use sidebridge_protocol::oem::responder::RECORD_DEPTH;
+use sidebridge_protocol::oem::responder::{self, Responder};
 
 /// How long the card's host takes for each step, in milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,16 +94,6 @@ impl Default for CardConfig {
     }
 }
 
-/// One remembered execution (OEM.md §5.1).
-#[derive(Debug, Clone)]
-struct Record {
-    sequence: u32,
-    command: CommandId,
-    request_crc: u32,
-    result: ResultCode,
-    message: Vec<u8>,
-}
-
 /// One long operation (OEM.md §5.2).
 #[derive(Debug, Clone, Copy)]
 struct Operation {
@@ -133,10 +124,9 @@ pub struct CardBmc {
     progress: BootProgress,
     boot: BootOverride,
     media: [MediaStatus; 2],
-    records: VecDeque<Record>,
+    /// Executed requests remembered, partial chunked requests (OEM.md §3.3, §5.1).
+    responder: Responder,
     operations: VecDeque<Operation>,
-    /// Partial chunked requests, per NC-SI channel (OEM.md §3.3).
-    partial: HashMap<u8, Reassembly>,
     /// Scheduled state changes, in time order.
     timeline: Vec<(u64, Step)>,
     /// Events not yet sent.
@@ -214,9 +204,8 @@ impl CardBmc {
                 uri: String::new(),
             },
             media: [empty_media(MediaSlot::Cd), empty_media(MediaSlot::Usb)],
-            records: VecDeque::new(),
+            responder: Responder::new(oem::PROTOCOL_VERSION),
             operations: VecDeque::new(),
-            partial: HashMap::new(),
             timeline: Vec::new(),
             outbox: Vec::new(),
             busy_until: None,
@@ -548,177 +537,24 @@ impl CardBmc {
     // ---- commands ----
 
     /// Answers one OEM frame received on NC-SI channel `channel` at time `now`.
+    /// Framing, chunks, retries and ReadResult are the protocol crate's
+    /// [`Responder`]'s (OEM.md §3.3, §5.1); the card executes whole requests.
     pub fn handle(&mut self, channel: u8, frame: &Frame, now: u64) -> Frame {
         self.advance(now);
-        if frame.version != oem::PROTOCOL_VERSION && frame.command != CommandId::GetBridgeInfo {
-            return error_frame(
-                frame.command,
-                ResultCode::UnsupportedVersion,
-                frame.sequence,
-                "supported versions 1..1",
-            );
-        }
-        if frame.command == CommandId::ReadResult {
-            return self.read_result(frame);
-        }
-
-        // Reassemble chunked requests (OEM.md §3.3).
-        let message = match self.reassemble(channel, frame) {
-            Ok(Some(message)) => message,
-            Ok(None) => {
-                return reply_frame(
-                    frame.command,
-                    ResultCode::ChunkAccepted,
-                    frame.sequence,
-                    &[],
-                );
-            }
-            Err(error) => return error,
+        let (pending, request) = match self.responder.accept(u32::from(channel), frame) {
+            responder::Step::Reply(f) => return f,
+            responder::Step::Execute(pending, request) => (pending, request),
         };
-        let request_crc = frame.crc;
-
-        // Idempotency (OEM.md §5.1).
-        if let Some(answer) = self.replay(frame, request_crc) {
-            return answer;
-        }
         if self.busy_until.is_some_and(|t| now < t) {
-            return error_frame(
-                frame.command,
-                ResultCode::Busy,
-                frame.sequence,
-                "card BMC busy",
-            );
+            return self
+                .responder
+                .refuse(&pending, ResultCode::Busy, "card BMC busy");
         }
-
-        let response = match Request::parse(frame.command, &message) {
-            Ok(req) => self.execute(req, frame.sequence, now),
-            Err(e) => {
-                let code = match e {
-                    sidebridge_protocol::Error::Invalid(what)
-                        if !what.starts_with("request: bytes after") =>
-                    {
-                        ResultCode::InvalidParameter
-                    }
-                    _ => ResultCode::InvalidLength,
-                };
-                Response::error(frame.command, code, e.to_string())
-            }
+        let response = match request {
+            Ok(req) => self.execute(req, pending.sequence, now),
+            Err(refused) => refused,
         };
-        let message = response.to_message();
-        if self.records.len() == RECORD_DEPTH {
-            self.records.pop_front();
-        }
-        self.records.push_back(Record {
-            sequence: frame.sequence,
-            command: frame.command,
-            request_crc,
-            result: response.result,
-            message: message.clone(),
-        });
-        reply_frame(response.command, response.result, frame.sequence, &message)
-    }
-
-    /// The whole request message of `frame`: `Ok(None)` while chunks are still
-    /// coming, `Err` with the error frame when the CRC or a chunk is wrong.
-    fn reassemble(&mut self, channel: u8, frame: &Frame) -> Result<Option<Vec<u8>>, Frame> {
-        if frame.is_whole() {
-            if crc32(&frame.chunk) != frame.crc {
-                return Err(error_frame(
-                    frame.command,
-                    ResultCode::IntegrityError,
-                    frame.sequence,
-                    "CRC-32 mismatch",
-                ));
-            }
-            return Ok(Some(frame.chunk.clone()));
-        }
-        let pushed = if frame.offset == 0 {
-            Reassembly::start(frame).map(|(r, done)| {
-                self.partial.insert(channel, r);
-                done
-            })
-        } else {
-            match self.partial.get_mut(&channel) {
-                Some(r) => r.push(frame),
-                None => Err(oem::ReassemblyError::OutOfOrder),
-            }
-        };
-        match pushed {
-            Ok(None) => Ok(None),
-            Ok(Some(message)) => {
-                self.partial.remove(&channel);
-                Ok(Some(message))
-            }
-            Err(e) => {
-                self.partial.remove(&channel);
-                Err(error_frame(
-                    frame.command,
-                    e.result_code(),
-                    frame.sequence,
-                    "chunk rejected",
-                ))
-            }
-        }
-    }
-
-    /// The recorded answer when this sequence number was seen before (OEM.md §5.1):
-    /// the same answer for the same request, SequenceConflict for another one.
-    fn replay(&self, frame: &Frame, request_crc: u32) -> Option<Frame> {
-        let rec = self.records.iter().find(|r| r.sequence == frame.sequence)?;
-        Some(
-            if rec.command == frame.command && rec.request_crc == request_crc {
-                reply_frame(rec.command, rec.result, rec.sequence, &rec.message)
-            } else {
-                error_frame(
-                    frame.command,
-                    ResultCode::SequenceConflict,
-                    frame.sequence,
-                    "sequence number used for another request",
-                )
-            },
-        )
-    }
-
-    fn read_result(&self, frame: &Frame) -> Frame {
-        let Ok(Request::ReadResult { offset }) =
-            Request::parse(CommandId::ReadResult, &frame.chunk)
-        else {
-            return error_frame(
-                CommandId::ReadResult,
-                ResultCode::InvalidLength,
-                frame.sequence,
-                "ReadResult carries a 4-byte offset",
-            );
-        };
-        let Some(rec) = self.records.iter().find(|r| r.sequence == frame.sequence) else {
-            return error_frame(
-                CommandId::ReadResult,
-                ResultCode::NotFound,
-                frame.sequence,
-                "no response recorded for that sequence",
-            );
-        };
-        let offset = offset as usize;
-        if offset >= rec.message.len() {
-            return error_frame(
-                CommandId::ReadResult,
-                ResultCode::InvalidParameter,
-                frame.sequence,
-                "offset past the end of the response",
-            );
-        }
-        let end = (offset + oem::MAX_CHUNK).min(rec.message.len());
-        Frame {
-            version: oem::PROTOCOL_VERSION,
-            command: rec.command,
-            flags: 0,
-            result: rec.result,
-            sequence: rec.sequence,
-            offset: offset as u32,
-            total_len: rec.message.len() as u32,
-            crc: crc32(&rec.message),
-            chunk: rec.message[offset..end].to_vec(),
-        }
+        self.responder.finish(pending, response)
     }
 
     fn execute(&mut self, req: Request, sequence: u32, now: u64) -> Response {
@@ -835,6 +671,12 @@ impl CardBmc {
                     "the card BMC restarts only (GracefulRestart, ForceRestart)",
                 ),
             },
+            // The simulated card has no Redfish service of its own: the agent
+            // (`sidebridge agent`) answers the tunnel.
+            Request::Redfish(_) => err(
+                ResultCode::UnsupportedCommand,
+                "this card has no Redfish service to tunnel to",
+            ),
             Request::Unknown { command: c, .. } => err(
                 ResultCode::UnsupportedCommand,
                 &format!("command {c:#04x} is not implemented"),
@@ -1005,28 +847,6 @@ impl CardBmc {
         });
         Response::ok(command, ResponseBody::Empty)
     }
-}
-
-fn error_frame(command: CommandId, result: ResultCode, sequence: u32, detail: &str) -> Frame {
-    let msg = Response::error(command, result, detail).to_message();
-    oem::split(command, result, sequence, &msg, oem::MAX_CHUNK)
-        .map(|mut f| f.remove(0))
-        .expect("an error detail fits one frame")
-}
-
-/// The first frame of a response message; the requester fetches the rest with
-/// ReadResult (OEM.md §3.3, §4.13).
-fn reply_frame(command: CommandId, result: ResultCode, sequence: u32, message: &[u8]) -> Frame {
-    oem::split(command, result, sequence, message, oem::MAX_CHUNK)
-        .map(|mut f| f.remove(0))
-        .unwrap_or_else(|_| {
-            error_frame(
-                command,
-                ResultCode::InternalError,
-                sequence,
-                "response too large",
-            )
-        })
 }
 
 #[cfg(test)]

@@ -8,12 +8,17 @@
 //! - [`Event`]: OEM AENs (§7).
 
 mod crc32;
+pub mod responder;
+mod tunnel;
 mod types;
 
 #[cfg(test)]
 mod proptests;
 
 pub use crc32::crc32;
+pub use tunnel::{
+    MAX_HEADER_VALUE_LEN, MAX_HEADERS, Method, TunnelRequest, TunnelResponse, TunnelRole,
+};
 pub use types::*;
 
 use crate::error::{Error, Result};
@@ -23,8 +28,13 @@ use crate::wire::{Reader, Writer};
 /// The default manufacturer id: 32473, the enterprise number RFC 5612 reserves for
 /// documentation, so the protocol squats on no vendor's number (§2).
 pub const DEFAULT_MANUFACTURER_ID: u32 = crate::ncsi::vendor::MANUFACTURER_DOCUMENTATION;
-/// The protocol version this crate speaks (§3.1).
+/// The protocol version of every frame but the tunnel's (§3.1, §10).
 pub const PROTOCOL_VERSION: u8 = 1;
+/// The protocol version of the Redfish tunnel's frames (§4.18, §10); a responder that
+/// speaks it announces it as its highest version in GetBridgeInfo.
+pub const TUNNEL_VERSION: u8 = 2;
+/// The highest protocol version this crate speaks.
+pub const MAX_VERSION: u8 = TUNNEL_VERSION;
 /// Length of the OEM frame header (§3.1).
 pub const HEADER_LEN: usize = 20;
 /// Largest chunk of message data in one frame (§3.3).
@@ -376,6 +386,8 @@ pub enum Request {
     SetSystemSettings(SystemSettingsUpdate),
     /// §4.17 (1.1): reset the card BMC.
     ResetManager(ResetType),
+    /// §4.18 (version 2): one Redfish request for the card BMC's service.
+    Redfish(TunnelRequest),
     /// A command id this crate does not know, with its message.
     Unknown {
         /// The command id.
@@ -406,6 +418,7 @@ impl Request {
             Self::GetSystemSettings => CommandId::GetSystemSettings,
             Self::SetSystemSettings(_) => CommandId::SetSystemSettings,
             Self::ResetManager(_) => CommandId::ResetManager,
+            Self::Redfish(_) => CommandId::RedfishRequest,
             Self::Unknown { command, .. } => CommandId::Unknown(*command),
         }
     }
@@ -456,6 +469,7 @@ impl Request {
             Self::GetOperationStatus { sequence } | Self::ReadResult { offset: sequence } => {
                 w.u32(*sequence);
             }
+            Self::Redfish(t) => t.emit(&mut w),
             Self::Unknown { message, .. } => {
                 w.bytes(message);
             }
@@ -536,6 +550,7 @@ impl Request {
                 r.skip(3)?;
                 Self::ResetManager(t.into())
             }
+            CommandId::RedfishRequest => Self::Redfish(TunnelRequest::parse(&mut r)?),
             CommandId::Unknown(c) => {
                 return Ok(Self::Unknown {
                     command: c,
@@ -574,6 +589,8 @@ pub enum ResponseBody {
     AllowableValues(AllowableValues),
     /// §4.15 (1.1).
     SystemSettings(SystemSettings),
+    /// §4.18 (version 2): the card service's answer.
+    Redfish(TunnelResponse),
     /// §6: a non-success result's human-readable detail (may be empty).
     Error(String),
     /// The response to a command id this crate does not know.
@@ -709,6 +726,7 @@ impl Response {
                     .bytes(&s.uuid);
                 put_str(&mut w, &s.asset_tag);
             }
+            ResponseBody::Redfish(t) => t.emit(&mut w),
             ResponseBody::Error(detail) => put_str(&mut w, detail),
             ResponseBody::Raw(b) => {
                 w.bytes(b);
@@ -829,6 +847,9 @@ impl Response {
                     uuid,
                     asset_tag: get_str(&mut r, MAX_ASSET_TAG_LEN, "asset tag")?,
                 })
+            }
+            (ResultCode::Ok, CommandId::RedfishRequest) => {
+                ResponseBody::Redfish(TunnelResponse::parse(&mut r)?)
             }
             (ResultCode::Ok, _) => ResponseBody::Empty,
             // An error with no body at all is read as an empty detail.

@@ -38,6 +38,8 @@ wire_enum! {
         SetSystemSettings = 0x10,
         /// Reset the card's BMC itself (1.1, long operation).
         ResetManager = 0x11,
+        /// One Redfish request to the card BMC's service (version 2, the tunnel).
+        RedfishRequest = 0x12,
     }
 }
 
@@ -297,6 +299,8 @@ pub mod capability {
     pub const SYSTEM_SETTINGS: u32 = 1 << 10;
     /// ResetManager (OEM set 1.1).
     pub const MANAGER_RESET: u32 = 1 << 11;
+    /// The Redfish tunnel, RedfishRequest (protocol version 2).
+    pub const REDFISH_TUNNEL: u32 = 1 << 12;
 }
 
 wire_enum! {
