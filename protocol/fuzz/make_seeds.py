@@ -85,3 +85,14 @@ for name, hexs in mctp:
         put("mctp_reassembly", name, packet)
 put("mctp_reassembly", "four_packets", b"\xf7".join(stats))
 put("mctp_reassembly", "lost_middle", b"\xf7".join(stats[:1] + stats[2:]))
+
+# Vendor-defined MCTP bodies: the enterprise number, then an OEM request frame.
+for name, frame in frames.items():
+    if name.startswith("oem_req_"):
+        put("mctp_vdm", name, MFR + frame)
+# The responder: a whole request; a chunked one; a retry and a conflicting reuse.
+put("oem_responder", "one_request", frames["oem_req_get_power_state"])
+put("oem_responder", "two_chunks",
+    frames["oem_req_virtual_media_insert_chunk0"] + b"\xf7" + frames["oem_req_virtual_media_insert_chunk1"])
+put("oem_responder", "retry_and_conflict",
+    frames["oem_req_reset"] + b"\xf7" + frames["oem_req_reset"] + b"\xf7" + frames["oem_req_redfish_patch"])

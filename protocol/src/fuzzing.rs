@@ -221,3 +221,48 @@ pub fn mctp_ncsi(data: &[u8]) {
         }
     }
 }
+
+/// An MCTP vendor-defined (IANA) message body carrying an OEM frame.
+pub fn mctp_vdm(data: &[u8]) {
+    use crate::mctp::vdm::VendorIana;
+    use crate::oem::Frame;
+    if let Ok(v) = VendorIana::parse(data) {
+        assert_eq!(
+            v.to_body(),
+            data,
+            "a vendor-defined body re-emits byte for byte"
+        );
+        if let Ok(f) = Frame::parse(v.payload) {
+            let mut out = Vec::new();
+            f.emit(&mut out);
+            assert_eq!(out, v.payload);
+        }
+    }
+}
+
+/// OEM frames, separated by 0xF7 bytes, into one responder; every request it hands
+/// out for execution is answered with an empty Ok. Checks that no frame sequence
+/// makes it panic and that every answer is a frame that parses.
+pub fn oem_responder(data: &[u8]) {
+    use crate::oem::responder::{Responder, Step};
+    use crate::oem::{Frame, Response, ResponseBody};
+    let mut r = Responder::new(crate::oem::MAX_VERSION);
+    for (i, bytes) in data.split(|&b| b == 0xF7).enumerate() {
+        let Ok(frame) = Frame::parse(bytes) else {
+            continue;
+        };
+        let answer = match r.accept((i % 2) as u32, &frame) {
+            Step::Reply(f) => f,
+            Step::Execute(p, request) => {
+                let rsp = request
+                    .map(|q| Response::ok(q.command(), ResponseBody::Empty))
+                    .unwrap_or_else(|e| e);
+                r.finish(p, rsp)
+            }
+        };
+        let mut out = Vec::new();
+        answer.emit(&mut out);
+        assert_eq!(Frame::parse(&out).as_ref(), Ok(&answer));
+        assert_eq!(answer.sequence, frame.sequence);
+    }
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 16] = [
+const TARGETS: [Target; 18] = [
     ("ncsi_frame", sidebridge_protocol::fuzzing::frame),
     ("ncsi_packet", sidebridge_protocol::fuzzing::packet),
     ("ncsi_command", sidebridge_protocol::fuzzing::command),
@@ -28,6 +28,8 @@ const TARGETS: [Target; 16] = [
         sidebridge_protocol::fuzzing::mctp_reassembly,
     ),
     ("mctp_ncsi", sidebridge_protocol::fuzzing::mctp_ncsi),
+    ("mctp_vdm", sidebridge_protocol::fuzzing::mctp_vdm),
+    ("oem_responder", sidebridge_protocol::fuzzing::oem_responder),
 ];
 
 #[test]

@@ -1420,6 +1420,54 @@ golden!(
     )
 );
 
+fn seed_patch() -> oemp::TunnelRequest {
+    oemp::TunnelRequest {
+        method: oemp::Method::Patch,
+        role: oemp::TunnelRole::Operator,
+        path: "/redfish/v1/Systems/system".into(),
+        headers: vec![
+            ("Content-Type".into(), "application/json".into()),
+            ("If-Match".into(), "\"a1\"".into()),
+        ],
+        body: concat!(
+            r#"{"Boot": {"BootSourceOverrideMode": "Legacy", "BootSourceOverrideTarget": "Hdd", "#,
+            r#""BootSourceOverrideEnabled": "Once", "UefiTargetBootSourceOverride": null}, "#,
+            r#""HostWatchdogTimer": {"FunctionEnabled": true}, "AssetTag": "asset tag", "#,
+            r#""IndicatorLED": "Lit"}"#
+        )
+        .into(),
+    }
+}
+golden!(
+    oem_req_redfish_patch,
+    (0x50, 0x74, 0x00, 24 + 4 + 28 + 32 + 16 + 4 + 252),
+    oem_req(0x74, S + 0x14, Request::Redfish(seed_patch()))
+);
+golden!(
+    oem_rsp_redfish_no_content,
+    (0xD0, 0x74, 0x00, 28 + 4 + 12 + 4),
+    oem_rsp(
+        0x74,
+        S + 0x14,
+        CommandId::RedfishRequest,
+        ResultCode::Ok,
+        ResponseBody::Redfish(oemp::TunnelResponse {
+            status: 204,
+            headers: vec![("ETag".into(), "\"b2\"".into())],
+            body: Vec::new(),
+        })
+    )
+);
+
+/// The tunnel's frames are version 2 (OEM.md §4.18): byte 0 of the OEM frame, after
+/// the NC-SI header and the manufacturer id.
+#[test]
+fn tunnel_frames_are_version_2() {
+    assert_eq!(golden("oem_req_redfish_patch")[16 + 4], 2);
+    assert_eq!(golden("oem_rsp_redfish_no_content")[16 + 8], 2);
+    assert_eq!(golden("oem_req_get_power_state")[16 + 4], 1);
+}
+
 golden!(
     oem_event_power_state_changed,
     (0xFF, 0x00, 0x00, 16),
@@ -1486,7 +1534,7 @@ fn oem_golden_frames_decode_to_typed_values() {
         }
         n += 1;
     }
-    assert_eq!(n, 42);
+    assert_eq!(n, 44);
 }
 
 /// The two chunks of the long insert reassemble to the typed request.

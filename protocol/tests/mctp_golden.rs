@@ -13,6 +13,7 @@ use sidebridge_protocol::mctp::fragment::{Outcome, Reassembler};
 use sidebridge_protocol::mctp::serial::{Decoder, encode_to_vec};
 use sidebridge_protocol::mctp::*;
 use sidebridge_protocol::ncsi::PacketRepr;
+use sidebridge_protocol::oem;
 
 fn hex(s: &str) -> Vec<u8> {
     (0..s.len())
@@ -355,4 +356,45 @@ fn a_message_of_another_type_is_not_ncsi() {
             "MCTP message is not of type 0x02 (NC-SI)"
         ))
     );
+}
+
+/// Vendor-defined (IANA) messages carry the OEM frames when the card BMC is its own
+/// MCTP endpoint (DSP0236 1.3 §13.2, OEM.md §2.1): the enterprise number, then the
+/// same OEM frame NC-SI would carry after its manufacturer id.
+fn vdm_golden(name: &str, ncsi_name: &str, tag: u8) -> oem::Frame {
+    let msg = quartet(name, EP, BO, true, tag, 0);
+    let v = vdm::VendorIana::from_message(&msg).unwrap();
+    assert_eq!(v.enterprise, oem::DEFAULT_MANUFACTURER_ID);
+    let ncsi_packet = ncsi_golden(ncsi_name);
+    assert_eq!(
+        v.payload,
+        &ncsi_packet[16 + 4..ncsi_packet.len() - 4][..v.payload.len()]
+    );
+    let frame = oem::Frame::parse(v.payload).unwrap();
+    // Construct: the same message from the frame.
+    let mut payload = Vec::new();
+    frame.emit(&mut payload);
+    let again = vdm::VendorIana {
+        enterprise: oem::DEFAULT_MANUFACTURER_ID,
+        payload: &payload,
+    }
+    .to_message(EP, BO, true, tag);
+    assert_eq!(again, msg, "{name}: construct");
+    frame
+}
+
+#[test]
+fn vendor_defined_oem_frames() {
+    let f = vdm_golden("vdm_get_power_state", "oem_req_get_power_state", 3);
+    assert_eq!(f.command, oem::CommandId::GetPowerState);
+    assert_eq!(frames("vdm_redfish_patch").len(), 6);
+    let f = vdm_golden("vdm_redfish_patch", "oem_req_redfish_patch", 4);
+    assert_eq!((f.command, f.version), (oem::CommandId::RedfishRequest, 2));
+    match oem::Request::parse(f.command, &f.chunk).unwrap() {
+        oem::Request::Redfish(t) => {
+            assert_eq!(t.method, oem::Method::Patch);
+            assert_eq!(t.header("if-match"), Some("\"a1\""));
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -15,6 +15,7 @@ pub mod control;
 pub mod fragment;
 pub mod ncsi;
 pub mod serial;
+pub mod vdm;
 
 #[cfg(test)]
 mod proptests;

@@ -184,7 +184,7 @@ pub fn split(
     let crc = crc32(message);
     let total_len = message.len() as u32;
     let frame = |offset: usize, chunk: &[u8]| Frame {
-        version: PROTOCOL_VERSION,
+        version: version_of(command),
         command,
         flags: 0,
         result,
@@ -202,6 +202,16 @@ pub fn split(
         .enumerate()
         .map(|(i, c)| frame(i * max_chunk, c))
         .collect())
+}
+
+/// The protocol version of `command`'s frames: [`TUNNEL_VERSION`] for the tunnel,
+/// [`PROTOCOL_VERSION`] for every other command (§4.18, §10).
+pub fn version_of(command: CommandId) -> u8 {
+    if command == CommandId::RedfishRequest {
+        TUNNEL_VERSION
+    } else {
+        PROTOCOL_VERSION
+    }
 }
 
 /// Why a chunk could not be added to a message being reassembled (§3.3); each maps to

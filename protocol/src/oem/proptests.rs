@@ -23,6 +23,37 @@ fn boot_override() -> impl Strategy<Value = BootOverride> {
     })
 }
 
+fn headers() -> impl Strategy<Value = Vec<(String, String)>> {
+    vec(("[A-Za-z-]{1,20}", "[ -~]{0,60}"), 0..=MAX_HEADERS)
+}
+
+fn tunnel_request() -> impl Strategy<Value = TunnelRequest> {
+    (
+        u8_enum(),
+        u8_enum(),
+        "/redfish/v1(/[A-Za-z0-9.]{1,12}){0,6}(\\?[a-z$=*]{0,20})?",
+        headers(),
+        vec(any::<u8>(), 0..3000),
+    )
+        .prop_map(|(method, role, path, headers, body)| TunnelRequest {
+            method,
+            role,
+            path,
+            headers,
+            body,
+        })
+}
+
+fn tunnel_response() -> impl Strategy<Value = TunnelResponse> {
+    (100u16..600, headers(), vec(any::<u8>(), 0..3000)).prop_map(|(status, headers, body)| {
+        TunnelResponse {
+            status,
+            headers,
+            body,
+        }
+    })
+}
+
 fn request() -> impl Strategy<Value = Request> {
     prop_oneof![
         (any::<u8>(), any::<u8>()).prop_map(|(min_version, max_version)| Request::GetBridgeInfo {
@@ -79,7 +110,8 @@ fn request() -> impl Strategy<Value = Request> {
                 }
             ),
         u8_enum().prop_map(Request::ResetManager),
-        ((0x12u8..), vec(any::<u8>(), 0..64))
+        tunnel_request().prop_map(Request::Redfish),
+        ((0x13u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(command, message)| Request::Unknown { command, message }),
     ]
 }
@@ -231,7 +263,8 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
             )),
         Just((CommandId::SetSystemSettings, ResponseBody::Empty)),
         Just((CommandId::ResetManager, ResponseBody::Empty)),
-        ((0x12u8..), vec(any::<u8>(), 0..64))
+        tunnel_response().prop_map(|t| (CommandId::RedfishRequest, ResponseBody::Redfish(t))),
+        ((0x13u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
     ]
 }

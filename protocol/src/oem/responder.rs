@@ -300,3 +300,145 @@ fn error_frame(frame: &Frame, result: ResultCode, detail: &str) -> Frame {
         &Response::error(frame.command, result, detail).to_message(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oem::{Method, ResponseBody, TunnelRequest, TunnelRole};
+
+    fn frame(req: &Request, seq: u32) -> Frame {
+        split(
+            req.command(),
+            ResultCode::Ok,
+            seq,
+            &req.to_message(),
+            MAX_CHUNK,
+        )
+        .unwrap()
+        .remove(0)
+    }
+
+    fn execute(r: &mut Responder, f: &Frame) -> (Frame, bool) {
+        match r.accept(0, f) {
+            Step::Reply(f) => (f, false),
+            Step::Execute(p, req) => {
+                let rsp = Response::ok(req.unwrap().command(), ResponseBody::Empty);
+                (r.finish(p, rsp), true)
+            }
+        }
+    }
+
+    fn tunnel() -> Request {
+        Request::Redfish(TunnelRequest {
+            method: Method::Get,
+            role: TunnelRole::ReadOnly,
+            path: "/redfish/v1".into(),
+            headers: vec![],
+            body: vec![],
+        })
+    }
+
+    #[test]
+    fn a_retry_is_answered_from_the_record_and_a_reuse_conflicts() {
+        let mut r = Responder::new(1);
+        let reset = frame(&Request::Reset(crate::oem::ResetType::On), 5);
+        let (first, executed) = execute(&mut r, &reset);
+        assert!(executed);
+        let (again, executed) = execute(&mut r, &reset);
+        assert!(!executed, "a retry is never executed twice");
+        assert_eq!(again, first);
+        let other = frame(&Request::GetPowerState, 5);
+        let (conflict, executed) = execute(&mut r, &other);
+        assert!(!executed);
+        assert_eq!(conflict.result, ResultCode::SequenceConflict);
+    }
+
+    #[test]
+    fn refused_requests_are_not_recorded() {
+        let mut r = Responder::new(1);
+        let f = frame(&Request::GetPowerState, 9);
+        let Step::Execute(p, _) = r.accept(0, &f) else {
+            panic!()
+        };
+        assert_eq!(
+            r.refuse(&p, ResultCode::Busy, "busy").result,
+            ResultCode::Busy
+        );
+        assert!(execute(&mut r, &f).1, "executed when sent again");
+    }
+
+    /// §4.18, §10: the tunnel needs a version-2 responder and version-2 frames; other
+    /// commands stay version 1; GetBridgeInfo is answered at any version.
+    #[test]
+    fn versions() {
+        let mut v1 = Responder::new(1);
+        let t = frame(&tunnel(), 1);
+        assert_eq!(t.version, 2);
+        assert_eq!(
+            execute(&mut v1, &t).0.result,
+            ResultCode::UnsupportedVersion
+        );
+        let mut v2 = Responder::new(2);
+        let (ok, executed) = execute(&mut v2, &t);
+        assert!(executed);
+        assert_eq!((ok.result, ok.version), (ResultCode::Ok, 2));
+        let mut t1 = frame(&tunnel(), 2);
+        t1.version = 1;
+        assert_eq!(
+            execute(&mut v2, &t1).0.result,
+            ResultCode::UnsupportedVersion
+        );
+        let mut p2 = frame(&Request::GetPowerState, 3);
+        p2.version = 2;
+        assert_eq!(
+            execute(&mut v2, &p2).0.result,
+            ResultCode::UnsupportedVersion
+        );
+        let mut info = frame(
+            &Request::GetBridgeInfo {
+                min_version: 1,
+                max_version: 9,
+            },
+            4,
+        );
+        info.version = 9;
+        assert!(execute(&mut v2, &info).1);
+    }
+
+    #[test]
+    fn long_responses_are_read_in_chunks() {
+        let mut r = Responder::new(2);
+        let f = frame(&tunnel(), 7);
+        let Step::Execute(p, _) = r.accept(0, &f) else {
+            panic!()
+        };
+        let body = vec![b'x'; 3000];
+        let rsp = Response::ok(
+            CommandId::RedfishRequest,
+            ResponseBody::Redfish(crate::oem::TunnelResponse {
+                status: 200,
+                headers: vec![],
+                body: body.clone(),
+            }),
+        );
+        let first = r.finish(p, rsp.clone());
+        let (mut asm, mut done) = Reassembly::start(&first).unwrap();
+        while done.is_none() {
+            let read = Request::ReadResult {
+                offset: asm.received() as u32,
+            };
+            let mut rf = frame(&read, 7);
+            rf.command = CommandId::ReadResult;
+            let Step::Reply(next) = r.accept(0, &rf) else {
+                panic!()
+            };
+            assert_eq!(next.version, 2);
+            done = asm.push(&next).unwrap();
+        }
+        let msg = done.unwrap();
+        assert_eq!(
+            Response::parse(CommandId::RedfishRequest, ResultCode::Ok, &msg).unwrap(),
+            rsp
+        );
+    }
+}

@@ -142,17 +142,17 @@ MFR = 32473
 def s16(b: bytes) -> bytes:
     return struct.pack(">H", len(b)) + b
 
-def oem_frames(cmd, result, seq, msg, maxc=1024, flags=0):
+def oem_frames(cmd, result, seq, msg, maxc=1024, flags=0, version=1):
     crc = zlib.crc32(msg) & 0xFFFFFFFF
     chunks = [msg[i:i + maxc] for i in range(0, len(msg), maxc)] or [b""]
-    return [struct.pack(">BBBBIIII", 1, cmd, flags, result, seq, i * maxc, len(msg), crc) + c
+    return [struct.pack(">BBBBIIII", version, cmd, flags, result, seq, i * maxc, len(msg), crc) + c
             for i, c in enumerate(chunks)]
 
 def oem_req(iid, cmd, seq, msg, **kw):
     return [pkt(iid, 0x50, 0x00, struct.pack(">I", MFR) + f) for f in oem_frames(cmd, 0, seq, msg, **kw)]
 
-def oem_rsp(iid, cmd, seq, msg, result=0):
-    return [rsp(iid, 0x50, 0x00, struct.pack(">I", MFR) + f) for f in oem_frames(cmd, result, seq, msg)]
+def oem_rsp(iid, cmd, seq, msg, result=0, **kw):
+    return [rsp(iid, 0x50, 0x00, struct.pack(">I", MFR) + f) for f in oem_frames(cmd, result, seq, msg, **kw)]
 
 add("oem_req_get_bridge_info", oem_req(0x60, 0x01, 0x1000, bytes([1, 1, 0, 0]))[0])
 add("oem_req_get_boot_override", oem_req(0x61, 0x02, 0x1001, b"")[0])
@@ -215,6 +215,22 @@ add("oem_rsp_set_system_settings", oem_rsp(0x72, 0x10, 0x1012, b"")[0])
 add("oem_req_reset_manager", oem_req(0x73, 0x11, 0x1013, bytes([4, 0, 0, 0]))[0])
 add("oem_rsp_value_not_supported_mode", oem_rsp(0x62, 0x03, 0x1002,
     s16(b"mode: this card boots UEFI only"), result=0x27)[0])
+
+# The Redfish tunnel (OEM.md §4.18, version 2 frames): the seed's PATCH as an
+# Operator, and the card's 204 with its new ETag.
+SEED_PATCH = (b'{"Boot": {"BootSourceOverrideMode": "Legacy", "BootSourceOverrideTarget": "Hdd", '
+              b'"BootSourceOverrideEnabled": "Once", "UefiTargetBootSourceOverride": null}, '
+              b'"HostWatchdogTimer": {"FunctionEnabled": true}, "AssetTag": "asset tag", '
+              b'"IndicatorLED": "Lit"}')
+def tunnel_headers(hs):
+    return b"".join(s16(n) + s16(v) for n, v in hs)
+TUNNEL_REQ = (bytes([0x04, 0x02, 2, 0]) + s16(b"/redfish/v1/Systems/system")
+    + tunnel_headers([(b"Content-Type", b"application/json"), (b"If-Match", b'"a1"')])
+    + struct.pack(">I", len(SEED_PATCH)) + SEED_PATCH)
+add("oem_req_redfish_patch", oem_req(0x74, 0x12, 0x1014, TUNNEL_REQ, version=2)[0])
+add("oem_rsp_redfish_no_content", oem_rsp(0x74, 0x12, 0x1014,
+    struct.pack(">HBx", 204, 1) + tunnel_headers([(b"ETag", b'"b2"')]) + struct.pack(">I", 0),
+    version=2)[0])
 
 def oem_event(chan, ev, data):
     return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)

@@ -83,4 +83,15 @@ add("ncsi_aen_link_status_change", message(BO, EP, 1, 2, ncsi("aen_link_status_c
 add("ncsi_rsp_get_controller_packet_statistics",
     message(BO, EP, 0, 7, ncsi("rsp_get_controller_packet_statistics"), seq=2))
 
+# Vendor-defined messages, IANA (DSP0236 1.3 §13.2, type 0x7F): the OEM frame of a
+# golden NC-SI OEM command after its NC-SI header and manufacturer id, behind the
+# enterprise number. The tunnelled PATCH needs six packets.
+def vdm(name):
+    ncsi_packet = bytes.fromhex(golden[name])
+    plen = int.from_bytes(ncsi_packet[6:8], "big") & 0x0FFF
+    payload = ncsi_packet[16:16 + plen]  # manufacturer id, then the OEM frame
+    return bytes([0x7F]) + payload
+add("vdm_get_power_state", message(EP, BO, 1, 3, vdm("oem_req_get_power_state")))
+add("vdm_redfish_patch", message(EP, BO, 1, 4, vdm("oem_req_redfish_patch")))
+
 print("\n".join(out))
