@@ -74,6 +74,9 @@ wire_enum! {
     }
 }
 
+/// Header names and values, in order.
+pub type Headers = Vec<(String, String)>;
+
 /// Longest header value in bytes (an ETag list, a URI in `Location`).
 pub const MAX_HEADER_VALUE_LEN: usize = MAX_URI_LEN;
 /// Most headers in one tunnelled message.
@@ -137,7 +140,7 @@ fn put_headers_and_body(w: &mut Writer<'_>, headers: &[(String, String)], body: 
     w.u32(body.len() as u32).bytes(body);
 }
 
-fn get_headers_and_body(r: &mut Reader<'_>, count: u8) -> Result<(Vec<(String, String)>, Vec<u8>)> {
+fn get_headers_and_body(r: &mut Reader<'_>, count: u8) -> Result<(Headers, Vec<u8>)> {
     if usize::from(count) > MAX_HEADERS {
         return Err(Error::Invalid("tunnel: more than 16 headers"));
     }
