@@ -43,6 +43,7 @@ pub async fn open_serial(
             role: Role::BusOwner,
             eid: local,
             uuid: [0; 16],
+            vendor_iana: None,
         },
     );
     let peer = ep

@@ -156,6 +156,7 @@ fn start_sim_with(path: &Path, text: &str) -> (SimHandle, Arc<SerialEndpoint>, [
             role: Role::Endpoint,
             eid: EID_NULL,
             uuid,
+            vendor_iana: None,
         },
     );
     tokio::spawn(sim.run(ep.ncsi(EID_NULL), std::future::pending()));

@@ -61,6 +61,7 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
                     role: Role::Endpoint,
                     eid: EID_NULL,
                     uuid,
+                    vendor_iana: None,
                 },
             );
             Box::new(ep.ncsi(EID_NULL))

@@ -10,6 +10,13 @@
 //! [`SerialEndpoint::ncsi`] then gives a [`Transport`] that carries
 //! NC-SI control packets to and from the peer, so the NC-SI requester and manager, and
 //! the simulator, run over MCTP unchanged.
+//!
+//! An endpoint configured with an IANA enterprise number also carries vendor-defined
+//! messages of that number (DSP0236 1.3 §13.2, type 0x7F): the OEM command set when the
+//! card's BMC is its own MCTP endpoint. [`SerialEndpoint::vdm_request`] sends one as
+//! tag owner and waits for the response with its tag; [`SerialEndpoint::vdm_recv`]
+//! takes the tag-owner messages a peer sends (requests to a responder, events to a
+//! requester) and [`SerialEndpoint::vdm_reply`] answers one.
 
 pub mod af_mctp;
 pub mod tty;
@@ -21,6 +28,7 @@ use sidebridge_protocol::mctp::control::{
 };
 use sidebridge_protocol::mctp::fragment::{Outcome, Reassembler, ReassemblyStats};
 use sidebridge_protocol::mctp::serial::{Decoder, DecoderStats, encode};
+use sidebridge_protocol::mctp::vdm::VendorIana;
 use sidebridge_protocol::mctp::{
     BASELINE_MTU, EID_BROADCAST, EID_NULL, Eid, Message, MessageType, Packet, is_assignable,
 };
@@ -60,6 +68,9 @@ pub struct EndpointConfig {
     pub eid: Eid,
     /// Our UUID, answered to Get Endpoint UUID.
     pub uuid: [u8; 16],
+    /// The IANA enterprise number of the vendor-defined messages we carry (type
+    /// 0x7F, announced in Get Message Type Support); `None`: none.
+    pub vendor_iana: Option<u32>,
 }
 
 /// What the bus owner learnt about its peer in [`SerialEndpoint::bring_up`].
@@ -71,8 +82,20 @@ pub struct Peer {
     pub uuid: [u8; 16],
     /// Message types it supports.
     pub message_types: Vec<u8>,
-    /// Versions of DSP0261 (NC-SI over MCTP) it supports.
+    /// Versions of DSP0261 (NC-SI over MCTP) it supports (empty when it does not
+    /// carry NC-SI).
     pub ncsi_versions: Vec<Version>,
+}
+
+/// A vendor-defined message a peer sent as tag owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VdmIncoming {
+    /// The sender's EID.
+    pub src: Eid,
+    /// Its tag, for [`SerialEndpoint::vdm_reply`].
+    pub tag: u8,
+    /// The payload after the enterprise number.
+    pub payload: Vec<u8>,
 }
 
 /// Counters of one endpoint.
@@ -88,8 +111,12 @@ pub struct EndpointStats {
     pub not_ours: u64,
     /// Messages of a type we do not carry.
     pub unsupported_type: u64,
-    /// NC-SI messages dropped because nobody was receiving.
+    /// NC-SI or vendor-defined messages dropped because nobody was receiving.
     pub overflow: u64,
+    /// Vendor-defined messages of another enterprise number, or too short.
+    pub vdm_refused: u64,
+    /// Vendor-defined responses that matched no request (late or duplicate).
+    pub vdm_unmatched: u64,
     /// Control requests answered.
     pub control_answered: u64,
     /// Control responses that matched no request (late or duplicate).
@@ -111,6 +138,8 @@ struct State {
     next_tag: u8,
     next_instance: u8,
     pending: HashMap<u8, (CommandCode, oneshot::Sender<ControlMessage>)>,
+    /// Vendor-defined requests waiting for a response, by (peer, tag).
+    vdm_pending: HashMap<(Eid, u8), oneshot::Sender<Vec<u8>>>,
     stats: EndpointStats,
 }
 
@@ -121,6 +150,7 @@ struct Shared {
     write: tokio::sync::Mutex<()>,
     state: Mutex<State>,
     ncsi_tx: mpsc::Sender<Incoming>,
+    vdm_tx: mpsc::Sender<VdmIncoming>,
 }
 
 /// One MCTP endpoint on a serial link. Dropping it stops its reader.
@@ -128,6 +158,7 @@ struct Shared {
 pub struct SerialEndpoint {
     shared: Arc<Shared>,
     ncsi_rx: tokio::sync::Mutex<mpsc::Receiver<Incoming>>,
+    vdm_rx: tokio::sync::Mutex<mpsc::Receiver<VdmIncoming>>,
     reader: tokio::task::JoinHandle<()>,
 }
 
@@ -194,6 +225,45 @@ impl Shared {
         )
     }
 
+    /// The message types we carry (Get Message Type Support, DSP0236 1.3 §12.6).
+    fn message_types(&self) -> Vec<u8> {
+        let mut types = vec![u8::from(MessageType::Control), u8::from(MessageType::Ncsi)];
+        if self.config.vendor_iana.is_some() {
+            types.push(u8::from(MessageType::VendorIana));
+        }
+        types
+    }
+
+    /// A vendor-defined message: a response goes to the request waiting with its tag;
+    /// a tag-owner message to whoever calls [`SerialEndpoint::vdm_recv`].
+    fn deliver_vdm(&self, msg: Message) {
+        let payload = match (self.config.vendor_iana, VendorIana::parse(&msg.body)) {
+            (Some(ours), Ok(v)) if v.enterprise == ours => v.payload.to_vec(),
+            _ => {
+                self.lock().stats.vdm_refused += 1;
+                return;
+            }
+        };
+        if msg.tag_owner {
+            let incoming = VdmIncoming {
+                src: msg.src,
+                tag: msg.tag,
+                payload,
+            };
+            if self.vdm_tx.try_send(incoming).is_err() {
+                self.lock().stats.overflow += 1;
+            }
+            return;
+        }
+        let mut s = self.lock();
+        match s.vdm_pending.remove(&(msg.src, msg.tag)) {
+            Some(tx) => {
+                let _ = tx.send(payload);
+            }
+            None => s.stats.vdm_unmatched += 1,
+        }
+    }
+
     /// Answers a control request addressed to us (DSP0236 1.3 §12).
     fn answer(&self, instance: u8, request: &Request) -> ControlMessage {
         let command = request.command();
@@ -253,7 +323,7 @@ impl Shared {
                 instance,
                 command,
                 ResponseData::GetMessageTypeSupport {
-                    types: vec![u8::from(MessageType::Control), u8::from(MessageType::Ncsi)],
+                    types: self.message_types(),
                 },
             ),
             Request::Other { .. } => {
@@ -323,6 +393,7 @@ impl Shared {
                     self.lock().stats.overflow += 1;
                 }
             }
+            (MessageType::VendorIana, false) => self.deliver_vdm(msg),
             _ => self.lock().stats.unsupported_type += 1,
         }
     }
@@ -369,6 +440,7 @@ impl SerialEndpoint {
     /// Starts an endpoint on `tty`. Must be called inside a tokio runtime.
     pub fn start(tty: Tty, config: EndpointConfig) -> Arc<SerialEndpoint> {
         let (ncsi_tx, ncsi_rx) = mpsc::channel(256);
+        let (vdm_tx, vdm_rx) = mpsc::channel(64);
         let shared = Arc::new(Shared {
             tty,
             state: Mutex::new(State {
@@ -376,16 +448,19 @@ impl SerialEndpoint {
                 next_tag: 0,
                 next_instance: 0,
                 pending: HashMap::new(),
+                vdm_pending: HashMap::new(),
                 stats: EndpointStats::default(),
             }),
             config,
             write: tokio::sync::Mutex::new(()),
             ncsi_tx,
+            vdm_tx,
         });
         let reader = tokio::spawn(read_loop(shared.clone()));
         Arc::new(SerialEndpoint {
             shared,
             ncsi_rx: tokio::sync::Mutex::new(ncsi_rx),
+            vdm_rx: tokio::sync::Mutex::new(vdm_rx),
             reader,
         })
     }
@@ -455,6 +530,12 @@ impl SerialEndpoint {
     /// MCTP versions. Fails clearly if the peer refuses the EID or does not carry
     /// NC-SI.
     pub async fn bring_up(&self, eid: Eid) -> io::Result<Peer> {
+        self.bring_up_for(eid, MessageType::Ncsi).await
+    }
+
+    /// [`bring_up`](Self::bring_up) for a peer that must carry `needs` (NC-SI, or
+    /// our vendor-defined messages when the peer is a card BMC).
+    pub async fn bring_up_for(&self, eid: Eid, needs: MessageType) -> io::Result<Peer> {
         if !is_assignable(eid) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -507,10 +588,22 @@ impl SerialEndpoint {
                 )));
             }
         };
-        if !message_types.contains(&u8::from(MessageType::Ncsi)) {
+        if !message_types.contains(&u8::from(needs)) {
+            let what = match needs {
+                MessageType::Ncsi => "NC-SI over MCTP".to_string(),
+                other => format!("message type {:#04x}", u8::from(other)),
+            };
             return Err(bad(format!(
-                "the endpoint on {link} does not support NC-SI over MCTP (message types {message_types:02x?})"
+                "the endpoint on {link} does not support {what} (message types {message_types:02x?})"
             )));
+        }
+        if needs != MessageType::Ncsi {
+            return Ok(Peer {
+                eid,
+                uuid,
+                message_types,
+                ncsi_versions: Vec::new(),
+            });
         }
         let ncsi_versions = match self
             .control(eid, Request::GetVersionSupport { msg_type: 0x02 })
@@ -528,6 +621,104 @@ impl SerialEndpoint {
             message_types,
             ncsi_versions,
         })
+    }
+
+    fn vdm_message(
+        &self,
+        dest: Eid,
+        tag_owner: bool,
+        tag: u8,
+        payload: &[u8],
+    ) -> io::Result<Message> {
+        let enterprise = self.shared.config.vendor_iana.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "MCTP endpoint on {} carries no vendor-defined messages",
+                    self.link()
+                ),
+            )
+        })?;
+        Ok(VendorIana {
+            enterprise,
+            payload,
+        }
+        .to_message(dest, self.eid(), tag_owner, tag))
+    }
+
+    /// Sends a vendor-defined request to `dest` as tag owner and waits up to
+    /// `timeout` for the response with its tag. No retry here: the caller's protocol
+    /// decides (the OEM set's sequence numbers make a retry safe).
+    pub async fn vdm_request(
+        &self,
+        dest: Eid,
+        payload: &[u8],
+        timeout: Duration,
+    ) -> io::Result<Vec<u8>> {
+        let (tx, rx) = oneshot::channel();
+        let tag = {
+            let mut s = self.shared.lock();
+            let first = s.next_tag;
+            let tag = (0..8)
+                .map(|i| (first + i) & 0x07)
+                .find(|t| !s.vdm_pending.contains_key(&(dest, *t)))
+                .ok_or_else(|| {
+                    io::Error::new(
+                        io::ErrorKind::WouldBlock,
+                        format!("eight requests to EID {dest:#04x} outstanding: no free tag"),
+                    )
+                })?;
+            s.next_tag = (tag + 1) & 0x07;
+            s.vdm_pending.insert((dest, tag), tx);
+            tag
+        };
+        let msg = self.vdm_message(dest, true, tag, payload)?;
+        let sent = self.shared.send(&msg).await;
+        let answer = match sent {
+            Ok(()) => tokio::time::timeout(timeout, rx).await,
+            Err(e) => {
+                self.shared.lock().vdm_pending.remove(&(dest, tag));
+                return Err(e);
+            }
+        };
+        match answer {
+            Ok(Ok(payload)) => Ok(payload),
+            _ => {
+                self.shared.lock().vdm_pending.remove(&(dest, tag));
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "EID {dest:#04x} on {} did not answer within {} ms",
+                        self.link(),
+                        timeout.as_millis()
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The next vendor-defined message a peer sent as tag owner.
+    pub async fn vdm_recv(&self) -> io::Result<VdmIncoming> {
+        self.vdm_rx.lock().await.recv().await.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("MCTP serial link {} closed", self.link()),
+            )
+        })
+    }
+
+    /// Answers `to` (owner bit clear, its tag).
+    pub async fn vdm_reply(&self, to: &VdmIncoming, payload: &[u8]) -> io::Result<()> {
+        let msg = self.vdm_message(to.src, false, to.tag, payload)?;
+        self.shared.send(&msg).await
+    }
+
+    /// Sends an unsolicited vendor-defined message (an event) to `dest` as tag
+    /// owner; no response is expected.
+    pub async fn vdm_notify(&self, dest: Eid, payload: &[u8]) -> io::Result<()> {
+        let tag = self.shared.next_tag();
+        let msg = self.vdm_message(dest, true, tag, payload)?;
+        self.shared.send(&msg).await
     }
 
     /// A transport carrying NC-SI control packets to and from `peer` over this
@@ -715,6 +906,7 @@ mod tests {
                 role: Role::Endpoint,
                 eid: 9,
                 uuid: [0; 16],
+                vendor_iana: None,
             },
         );
         let nc = card.ncsi(EID_NULL);
@@ -782,5 +974,86 @@ mod tests {
             }
         }
         assert_eq!(got, [(2, 6, false, 8), (1, 5, false, 8)]);
+    }
+
+    fn pair(
+        iana_a: Option<u32>,
+        iana_b: Option<u32>,
+    ) -> (Arc<SerialEndpoint>, Arc<SerialEndpoint>) {
+        let (master, slave) = tty::openpty().unwrap();
+        let owner = SerialEndpoint::start(
+            Tty::from_file(master, "owner".into()).unwrap(),
+            EndpointConfig {
+                role: Role::BusOwner,
+                eid: 8,
+                uuid: [1; 16],
+                vendor_iana: iana_a,
+            },
+        );
+        let card = SerialEndpoint::start(
+            Tty::open(&slave).unwrap(),
+            EndpointConfig {
+                role: Role::Endpoint,
+                eid: EID_NULL,
+                uuid: [2; 16],
+                vendor_iana: iana_b,
+            },
+        );
+        (owner, card)
+    }
+
+    /// Vendor-defined messages (DSP0236 1.3 §13.2): announced, requests matched to
+    /// their responses by tag, events delivered, another enterprise number refused.
+    #[tokio::test]
+    async fn vendor_defined_requests_responses_and_events() {
+        let (owner, card) = pair(Some(32473), Some(32473));
+        let peer = owner
+            .bring_up_for(20, MessageType::VendorIana)
+            .await
+            .unwrap();
+        assert!(peer.message_types.contains(&0x7F));
+        assert_eq!(card.eid(), 20);
+        let responder = card.clone();
+        let answering = tokio::spawn(async move {
+            for _ in 0..2 {
+                let m = responder.vdm_recv().await.unwrap();
+                let mut answer = b"re: ".to_vec();
+                answer.extend_from_slice(&m.payload);
+                responder.vdm_reply(&m, &answer).await.unwrap();
+            }
+            responder.vdm_notify(8, b"event").await.unwrap();
+        });
+        let long = vec![0x7E; 300]; // escaped on the wire, five packets
+        let (a, b) = tokio::join!(
+            owner.vdm_request(20, b"one", Duration::from_secs(2)),
+            owner.vdm_request(20, &long, Duration::from_secs(2)),
+        );
+        assert_eq!(a.unwrap(), b"re: one");
+        assert_eq!(&b.unwrap()[4..], &long[..]);
+        let event = owner.vdm_recv().await.unwrap();
+        assert_eq!((event.src, event.payload.as_slice()), (20, &b"event"[..]));
+        answering.await.unwrap();
+
+        // A card of another enterprise number: refused and counted, the request
+        // times out with a clear error.
+        let (owner, card) = pair(Some(32473), Some(1));
+        owner
+            .bring_up_for(21, MessageType::VendorIana)
+            .await
+            .unwrap();
+        let e = owner
+            .vdm_request(21, b"x", Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert_eq!(card.stats().vdm_refused, 1);
+
+        // A peer without vendor-defined messages fails bring-up, saying so.
+        let (owner, _card) = pair(Some(32473), None);
+        let e = owner
+            .bring_up_for(22, MessageType::VendorIana)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("message type 0x7f"), "{e}");
     }
 }
