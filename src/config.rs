@@ -8,6 +8,7 @@
 //! transport = "raw"              # raw (AF_PACKET) | netlink (the kernel's NC-SI driver)
 //!                                # | mctp-serial (NC-SI over MCTP on a serial line)
 //!                                # | mctp (the kernel's AF_MCTP; EIDs from mctpd)
+//!                                # | none (no NC-SI path: [[card_bmc]] cards only)
 //! serial = "/dev/ttyS2"          # mctp-serial only: the tty (interface is then unused)
 //! mctp_eid = 9                   # mctp-serial: EID assigned to the card's controller
 //! mctp_local_eid = 8             # mctp-serial: our own (bus owner) EID
@@ -25,6 +26,12 @@
 //! package = 2                    # to the [ncsi] path; its NC-SI package id (unique)
 //! serial = "/dev/ttyS3"
 //! eid = 10                       # EID given to its controller (default 9)
+//!
+//! [[card_bmc]]                   # optional: a card whose BMC is its own MCTP
+//! serial = "/dev/ttyS4"          # endpoint on a serial line (the OEM set as MCTP
+//! eid = 20                       # vendor-defined messages; `sidebridge agent` there)
+//! enterprise = 32473             # IANA number of those messages (default 32473)
+//! timeout_ms = 5000              # per frame (1..=600000); retries = 2 (0..=10)
 //!
 //! [[card]]                       # optional, per package: OEM manufacturer id
 //! package = 0
@@ -65,6 +72,8 @@ pub enum TransportKind {
     /// NC-SI over the kernel's MCTP stack (`AF_MCTP`, Linux 5.15+), routes and EIDs set
     /// up by mctpd.
     Mctp,
+    /// No NC-SI path: the cards are `[[card_bmc]]` links only.
+    None,
 }
 
 /// The whole configuration.
@@ -79,6 +88,9 @@ pub struct Config {
     /// Cards on their own MCTP serial lines.
     #[serde(default, rename = "mctp_serial")]
     pub mctp_lines: Vec<MctpLine>,
+    /// Card BMCs that are their own MCTP endpoints.
+    #[serde(default, rename = "card_bmc")]
+    pub card_bmcs: Vec<CardBmcLine>,
     /// The Redfish service.
     #[serde(default)]
     pub redfish: RedfishConfig,
@@ -213,6 +225,38 @@ pub struct MctpLine {
     pub eid: u8,
 }
 
+/// `[[card_bmc]]`: a card BMC that is its own MCTP endpoint on a serial line, reached
+/// with the OEM set as vendor-defined messages (OEM.md §2.1).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardBmcLine {
+    /// The tty.
+    pub serial: PathBuf,
+    /// EID given to the card BMC.
+    #[serde(default = "d_card_bmc_eid")]
+    pub eid: u8,
+    /// The IANA enterprise number of the vendor-defined messages.
+    #[serde(default = "d_enterprise")]
+    pub enterprise: u32,
+    /// How long one frame waits for its answer (the agent executes each request
+    /// against the card's Redfish service before answering), ms.
+    #[serde(default = "d_card_bmc_timeout")]
+    pub timeout_ms: u64,
+    /// Attempts after the first.
+    #[serde(default = "d_retries")]
+    pub retries: u32,
+}
+
+fn d_card_bmc_timeout() -> u64 {
+    5000
+}
+fn d_card_bmc_eid() -> u8 {
+    20
+}
+fn d_enterprise() -> u32 {
+    sidebridge_protocol::oem::DEFAULT_MANUFACTURER_ID
+}
+
 /// `[[card]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -281,6 +325,7 @@ impl Config {
         check_ncsi(&c.ncsi)?;
         check_redfish(&c.redfish)?;
         check_mctp_lines(&c.mctp_lines, &c.ncsi)?;
+        check_card_bmcs(&c)?;
         check_cards(&c.cards)?;
         Ok(c)
     }
@@ -289,7 +334,12 @@ impl Config {
     pub fn manager_config(&self) -> ManagerConfig {
         let n = &self.ncsi;
         ManagerConfig {
-            packages: n.packages.clone(),
+            // Without an NC-SI path there is nothing to probe.
+            packages: if n.transport == TransportKind::None {
+                Vec::new()
+            } else {
+                n.packages.clone()
+            },
             probe: Timing {
                 timeout: Duration::from_millis(n.probe_timeout_ms),
                 retries: 0,
@@ -331,6 +381,8 @@ fn check_ncsi(n: &NcsiConfig) -> Result<(), ConfigError> {
                 n.mctp_eid
             )));
         }
+    } else if n.transport == TransportKind::None {
+        // Nothing to check: no NC-SI path.
     } else if n.interface.is_empty() || n.interface.len() > 15 || n.interface.contains(['/', ' ']) {
         return Err(ConfigError(format!(
             "ncsi.interface: {:?} is not a network interface name",
@@ -434,6 +486,39 @@ fn check_mctp_lines(lines: &[MctpLine], n: &NcsiConfig) -> Result<(), ConfigErro
                 line.serial.display()
             )));
         }
+    }
+    Ok(())
+}
+
+/// `[[card_bmc]]`: valid EIDs, each tty used once.
+fn check_card_bmcs(c: &Config) -> Result<(), ConfigError> {
+    for (i, line) in c.card_bmcs.iter().enumerate() {
+        let key = |k: &str| format!("card_bmc[{i}].{k}");
+        range(&key("eid"), line.eid, 8, 0xFE)?;
+        range(&key("timeout_ms"), line.timeout_ms, 1, 600_000)?;
+        range(&key("retries"), line.retries, 0, 10)?;
+        if line.eid == c.ncsi.mctp_local_eid {
+            return Err(ConfigError(format!(
+                "{}: {} is also ncsi.mctp_local_eid (our own EID); the two ends need different EIDs",
+                key("eid"),
+                line.eid
+            )));
+        }
+        let used = c.ncsi.serial.as_ref() == Some(&line.serial)
+            || c.mctp_lines.iter().any(|m| m.serial == line.serial)
+            || c.card_bmcs[..i].iter().any(|o| o.serial == line.serial);
+        if used {
+            return Err(ConfigError(format!(
+                "{}: {} is used twice",
+                key("serial"),
+                line.serial.display()
+            )));
+        }
+    }
+    if c.ncsi.transport == TransportKind::None && c.card_bmcs.is_empty() {
+        return Err(ConfigError(
+            "ncsi.transport: \"none\" leaves no way to reach a card; add a [[card_bmc]]".into(),
+        ));
     }
     Ok(())
 }

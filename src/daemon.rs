@@ -265,6 +265,11 @@ pub async fn open_transport(
             Connection::MctpKernel { eid },
             None,
         ),
+        TransportKind::None => (
+            Box::new(sidebridge_transport::memory::Idle),
+            Connection::None,
+            None,
+        ),
         TransportKind::MctpSerial => {
             let (t, peer) = crate::mctp::open_serial(Path::new(device), local_eid, eid).await?;
             let c = Connection::MctpSerial {
@@ -357,6 +362,12 @@ impl Daemon {
     ) -> io::Result<Self> {
         check_state_dir(state_dir)?;
         let requester = Arc::new(Requester::new(transport));
+        // Nothing to discover without packages (`ncsi.transport = "none"`): no wait.
+        let settle = if cfg.packages.is_empty() {
+            Duration::ZERO
+        } else {
+            settle
+        };
         let manager = Arc::new(Manager::new(requester, cfg));
         let cards = Cards::with_connections(manager.clone(), connections);
         let (state, created_password) = AppState::open(cards.clone(), state_dir.to_path_buf())?;

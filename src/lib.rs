@@ -24,6 +24,7 @@
 //! `sidebridge_protocol::ncsi::command`/`response`; a Redfish resource in
 //! `redfish/<schema in snake case>.rs`; a transport in `sidebridge_transport::<name>`.
 
+pub mod agent;
 pub mod cards;
 pub mod cli;
 pub mod config;
@@ -31,3 +32,4 @@ pub mod daemon;
 pub mod mctp;
 pub mod ncsi;
 pub mod redfish;
+pub mod tls;

@@ -42,6 +42,13 @@ enum Cmd {
         #[arg(long, short = 'c')]
         config: std::path::PathBuf,
     },
+    /// Run on a card's BMC: answer the platform BMC's OEM commands by driving this
+    /// BMC's own Redfish service.
+    Agent {
+        /// The agent configuration (TOML).
+        #[arg(long, short = 'c')]
+        config: std::path::PathBuf,
+    },
     /// Send NC-SI commands on an interface and print the decoded answers.
     Ncsi(sidebridge::cli::NcsiArgs),
     /// Decode NC-SI control packets or Ethernet frames given as hex (spaces and
@@ -274,8 +281,55 @@ async fn open_paths(
             routes,
         ))
     };
+    for line in &cfg.card_bmcs {
+        connections = connections.with_card_bmc(sidebridge::cards::Connection::CardBmcSerial {
+            device: line.serial.display().to_string(),
+            eid: line.eid,
+        });
+    }
     let transport = decorate(transport, n.pcap.as_deref())?;
     Ok((transport, connections))
+}
+
+/// Starts an MCTP endpoint (bus owner) on each `[[card_bmc]]` line and adds the link
+/// to the card layer, then reaches every card BMC once (the periodic refresh keeps
+/// trying those that do not answer yet).
+async fn open_card_bmcs(
+    cfg: &sidebridge::config::Config,
+    cards: &std::sync::Arc<sidebridge::cards::Cards>,
+) -> Result<(), Failure> {
+    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty::Tty};
+    for (i, line) in cfg.card_bmcs.iter().enumerate() {
+        let tty = Tty::open(&line.serial).map_err(|e| {
+            format!("card_bmc[{i}].serial: cannot open {}: {e}", line.serial.display())
+        })?;
+        let ep = SerialEndpoint::start(
+            tty,
+            EndpointConfig {
+                role: Role::BusOwner,
+                eid: cfg.ncsi.mctp_local_eid,
+                uuid: [0; 16],
+                vendor_iana: Some(line.enterprise),
+            },
+        );
+        let timing = sidebridge::ncsi::Timing {
+            timeout: std::time::Duration::from_millis(line.timeout_ms),
+            retries: line.retries,
+        };
+        cards.add_card_bmc(ep, line.eid, line.enterprise, timing);
+    }
+    if !cfg.card_bmcs.is_empty() {
+        cards.probe_card_bmcs().await;
+        for c in cards.cards() {
+            if c.package().is_none() {
+                match cards.refresh(&c.id).await {
+                    Ok(()) => eprintln!("sidebridge: card BMC {} reached over MCTP", c.id),
+                    Err(e) => eprintln!("sidebridge: card BMC {}: {e}", c.id),
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `sidebridge run --config FILE`.
@@ -316,6 +370,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
             p.display()
         );
     }
+    open_card_bmcs(&cfg, &d.cards).await?;
     eprintln!(
         "sidebridge: Redfish on https://{} ({} card(s) found)",
         r.listen,
@@ -348,6 +403,55 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
     Ok(())
 }
 
+/// `sidebridge agent --config FILE`.
+async fn agent(path: std::path::PathBuf) -> Result<(), Failure> {
+    use sidebridge::agent::{Agent, config::AgentConfig, config::Trust};
+    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty::Tty};
+    let cfg = AgentConfig::load(&path)?;
+    match &cfg.card.trust {
+        Trust::PlainHttp => eprintln!(
+            "sidebridge agent: WARNING: insecure_plain_http: the card's credentials and every request travel in clear text to {}",
+            cfg.card.url
+        ),
+        Trust::Unverified => eprintln!(
+            "sidebridge agent: WARNING: insecure_skip_verify: the certificate of {} is NOT verified; anyone on that path can pose as the card's BMC",
+            cfg.card.url
+        ),
+        _ => {}
+    }
+    if cfg.card.credentials.is_none() {
+        eprintln!("sidebridge agent: no card.credentials: requests to {} carry no credentials", cfg.card.url);
+    }
+    let agent = Agent::new(&cfg)?;
+    let tty = Tty::open(&cfg.mctp.serial).map_err(|e| {
+        format!("mctp.serial: cannot open {}: {e}", cfg.mctp.serial.display())
+    })?;
+    let ep = SerialEndpoint::start(
+        tty,
+        EndpointConfig {
+            role: Role::Endpoint,
+            eid: sidebridge_protocol::mctp::EID_NULL,
+            uuid: [0; 16],
+            vendor_iana: Some(cfg.mctp.enterprise),
+        },
+    );
+    match agent.backend().ids().await {
+        Ok(ids) => eprintln!(
+            "sidebridge agent: card service {} (system {}, manager {}); OEM set on {} as enterprise {}",
+            cfg.card.url,
+            ids.system,
+            ids.manager,
+            cfg.mctp.serial.display(),
+            cfg.mctp.enterprise
+        ),
+        Err(e) => eprintln!("sidebridge agent: {e}; answering Busy until it does"),
+    }
+    agent
+        .serve(ep, cfg.card.poll_interval, sidebridge::daemon::signal())
+        .await;
+    Ok(())
+}
+
 fn main() -> ExitCode {
     sidebridge::daemon::tune_allocator();
     let cli = Cli::parse();
@@ -365,6 +469,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "demo")]
         Cmd::Demo { port, state_dir } => block_on(demo(port, state_dir)),
         Cmd::Run { config } => block_on(run(config)),
+        Cmd::Agent { config } => block_on(agent(config)),
         Cmd::Ncsi(args) => {
             let rt = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()

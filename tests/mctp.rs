@@ -300,7 +300,7 @@ async fn discovery_and_every_oem_operation_over_mctp_serial() {
     assert!(c.continuations_to_mc.load(Ordering::Relaxed) > 0);
     let s = card_ep.stats();
     assert_eq!(s.serial.bad_fcs + s.reassembly.out_of_sequence, 0);
-    assert_eq!(requester.counters(client.channel()).timed_out, 0);
+    assert_eq!(requester.counters(client.channel().unwrap()).timed_out, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -372,7 +372,7 @@ async fn lost_and_corrupted_fragments_are_retried_never_applied_twice() {
         ours.reassembly.out_of_sequence + ours.reassembly.no_start > 0,
         "{ours:?}"
     );
-    assert!(requester.counters(client.channel()).timed_out > 0);
+    assert!(requester.counters(client.channel().unwrap()).timed_out > 0);
 }
 
 /// A third DPU, package 2, for its own serial line.
@@ -433,7 +433,7 @@ async fn cards_on_different_paths_and_redfish_names_each() {
     .unwrap();
     let cards = d.cards.cards();
     assert_eq!(
-        cards.iter().map(|c| c.package).collect::<Vec<_>>(),
+        cards.iter().map(|c| c.package().unwrap()).collect::<Vec<_>>(),
         [0, 1, 2],
         "three DPUs over two paths"
     );

@@ -21,6 +21,16 @@ pub enum Connection {
         /// The controller's EID.
         eid: u8,
     },
+    /// The card's BMC as its own MCTP endpoint on a serial line, the OEM set as
+    /// vendor-defined messages (OEM.md §2.1); no NC-SI.
+    CardBmcSerial {
+        /// The tty.
+        device: String,
+        /// The card BMC's EID.
+        eid: u8,
+    },
+    /// No NC-SI path at all (`[ncsi] transport = "none"`): only card-BMC links.
+    None,
 }
 
 impl Connection {
@@ -37,11 +47,13 @@ impl Connection {
     }
 }
 
-/// The path of every card: one default, and the packages reached another way.
+/// The path of every card: one default, the packages reached another way, and the
+/// card BMCs reached as their own MCTP endpoints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Connections {
     default: Connection,
     by_package: BTreeMap<u8, Connection>,
+    card_bmcs: Vec<Connection>,
 }
 
 impl From<Connection> for Connections {
@@ -49,6 +61,7 @@ impl From<Connection> for Connections {
         Connections {
             default,
             by_package: BTreeMap::new(),
+            card_bmcs: Vec::new(),
         }
     }
 }
@@ -60,15 +73,35 @@ impl Connections {
         self
     }
 
+    /// The `n`th card-BMC link is `connection`.
+    pub fn with_card_bmc(mut self, connection: Connection) -> Self {
+        self.card_bmcs.push(connection);
+        self
+    }
+
+    /// The card-BMC links, in configuration order.
+    pub fn card_bmcs(&self) -> &[Connection] {
+        &self.card_bmcs
+    }
+
+    /// How a card reached as `reach` is reached.
+    pub fn for_reach(&self, reach: super::model::Reach) -> &Connection {
+        match reach {
+            super::model::Reach::Package(p) => self.for_package(p),
+            super::model::Reach::CardBmc(n) => self.card_bmcs.get(n).unwrap_or(&Connection::None),
+        }
+    }
+
     /// How `package` is reached.
     pub fn for_package(&self, package: u8) -> &Connection {
         self.by_package.get(&package).unwrap_or(&self.default)
     }
 
-    /// Every distinct path, the default first.
+    /// Every distinct path, the default first (unless it is [`Connection::None`]).
     pub fn all(&self) -> Vec<&Connection> {
         let mut out = vec![&self.default];
-        for c in self.by_package.values() {
+        out.retain(|c| **c != Connection::None);
+        for c in self.by_package.values().chain(&self.card_bmcs) {
             if !out.iter().any(|o| o.same_path(c)) {
                 out.push(c);
             }

@@ -80,7 +80,9 @@ impl CardError {
     pub fn from_oem(card: &str, e: OemError) -> Self {
         let card = card.to_string();
         match e {
-            OemError::Ncsi(RequestError::Timeout { .. }) | OemError::NcsiRefused { .. } => {
+            OemError::Ncsi(RequestError::Timeout { .. })
+            | OemError::NcsiRefused { .. }
+            | OemError::Mctp(_) => {
                 CardError::Unreachable {
                     card,
                     reason: e.to_string(),

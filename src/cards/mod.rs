@@ -23,7 +23,7 @@ pub mod tasks;
 pub use connection::{Connection, Connections};
 pub use error::{CardError, CardResult};
 pub use events::{CardEvent, CardEventKind};
-pub use model::{Card, Controller, Nic, PciIds, Port, card_id};
+pub use model::{Card, Controller, Nic, PciIds, Port, Reach, card_id};
 /// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
 pub use sidebridge_protocol::oem::{
     AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
@@ -33,7 +33,9 @@ pub use sidebridge_protocol::oem::{
 };
 pub use tasks::{Task, TaskKind, TaskState};
 
-use crate::ncsi::{Event as NcsiEvent, Manager, OemClient, OemError};
+use crate::ncsi::{Event as NcsiEvent, Manager, OemClient, OemError, Timing};
+use sidebridge_protocol::ncsi::{Aen, ChannelId};
+use sidebridge_transport::mctp::SerialEndpoint;
 use model::slot_index;
 use sidebridge_protocol::oem::{self, Request, ResponseBody};
 use std::collections::BTreeMap;
@@ -54,10 +56,26 @@ pub struct Cards {
     tasks: Mutex<tasks::Tasks>,
     next_event: AtomicU64,
     events: broadcast::Sender<CardEvent>,
+    /// The card BMCs reached as their own MCTP endpoints, in configuration order
+    /// (the index is their [`Reach::CardBmc`]).
+    bmcs: Mutex<Vec<BmcLink>>,
     /// How long a long operation may take on the card.
     pub deadline: Duration,
     /// How often every card is refreshed.
     pub refresh_interval: Duration,
+}
+
+/// One card BMC reached as its own MCTP endpoint (OEM.md §2.1).
+#[derive(Debug, Clone)]
+struct BmcLink {
+    endpoint: Arc<SerialEndpoint>,
+    eid: u8,
+    /// Whether the bus owner has assigned it its EID.
+    up: bool,
+    client: OemClient,
+    /// Its OEM events, as NC-SI AENs of type 0x80 would carry them (the payload of a
+    /// vendor-defined event message is exactly that AEN's data, OEM.md §2.1).
+    events: broadcast::Sender<(ChannelId, Aen)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,6 +107,7 @@ impl Cards {
             tasks: Mutex::new(tasks::Tasks::default()),
             next_event: AtomicU64::new(1),
             events,
+            bmcs: Mutex::new(Vec::new()),
             deadline: Duration::from_secs(600),
             refresh_interval: Duration::from_secs(30),
         })
@@ -167,12 +186,139 @@ impl Cards {
     }
 
     fn client(&self, card: &Card) -> CardResult<OemClient> {
-        self.manager
-            .oem(card.package)
-            .ok_or_else(|| CardError::Unreachable {
+        match card.reach {
+            Reach::Package(p) => self.manager.oem(p).ok_or_else(|| CardError::Unreachable {
                 card: card.id.clone(),
-                reason: format!("NC-SI package {} is not in the topology", card.package),
-            })
+                reason: format!("NC-SI package {p} is not in the topology"),
+            }),
+            Reach::CardBmc(n) => lock(&self.bmcs)
+                .get(n)
+                .map(|l| l.client.clone())
+                .ok_or_else(|| CardError::Unreachable {
+                    card: card.id.clone(),
+                    reason: format!("card-BMC link {n} is not configured"),
+                }),
+        }
+    }
+
+    /// The OEM events of the card, for waiting on a long operation.
+    fn card_events(&self, card: &Card) -> broadcast::Receiver<(ChannelId, Aen)> {
+        match card.reach {
+            Reach::CardBmc(n) => match lock(&self.bmcs).get(n) {
+                Some(l) => l.events.subscribe(),
+                None => broadcast::channel(1).1,
+            },
+            Reach::Package(_) => self.manager.requester().subscribe_aens(),
+        }
+    }
+
+    /// Adds a card BMC that is its own MCTP endpoint at `eid` on `endpoint` (which
+    /// carries vendor-defined messages of enterprise number `manufacturer_id`). Its
+    /// card appears once [`probe_card_bmcs`](Self::probe_card_bmcs) reached it; its
+    /// events are followed from now on.
+    pub fn add_card_bmc(
+        self: &Arc<Self>,
+        endpoint: Arc<SerialEndpoint>,
+        eid: u8,
+        manufacturer_id: u32,
+        timing: Timing,
+    ) -> usize {
+        let (events, _) = broadcast::channel(64);
+        let client = OemClient::over_mctp(endpoint.clone(), eid, manufacturer_id, timing);
+        let n = {
+            let mut bmcs = lock(&self.bmcs);
+            bmcs.push(BmcLink {
+                endpoint: endpoint.clone(),
+                eid,
+                up: false,
+                client,
+                events: events.clone(),
+            });
+            bmcs.len() - 1
+        };
+        let cards = Arc::downgrade(self);
+        tokio::spawn(async move {
+            while let Ok(m) = endpoint.vdm_recv().await {
+                let aen = Aen::Other {
+                    aen_type: oem::EVENT_AEN_TYPE,
+                    data: m.payload,
+                };
+                let _ = events.send((ChannelId::package(0), aen.clone()));
+                let Some(cards) = cards.upgrade() else { return };
+                let id = cards.card_by_reach(Reach::CardBmc(n));
+                if let (Some(id), Ok(Some((_, event)))) =
+                    (id, oem::Event::from_aen(&aen, manufacturer_id))
+                {
+                    cards.on_card_event(&id, event).await;
+                }
+            }
+        });
+        n
+    }
+
+    /// Brings up every card-BMC link not up yet (assigns the EID) and reads each card
+    /// BMC's identity (GetBridgeInfo); a card BMC that answers appears, or comes back
+    /// online; one that does not goes offline.
+    pub async fn probe_card_bmcs(&self) {
+        let links: Vec<BmcLink> = lock(&self.bmcs).clone();
+        for (n, link) in links.into_iter().enumerate() {
+            if !link.up {
+                match link
+                    .endpoint
+                    .bring_up_for(link.eid, sidebridge_protocol::mctp::MessageType::VendorIana)
+                    .await
+                {
+                    Ok(_) => {
+                        if let Some(l) = lock(&self.bmcs).get_mut(n) {
+                            l.up = true;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!("card BMC on {}: {e}", link.endpoint.link());
+                        if let Some(id) = self.card_by_reach(Reach::CardBmc(n)) {
+                            self.offline(&id, &e.to_string());
+                        }
+                        continue;
+                    }
+                }
+            }
+            let ask = Request::GetBridgeInfo {
+                min_version: oem::PROTOCOL_VERSION,
+                max_version: oem::MAX_VERSION,
+            };
+            match link.client.call(&ask).await {
+                Ok((_, r)) => {
+                    if let ResponseBody::BridgeInfo(info) = r.body {
+                        self.card_bmc_found(n, info);
+                    }
+                }
+                Err(e) => {
+                    if let Some(id) = self.card_by_reach(Reach::CardBmc(n)) {
+                        self.offline(&id, &e.to_string());
+                    }
+                    // Maybe the card BMC restarted and lost its EID: bring it up again.
+                    if let Some(l) = lock(&self.bmcs).get_mut(n) {
+                        l.up = false;
+                    }
+                }
+            }
+        }
+    }
+
+    fn card_bmc_found(&self, n: usize, info: oem::BridgeInfo) {
+        let reach = Reach::CardBmc(n);
+        let mut cards = lock(&self.cards);
+        let existing = cards.values().find(|c| c.reach == reach).map(|c| c.id.clone());
+        let id = existing.unwrap_or_else(|| {
+            let id = card_id(&info, 0);
+            if id == "package0" { format!("cardbmc{n}") } else { id }
+        });
+        let entry = cards.entry(id.clone()).or_insert_with(|| Arc::new(Card::new(id, reach, info.clone(), Nic::default())));
+        if entry.info != info {
+            let e = Arc::make_mut(entry);
+            e.info = info;
+            e.generation += 1;
+        }
     }
 
     fn update(&self, id: &str, f: impl FnOnce(&mut Card)) {
@@ -193,32 +339,16 @@ impl Cards {
             let id = card_id(info, p.id);
             let nic = Nic::from_package(p);
             let entry = cards.entry(id.clone()).or_insert_with(|| {
-                Arc::new(Card {
-                    id,
-                    package: p.id,
-                    info: info.clone(),
-                    nic: nic.clone(),
-                    power: None,
-                    boot: None,
-                    progress: None,
-                    media: [None, None],
-                    firmware: Vec::new(),
-                    network: None,
-                    allowable: None,
-                    settings: None,
-                    online: true,
-                    refreshed: None,
-                    generation: 0,
-                })
+                Arc::new(Card::new(id, Reach::Package(p.id), info.clone(), nic.clone()))
             });
             let online = entry.online && p.present;
-            if entry.package != p.id
+            if entry.reach != Reach::Package(p.id)
                 || entry.info != *info
                 || entry.nic != nic
                 || entry.online != online
             {
                 let entry = Arc::make_mut(entry);
-                entry.package = p.id;
+                entry.reach = Reach::Package(p.id);
                 entry.info = info.clone();
                 entry.nic = nic;
                 entry.online = online;
@@ -244,7 +374,10 @@ impl Cards {
     /// The error an OEM exchange ended in; a card whose NC-SI path failed goes
     /// offline.
     fn fail(&self, id: &str, e: OemError) -> CardError {
-        if matches!(e, OemError::Ncsi(_) | OemError::NcsiRefused { .. }) {
+        if matches!(
+            e,
+            OemError::Ncsi(_) | OemError::NcsiRefused { .. } | OemError::Mctp(_)
+        ) {
             self.offline(id, &e.to_string());
         }
         CardError::from_oem(id, e)
@@ -256,9 +389,13 @@ impl Cards {
     pub async fn refresh(&self, id: &str) -> CardResult<()> {
         match self.refresh_once(id).await {
             Err(_) if self.card(id).is_ok_and(|c| !c.online) => {
-                let package = self.card(id)?.package;
-                self.manager.rediscover(package).await;
-                self.sync();
+                match self.card(id)?.reach {
+                    Reach::Package(p) => {
+                        self.manager.rediscover(p).await;
+                        self.sync();
+                    }
+                    Reach::CardBmc(_) => self.probe_card_bmcs().await,
+                }
                 self.refresh_once(id).await
             }
             r => r,
@@ -293,6 +430,7 @@ impl Cards {
     /// Refreshes every card.
     pub async fn refresh_all(&self) {
         self.sync();
+        self.probe_card_bmcs().await;
         for c in self.cards() {
             let _ = self.refresh(&c.id).await;
         }
@@ -341,6 +479,32 @@ impl Cards {
         Ok(())
     }
 
+    /// Carries one Redfish request to the card's own service through its agent (the
+    /// tunnel, OEM.md §4.18) and returns the card's answer as it is. Refused as
+    /// UnsupportedCommand for a card whose agent does not offer the tunnel.
+    pub async fn redfish(&self, id: &str, t: oem::TunnelRequest) -> CardResult<oem::TunnelResponse> {
+        let card = self.online(id)?;
+        if !card.tunnel() {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: ResultCode::UnsupportedCommand,
+                detail: "the card's agent does not offer the Redfish tunnel (OEM set 2)".into(),
+            });
+        }
+        let client = self.client(&card)?;
+        let (_, r) = client
+            .call(&Request::Redfish(t))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        match r.body {
+            ResponseBody::Redfish(t) => Ok(t),
+            other => Err(CardError::Protocol {
+                card: id.to_string(),
+                reason: format!("the tunnel answered {other:?}"),
+            }),
+        }
+    }
+
     /// The tasks.
     pub fn tasks(&self) -> Vec<Task> {
         lock(&self.tasks).all()
@@ -360,7 +524,7 @@ impl Cards {
         let task = lock(&self.tasks).start(card, kind);
         let cards = self.clone();
         let card = card.to_string();
-        let events = Some(self.manager.requester().subscribe_aens());
+        let events = self.card(&card).ok().map(|c| self.card_events(&c));
         tokio::spawn(async move {
             let r = client.wait_for(seq, events, cards.deadline).await;
             let ok = r.is_ok();
@@ -420,11 +584,15 @@ impl Cards {
         Ok(())
     }
 
-    fn card_by_package(&self, package: u8) -> Option<String> {
+    fn card_by_reach(&self, reach: Reach) -> Option<String> {
         lock(&self.cards)
             .values()
-            .find(|c| c.package == package)
+            .find(|c| c.reach == reach)
             .map(|c| c.id.clone())
+    }
+
+    fn card_by_package(&self, package: u8) -> Option<String> {
+        self.card_by_reach(Reach::Package(package))
     }
 
     /// Follows the manager's events and refreshes periodically, until `shutdown`.

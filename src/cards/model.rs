@@ -16,8 +16,9 @@ use std::time::Instant;
 pub struct Card {
     /// Stable id (from the card's UUID, else its serial number; see [`card_id`]).
     pub id: String,
-    /// The NC-SI package that fronts it.
-    pub package: u8,
+    /// How its OEM set is reached: through an NC-SI package, or the card BMC's own
+    /// MCTP endpoint.
+    pub reach: Reach,
     /// GetBridgeInfo: identity and capabilities of the card BMC.
     pub info: BridgeInfo,
     /// What discovery found on the network controller.
@@ -46,7 +47,53 @@ pub struct Card {
     pub generation: u64,
 }
 
+/// How a card's OEM set is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Through the network controller of this NC-SI package (OEM.md §2).
+    Package(u8),
+    /// The card BMC's own MCTP endpoint, the `n`th configured card-BMC link
+    /// (vendor-defined messages, OEM.md §2.1); no NC-SI facts about it.
+    CardBmc(usize),
+}
+
 impl Card {
+    /// A card just found, its state not read yet.
+    pub fn new(id: String, reach: Reach, info: BridgeInfo, nic: Nic) -> Self {
+        Card {
+            id,
+            reach,
+            info,
+            nic,
+            power: None,
+            boot: None,
+            progress: None,
+            media: [None, None],
+            firmware: Vec::new(),
+            network: None,
+            allowable: None,
+            settings: None,
+            online: true,
+            refreshed: None,
+            generation: 0,
+        }
+    }
+
+    /// The NC-SI package that fronts it, if one does.
+    pub fn package(&self) -> Option<u8> {
+        match self.reach {
+            Reach::Package(p) => Some(p),
+            Reach::CardBmc(_) => None,
+        }
+    }
+
+    /// Whether the card's agent offers the Redfish tunnel (OEM.md §4.18): the
+    /// capability and protocol version 2.
+    pub fn tunnel(&self) -> bool {
+        self.has(sidebridge_protocol::oem::capability::REDFISH_TUNNEL)
+            && self.info.max_version >= sidebridge_protocol::oem::TUNNEL_VERSION
+    }
+
     /// Whether the card announced `cap` (an [`sidebridge_protocol::oem::capability`] bit).
     pub fn has(&self, cap: u32) -> bool {
         self.info.capabilities & cap != 0

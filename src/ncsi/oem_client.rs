@@ -12,6 +12,8 @@ use sidebridge_protocol::ncsi::{Aen, ChannelId, Command, ReasonCode, ResponseCod
 use sidebridge_protocol::oem::{
     self, CommandId, Event, Frame, OperationState, Reassembly, Request, Response, ResultCode,
 };
+use sidebridge_protocol::mctp::Eid;
+use sidebridge_transport::mctp::SerialEndpoint;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -42,6 +44,9 @@ pub enum OemError {
         /// Its detail string.
         detail: String,
     },
+    /// The card BMC's own MCTP endpoint did not answer (vendor-defined messages).
+    #[error("{0}")]
+    Mctp(String),
     /// A long operation did not complete before the deadline.
     #[error("operation {sequence:#x} did not complete within {seconds} s")]
     Deadline {
@@ -64,11 +69,22 @@ fn random_u32() -> u32 {
     (z ^ (z >> 31)) as u32
 }
 
+/// How the OEM frames reach the card.
+#[derive(Debug, Clone)]
+enum Link {
+    /// In NC-SI OEM commands (0x50) through the card's NC (OEM.md §2).
+    Ncsi {
+        requester: Arc<Requester>,
+        channel: ChannelId,
+    },
+    /// As MCTP vendor-defined messages to the card BMC's own endpoint (OEM.md §2.1).
+    Mctp { endpoint: Arc<SerialEndpoint>, eid: Eid },
+}
+
 /// The OEM client of one card.
 #[derive(Debug, Clone)]
 pub struct OemClient {
-    requester: Arc<Requester>,
-    channel: ChannelId,
+    link: Link,
     manufacturer_id: u32,
     sequence: Arc<AtomicU32>,
     timing: Timing,
@@ -85,8 +101,25 @@ impl OemClient {
         timing: Timing,
     ) -> Self {
         OemClient {
-            requester,
-            channel,
+            link: Link::Ncsi { requester, channel },
+            manufacturer_id,
+            sequence: Arc::new(AtomicU32::new(random_u32())),
+            timing,
+            poll_interval: Duration::from_secs(1),
+        }
+    }
+
+    /// A client for the card BMC at `eid` on `endpoint`, which carries vendor-defined
+    /// messages of enterprise number `manufacturer_id` (OEM.md §2.1). Each frame is
+    /// sent up to `timing.retries + 1` times, waiting `timing.timeout` for each.
+    pub fn over_mctp(
+        endpoint: Arc<SerialEndpoint>,
+        eid: Eid,
+        manufacturer_id: u32,
+        timing: Timing,
+    ) -> Self {
+        OemClient {
+            link: Link::Mctp { endpoint, eid },
             manufacturer_id,
             sequence: Arc::new(AtomicU32::new(random_u32())),
             timing,
@@ -100,9 +133,12 @@ impl OemClient {
         self
     }
 
-    /// The channel it talks through.
-    pub fn channel(&self) -> ChannelId {
-        self.channel
+    /// The NC-SI channel it talks through (none over MCTP vendor-defined messages).
+    pub fn channel(&self) -> Option<ChannelId> {
+        match &self.link {
+            Link::Ncsi { channel, .. } => Some(*channel),
+            Link::Mctp { .. } => None,
+        }
     }
 
     fn next_sequence(&self) -> u32 {
@@ -110,11 +146,60 @@ impl OemClient {
     }
 
     async fn frame(&self, f: &Frame) -> Result<Frame, OemError> {
+        let answer = match &self.link {
+            Link::Ncsi { requester, channel } => self.frame_ncsi(requester, *channel, f).await?,
+            Link::Mctp { endpoint, eid } => self.frame_mctp(endpoint, *eid, f).await?,
+        };
+        if answer.sequence != f.sequence {
+            return Err(OemError::Malformed(format!(
+                "answer for sequence {:#x}, sent {:#x}",
+                answer.sequence, f.sequence
+            )));
+        }
+        Ok(answer)
+    }
+
+    /// One frame over MCTP: sent again (RETRY flag set) when no answer comes in time;
+    /// the sequence number makes that safe (OEM.md §5.1).
+    async fn frame_mctp(
+        &self,
+        endpoint: &SerialEndpoint,
+        eid: Eid,
+        f: &Frame,
+    ) -> Result<Frame, OemError> {
+        let mut last = String::new();
+        for attempt in 0..=self.timing.retries {
+            let mut f = f.clone();
+            if attempt > 0 {
+                f.flags |= oem::flags::RETRY;
+            }
+            let mut payload = Vec::with_capacity(oem::HEADER_LEN + f.chunk.len());
+            f.emit(&mut payload);
+            match endpoint.vdm_request(eid, &payload, self.timing.timeout).await {
+                Ok(answer) => match Frame::parse(&answer) {
+                    Ok(a) if a.sequence == f.sequence => return Ok(a),
+                    // A late answer to an earlier frame, or garbage: try again.
+                    Ok(a) => last = format!("answer for sequence {:#x}", a.sequence),
+                    Err(e) => last = format!("malformed OEM answer: {e}"),
+                },
+                Err(e) => last = e.to_string(),
+            }
+        }
+        Err(OemError::Mctp(format!(
+            "the card BMC at EID {eid:#04x} on {} did not answer ({} attempts): {last}",
+            endpoint.link(),
+            self.timing.retries + 1
+        )))
+    }
+
+    async fn frame_ncsi(
+        &self,
+        requester: &Requester,
+        channel: ChannelId,
+        f: &Frame,
+    ) -> Result<Frame, OemError> {
         let cmd = Command::Oem(f.to_oem_command(self.manufacturer_id));
-        let rsp = self
-            .requester
-            .request(self.channel, cmd, self.timing)
-            .await?;
+        let rsp = requester.request(channel, cmd, self.timing).await?;
         if !rsp.is_completed() {
             return Err(OemError::NcsiRefused {
                 code: rsp.code,
@@ -130,14 +215,7 @@ impl OemClient {
                 o.manufacturer_id
             )));
         }
-        let answer = Frame::parse(&o.data).map_err(|e| OemError::Malformed(e.to_string()))?;
-        if answer.sequence != f.sequence {
-            return Err(OemError::Malformed(format!(
-                "answer for sequence {:#x}, sent {:#x}",
-                answer.sequence, f.sequence
-            )));
-        }
-        Ok(answer)
+        Frame::parse(&o.data).map_err(|e| OemError::Malformed(e.to_string()))
     }
 
     /// Sends `req` and returns the whole response, whatever its result code.

@@ -55,10 +55,13 @@ async fn source(
             "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{id}"),
             "@odata.type": odata_type("AggregationSource"),
             "Id": id,
-            "Name": format!("{} {} on NC-SI package {}", card.info.model, card.info.serial, card.package),
+            "Name": format!("{} {} {}", card.info.model, card.info.serial, match card.package() {
+                Some(p) => format!("on NC-SI package {p}"),
+                None => "(card BMC over MCTP)".into(),
+            }),
             "Status": super::systems::status(&card),
             "Links": {
-                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{}", connection_id(state.cards.connections.for_package(card.package))) },
+                "ConnectionMethod": { "@odata.id": format!("/redfish/v1/AggregationService/ConnectionMethods/{}", connection_id(state.cards.connections.for_reach(card.reach))) },
                 "ResourcesAccessed": [
                     { "@odata.id": format!("/redfish/v1/Systems/{id}") },
                     { "@odata.id": format!("/redfish/v1/Managers/{id}") },
@@ -105,7 +108,7 @@ async fn connection_method(
         .cards
         .cards()
         .into_iter()
-        .filter(|c| connection_id(conns.for_package(c.package)) == id)
+        .filter(|c| connection_id(conns.for_reach(c.reach)) == id)
         .map(|c| json!({ "@odata.id": format!("/redfish/v1/AggregationService/AggregationSources/{}", c.id) }))
         .collect();
     Ok(resource(

@@ -118,7 +118,10 @@ async fn adapter(
             "@odata.id": base,
             "@odata.type": odata_type("NetworkAdapter"),
             "Id": ADAPTER,
-            "Name": format!("Network controller, NC-SI package {}", card.package),
+            "Name": match card.package() {
+                Some(p) => format!("Network controller, NC-SI package {p}"),
+                None => "Network controller (not reached by NC-SI)".into(),
+            },
             "Manufacturer": v.map(|v| &v.manufacturer),
             "Model": v.map(|v| &v.firmware_name),
             "Status": status(&card),

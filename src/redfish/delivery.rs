@@ -133,32 +133,7 @@ impl Trust {
 
 /// A TLS client (ring provider) that trusts the certificates of a PEM file.
 fn client_config(ca_file: &Path) -> io::Result<rustls::ClientConfig> {
-    let named = |e: &dyn std::fmt::Display| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("event CA file {}: {e}", ca_file.display()),
-        )
-    };
-    let pem = std::fs::read(ca_file).map_err(|e| {
-        io::Error::new(
-            e.kind(),
-            format!("cannot read event CA file {}: {e}", ca_file.display()),
-        )
-    })?;
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_pemfile::certs(&mut &pem[..]) {
-        // A bundle may hold certificates rustls cannot use; the others still count.
-        let _ = roots.add(cert.map_err(|e| named(&e))?);
-    }
-    if roots.is_empty() {
-        return Err(named(&"no usable CA certificate in the file"));
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| named(&e))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+    crate::tls::trusting_ca_file(ca_file, "event CA file")
 }
 
 /// POSTs `body` (JSON) to `to`; `Ok(())` on a 2xx answer, else why not.

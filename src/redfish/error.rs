@@ -54,6 +54,9 @@ pub struct RedfishError {
     pub retry_after: Option<u32>,
     /// An Allow header (405).
     pub allow: Option<&'static str>,
+    /// The error's `message` text instead of the first message's (which rule refused,
+    /// which service did not answer); the Base messages stay as the registry has them.
+    pub summary: Option<String>,
 }
 
 fn msg(
@@ -80,7 +83,14 @@ impl RedfishError {
             messages: vec![m],
             retry_after: None,
             allow: None,
+            summary: None,
         }
+    }
+
+    /// The same error with `summary` as its `message` text.
+    pub fn with_summary(mut self, summary: impl Into<String>) -> Self {
+        self.summary = Some(summary.into());
+        self
     }
 
     /// Adds more messages (several bad properties in one PATCH).
@@ -557,7 +567,7 @@ impl RedfishError {
         json!({
             "error": {
                 "code": format!("{BASE}.{}", if self.messages.len() == 1 { first.id } else { "GeneralError" }),
-                "message": if self.messages.len() == 1 { first.text.clone() } else { "A general error has occurred. See Resolution for information on how to resolve the error, or @Message.ExtendedInfo if Resolution is not provided.".into() },
+                "message": if let Some(s) = &self.summary { s.clone() } else if self.messages.len() == 1 { first.text.clone() } else { "A general error has occurred. See Resolution for information on how to resolve the error, or @Message.ExtendedInfo if Resolution is not provided.".into() },
                 "@Message.ExtendedInfo": self.messages.iter().map(Message::to_json).collect::<Vec<_>>(),
             }
         })

@@ -11,22 +11,13 @@ use crate::cards::{
     Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, ResetType, TransferProtocol, capability,
     media_type,
 };
+use super::names::PROTOCOLS;
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
 
-const PROTOCOLS: &[(TransferProtocol, &str)] = &[
-    (TransferProtocol::Cifs, "CIFS"),
-    (TransferProtocol::Ftp, "FTP"),
-    (TransferProtocol::Sftp, "SFTP"),
-    (TransferProtocol::Http, "HTTP"),
-    (TransferProtocol::Https, "HTTPS"),
-    (TransferProtocol::Nfs, "NFS"),
-    (TransferProtocol::Scp, "SCP"),
-    (TransferProtocol::Tftp, "TFTP"),
-];
 
 fn slots(card: &Card) -> Vec<MediaSlot> {
     let mut v = Vec::new();

@@ -276,22 +276,27 @@ pub fn task_messages(t: &Task) -> Vec<Value> {
 pub fn connection_id(c: &Connection) -> String {
     match c {
         Connection::Rbt => "NCSI".into(),
-        Connection::MctpSerial { device, .. } => {
-            let base = device.rsplit('/').next().unwrap_or(device);
-            let clean: String = base
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-            format!("NCSI-MCTP-{clean}")
-        }
+        Connection::MctpSerial { device, .. } => format!("NCSI-MCTP-{}", clean_id(device)),
         Connection::MctpKernel { eid } => format!("NCSI-MCTP-EID{eid}"),
+        Connection::CardBmcSerial { device, .. } => {
+            format!("CardBMC-MCTP-{}", clean_id(device))
+        }
+        Connection::None => "None".into(),
     }
+}
+
+/// A tty's base name as an id: letters, digits, '-' and '_' only.
+fn clean_id(device: &str) -> String {
+    let base = device.rsplit('/').next().unwrap_or(device);
+    base.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The ConnectionMethodVariant text.
@@ -304,6 +309,10 @@ pub fn connection_variant(c: &Connection) -> String {
         Connection::MctpKernel { eid } => format!(
             "NC-SI over MCTP (DMTF DSP0261) through the kernel's MCTP stack, endpoint ID {eid}, sidebridge OEM command set v1"
         ),
+        Connection::CardBmcSerial { device, eid } => format!(
+            "MCTP vendor-defined messages (DMTF DSP0236, type 0x7F, IANA) on serial {device} (DSP0253) to the card BMC at endpoint ID {eid}, sidebridge OEM command set v1 and v2 (Redfish tunnel)"
+        ),
+        Connection::None => "none".into(),
     }
 }
 
@@ -313,6 +322,8 @@ pub fn connection_name(c: &Connection) -> &'static str {
         Connection::Rbt => "NC-SI sideband",
         Connection::MctpSerial { .. } => "NC-SI over MCTP serial",
         Connection::MctpKernel { .. } => "NC-SI over MCTP",
+        Connection::CardBmcSerial { .. } => "Card BMC over MCTP serial",
+        Connection::None => "None",
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod auth;
 pub mod error;
 pub mod mapping;
+pub mod names;
 pub mod protocol;
 mod query;
 
@@ -27,6 +28,7 @@ mod service;
 mod sessions;
 mod systems;
 mod tasks;
+pub mod tunnel;
 
 use crate::cards::{Card, Cards};
 use auth::{Auth, Caller};
@@ -64,6 +66,8 @@ pub struct AppState {
     pub rendered: std::sync::Mutex<std::collections::HashMap<String, (u64, Rendered)>>,
     /// One lock per resource for writes (If-Match check and write together).
     pub write_locks: Arc<protocol::WriteLocks>,
+    /// The Redfish tunnel's card ids and kept responses.
+    pub tunnel: tunnel::TunnelState,
 }
 
 /// Shared state.
@@ -86,6 +90,7 @@ impl AppState {
                 subscriptions,
                 rendered: std::sync::Mutex::new(std::collections::HashMap::new()),
                 write_locks: Arc::default(),
+                tunnel: tunnel::TunnelState::default(),
             }),
             created,
         ))
@@ -420,7 +425,7 @@ pub fn app(state: Shared) -> Router {
         .timeout(REQUEST_TIMEOUT);
     // The resources; authentication, queries over them and the write locks are one
     // layer (each layer costs every request).
-    let resources: Router = Router::new()
+    let typed: Router = Router::new()
         .merge(service::routes())
         .merge(sessions::routes())
         .merge(systems::routes())
@@ -431,6 +436,18 @@ pub fn app(state: Shared) -> Router {
         .merge(tasks::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
+    // The subtrees of cards with the Redfish tunnel go to the card; the rest to the
+    // typed resources.
+    let tunnel_state = state.clone();
+    let resources: Router = Router::new().fallback_service(tower::service_fn(move |req: Request| {
+        let (state, typed) = (tunnel_state.clone(), typed.clone());
+        async move {
+            Ok::<_, std::convert::Infallible>(match tunnel::serve(&state, req).await {
+                Ok(r) => r,
+                Err(req) => tower::ServiceExt::oneshot(typed, req).await.into_response(),
+            })
+        }
+    }));
     let inner = resources.clone();
     resources
         .layer(middleware::from_fn(move |req: Request, next: Next| {

@@ -4,13 +4,15 @@
 use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{Context, card_error, task_uri};
+pub use super::names::{RESETS, TARGETS, power_name, reset_name};
+use super::names::{ENABLED, LEDS, MODES, WATCHDOG_ACTIONS, name, progress_name, value};
 use super::service::odata_type;
 use super::sessions::patch_keys;
 use super::{JsonBody, Shared, check_if_match, methods, no_content, resource};
 use crate::cards::Card;
 use crate::cards::{
-    AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, CardError,
-    IndicatorLed, MAX_ASSET_TAG_LEN, PowerState, ResetType, SystemSettingsUpdate, WatchdogAction,
+    AllowableValues, BootOverride, BootTarget, CardError, IndicatorLed, MAX_ASSET_TAG_LEN,
+    ResetType, SystemSettingsUpdate,
     capability,
 };
 use axum::Router;
@@ -19,47 +21,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
-
-/// Boot targets and their Redfish names.
-pub const TARGETS: &[(BootTarget, &str)] = &[
-    (BootTarget::None, "None"),
-    (BootTarget::Pxe, "Pxe"),
-    (BootTarget::Hdd, "Hdd"),
-    (BootTarget::Cd, "Cd"),
-    (BootTarget::Usb, "Usb"),
-    (BootTarget::UefiHttp, "UefiHttp"),
-    (BootTarget::UefiShell, "UefiShell"),
-    (BootTarget::BiosSetup, "BiosSetup"),
-    (BootTarget::Diags, "Diags"),
-];
-const ENABLED: &[(BootEnabled, &str)] = &[
-    (BootEnabled::Disabled, "Disabled"),
-    (BootEnabled::Once, "Once"),
-    (BootEnabled::Continuous, "Continuous"),
-];
-const MODES: &[(BootMode, &str)] = &[(BootMode::Legacy, "Legacy"), (BootMode::Uefi, "UEFI")];
-/// Reset types and their Redfish names.
-pub const RESETS: &[(ResetType, &str)] = &[
-    (ResetType::On, "On"),
-    (ResetType::ForceOff, "ForceOff"),
-    (ResetType::GracefulShutdown, "GracefulShutdown"),
-    (ResetType::GracefulRestart, "GracefulRestart"),
-    (ResetType::ForceRestart, "ForceRestart"),
-    (ResetType::PowerCycle, "PowerCycle"),
-    (ResetType::Nmi, "Nmi"),
-];
-
-const LEDS: &[(IndicatorLed, &str)] = &[
-    (IndicatorLed::Off, "Off"),
-    (IndicatorLed::Lit, "Lit"),
-    (IndicatorLed::Blinking, "Blinking"),
-];
-const WATCHDOG_ACTIONS: &[(WatchdogAction, &str)] = &[
-    (WatchdogAction::None, "None"),
-    (WatchdogAction::ResetSystem, "ResetSystem"),
-    (WatchdogAction::PowerCycle, "PowerCycle"),
-    (WatchdogAction::PowerDown, "PowerDown"),
-];
 
 /// The names of a table's values the card accepts (`mask`: bit n = code n), or
 /// `None` for a card that does not say (OEM set 1.0): then no AllowableValues are
@@ -83,53 +44,6 @@ fn takes<T: Into<u8>>(mask: Option<u32>, v: T) -> bool {
     mask.is_none_or(|m| AllowableValues::has(m, v.into()))
 }
 
-fn name<T: PartialEq + Copy>(table: &[(T, &'static str)], v: T) -> Option<&'static str> {
-    table.iter().find(|(t, _)| *t == v).map(|(_, n)| *n)
-}
-
-pub(super) fn value<T: Copy>(table: &[(T, &'static str)], n: &str) -> Option<T> {
-    table.iter().find(|(_, s)| *s == n).map(|(t, _)| *t)
-}
-
-/// The Redfish `ResetType` of a reset.
-pub fn reset_name(t: ResetType) -> &'static str {
-    name(RESETS, t).unwrap_or("On")
-}
-
-/// Redfish `PowerState`.
-pub fn power_name(p: PowerState) -> Option<&'static str> {
-    Some(match p {
-        PowerState::Off => "Off",
-        PowerState::On => "On",
-        PowerState::PoweringOn => "PoweringOn",
-        PowerState::PoweringOff => "PoweringOff",
-        PowerState::Paused => "Paused",
-        PowerState::Unknown(_) => return None,
-    })
-}
-
-fn progress_name(b: BootProgress) -> &'static str {
-    match b {
-        BootProgress::None => "None",
-        BootProgress::PrimaryProcessorInitializationStarted => {
-            "PrimaryProcessorInitializationStarted"
-        }
-        BootProgress::BusInitializationStarted => "BusInitializationStarted",
-        BootProgress::MemoryInitializationStarted => "MemoryInitializationStarted",
-        BootProgress::SecondaryProcessorInitializationStarted => {
-            "SecondaryProcessorInitializationStarted"
-        }
-        BootProgress::PciResourceConfigStarted => "PCIResourceConfigStarted",
-        BootProgress::SystemHardwareInitializationComplete => {
-            "SystemHardwareInitializationComplete"
-        }
-        BootProgress::SetupEntered => "SetupEntered",
-        BootProgress::OsBootStarted => "OSBootStarted",
-        BootProgress::OsRunning => "OSRunning",
-        BootProgress::Unknown(_) => "OEM",
-    }
-}
-
 /// `Status` of a card: UnavailableOffline/Critical when it does not answer.
 pub fn status(card: &Card) -> Value {
     if card.online {
@@ -146,7 +60,10 @@ pub fn system_body(c: &Card) -> Value {
         "@odata.id": format!("/redfish/v1/Systems/{id}"),
         "@odata.type": odata_type("ComputerSystem"),
         "Id": id,
-        "Name": format!("{} {} (NC-SI package {})", c.info.manufacturer, c.info.model, c.package).trim().to_string(),
+        "Name": match c.package() {
+            Some(p) => format!("{} {} (NC-SI package {p})", c.info.manufacturer, c.info.model),
+            None => format!("{} {} (card BMC over MCTP)", c.info.manufacturer, c.info.model),
+        }.trim().to_string(),
         "SystemType": "DPU",
         "Manufacturer": c.info.manufacturer,
         "Model": c.info.model,

@@ -6,6 +6,30 @@ use crate::{BoxFuture, Transport};
 use std::io;
 use tokio::sync::{Mutex, mpsc};
 
+/// A transport with nothing behind it: nothing arrives, and sending fails saying so.
+/// For a platform whose cards are all reached some other way (no NC-SI path).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Idle;
+
+impl Transport for Idle {
+    fn send<'a>(&'a self, _packet: &'a [u8]) -> BoxFuture<'a, io::Result<()>> {
+        Box::pin(async {
+            Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "no NC-SI path is configured (ncsi.transport = \"none\")",
+            ))
+        })
+    }
+
+    fn recv(&self) -> BoxFuture<'_, io::Result<Vec<u8>>> {
+        Box::pin(std::future::pending())
+    }
+
+    fn describe(&self) -> String {
+        "no NC-SI path".into()
+    }
+}
+
 /// One end of an in-memory pair.
 #[derive(Debug)]
 pub struct MemoryTransport {

@@ -77,6 +77,39 @@ wire_enum! {
 /// Header names and values, in order.
 pub type Headers = Vec<(String, String)>;
 
+impl TunnelRole {
+    /// The role of a Redfish role name (`ReadOnly`, `Operator`, `Administrator`).
+    pub fn from_name(name: &str) -> Option<TunnelRole> {
+        Some(match name {
+            "ReadOnly" => TunnelRole::ReadOnly,
+            "Operator" => TunnelRole::Operator,
+            "Administrator" => TunnelRole::Administrator,
+            _ => return None,
+        })
+    }
+
+    /// The Redfish role name; `None` for an unknown code.
+    pub fn name(self) -> Option<&'static str> {
+        Some(match self {
+            TunnelRole::ReadOnly => "ReadOnly",
+            TunnelRole::Operator => "Operator",
+            TunnelRole::Administrator => "Administrator",
+            TunnelRole::Unknown(_) => return None,
+        })
+    }
+
+    /// Rank for "at least this role" checks: ReadOnly 1, Operator 2, Administrator 3;
+    /// an unknown role 0 (below all).
+    pub fn rank(self) -> u8 {
+        match self {
+            TunnelRole::ReadOnly => 1,
+            TunnelRole::Operator => 2,
+            TunnelRole::Administrator => 3,
+            TunnelRole::Unknown(_) => 0,
+        }
+    }
+}
+
 /// Longest header value in bytes (an ETag list, a URI in `Location`).
 pub const MAX_HEADER_VALUE_LEN: usize = MAX_URI_LEN;
 /// Most headers in one tunnelled message.

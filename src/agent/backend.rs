@@ -1,0 +1,808 @@
+//! The typed commands of the OEM set executed against the card BMC's own Redfish
+//! service (`protocol/OEM.md` §11 has the mapping table). Each command reads or
+//! writes the card's resources and answers with the OEM set's values; the card's
+//! Redfish errors come back as OEM result codes with their message as detail, the
+//! detail starting with the field it is about (`target:`, `type:`, …) as §6 asks.
+
+use super::client::{ClientError, RedfishClient};
+use super::config::CardService;
+use crate::redfish::names::{
+    ENABLED, LEDS, MODES, PROTOCOLS, RESETS, TARGETS, WATCHDOG_ACTIONS, name, progress_name,
+    value,
+};
+use serde_json::{Map, Value, json};
+use sidebridge_protocol::oem::{
+    self, AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
+    BridgeInfo, FirmwareComponent, HostWatchdog, IndicatorLed, MediaInsert,
+    MediaSlot, MediaState, MediaStatus, NetworkIdentity, PowerState, ResetType, Response,
+    ResponseBody, ResultCode, SystemSettings, SystemSettingsUpdate, TransferProtocol,
+    WatchdogAction, capability, media_type,
+};
+use std::sync::Mutex;
+
+/// Where the card's resources are (found once, then again after an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ids {
+    /// `/redfish/v1/Systems/{id}`.
+    pub system: String,
+    /// `/redfish/v1/Managers/{id}`.
+    pub manager: String,
+    /// `/redfish/v1/Chassis/{id}`, if the card has one.
+    pub chassis: Option<String>,
+    /// The virtual media resource of each slot (CD: CD or DVD; USB: USBStick).
+    pub media: [Option<String>; 2],
+}
+
+/// A command's failure: the result code and its detail.
+type Failed = (ResultCode, String);
+
+fn from_client(field: &str, e: ClientError) -> Failed {
+    match e {
+        ClientError::Unreachable { .. } => (ResultCode::Busy, e.to_string()),
+        ClientError::Status {
+            status: 400, message, ..
+        } => (ResultCode::InvalidParameter, format!("{field}: {message}")),
+        ClientError::Status {
+            status: 404, message, ..
+        } => (ResultCode::NotFound, format!("{field}: {message}")),
+        ClientError::Status {
+            status: 405 | 501,
+            message,
+            ..
+        } => (ResultCode::UnsupportedCommand, format!("{field}: {message}")),
+        ClientError::Status {
+            status: 409, message, ..
+        } => (ResultCode::InvalidState, format!("{field}: {message}")),
+        ClientError::Status {
+            status: 503, message, ..
+        } => (ResultCode::Busy, message),
+        ClientError::Status { .. } => (ResultCode::OperationFailed, e.to_string()),
+        ClientError::Malformed(m) => (ResultCode::InternalError, m),
+    }
+}
+
+fn slot_index(slot: MediaSlot) -> Option<usize> {
+    match slot {
+        MediaSlot::Cd => Some(0),
+        MediaSlot::Usb => Some(1),
+        MediaSlot::Unknown(_) => None,
+    }
+}
+
+/// The text of a UUID (`8-4-4-4-12` hex) as bytes; zero when it is none.
+pub fn parse_uuid(s: &str) -> [u8; 16] {
+    let hex: Vec<u8> = s
+        .bytes()
+        .filter(|b| *b != b'-')
+        .map(|b| (b as char).to_digit(16).map(|d| d as u8))
+        .collect::<Option<_>>()
+        .unwrap_or_default();
+    let mut out = [0u8; 16];
+    if hex.len() == 32 {
+        for (i, pair) in hex.chunks(2).enumerate() {
+            out[i] = pair[0] << 4 | pair[1];
+        }
+    }
+    out
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().trim().to_string()
+}
+
+/// The `@Redfish.AllowableValues` of `key` in `obj`, as a mask over `table`; all of
+/// the table when the card does not say (it then decides per request).
+fn allowed<T: Copy + Into<u8>>(obj: &Value, key: &str, table: &[(T, &str)]) -> u32 {
+    let list = obj[format!("{key}@Redfish.AllowableValues")].as_array();
+    table
+        .iter()
+        .filter(|(_, n)| list.is_none_or(|l| l.iter().any(|v| v.as_str() == Some(n))))
+        .fold(0u32, |m, (t, _)| {
+            let code: u8 = (*t).into();
+            if code < 32 { m | 1 << code } else { m }
+        })
+}
+
+fn member_ids(collection: &Value) -> Vec<String> {
+    collection["Members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .filter_map(|x| x["@odata.id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The card BMC's Redfish service, spoken to in the OEM set's terms.
+#[derive(Debug)]
+pub struct Backend {
+    client: RedfishClient,
+    wanted: (Option<String>, Option<String>, Option<String>),
+    /// Std mutex: read or replaced between requests, never held across an `.await`.
+    ids: Mutex<Option<Ids>>,
+}
+
+impl Backend {
+    /// A backend for the configured service.
+    pub fn new(client: RedfishClient, c: &CardService) -> Self {
+        Backend {
+            client,
+            wanted: (c.system.clone(), c.manager.clone(), c.chassis.clone()),
+            ids: Mutex::new(None),
+        }
+    }
+
+    /// The HTTP client.
+    pub fn client(&self) -> &RedfishClient {
+        &self.client
+    }
+
+    fn cached(&self) -> Option<Ids> {
+        self.ids.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Where the card's resources are, found on first use.
+    pub async fn ids(&self) -> Result<Ids, ClientError> {
+        if let Some(ids) = self.cached() {
+            return Ok(ids);
+        }
+        let ids = self.discover().await?;
+        *self.ids.lock().unwrap_or_else(|e| e.into_inner()) = Some(ids.clone());
+        Ok(ids)
+    }
+
+    /// Forgets the resources found (after an error that may mean they moved).
+    pub fn forget(&self) {
+        *self.ids.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    async fn pick(&self, collection: &str, wanted: &Option<String>) -> Result<Option<String>, ClientError> {
+        let members = member_ids(&self.client.get_json(collection).await?);
+        Ok(match wanted {
+            Some(id) => {
+                let path = format!("{collection}/{id}");
+                if !members.contains(&path) {
+                    return Err(ClientError::Malformed(format!(
+                        "{collection} has no member {id:?} (members: {})",
+                        members.join(", ")
+                    )));
+                }
+                Some(path)
+            }
+            None => members.into_iter().next(),
+        })
+    }
+
+    async fn discover(&self) -> Result<Ids, ClientError> {
+        let (ws, wm, wc) = &self.wanted;
+        let none = |what: &str| ClientError::Malformed(format!("the card's service has no {what}"));
+        let system = self
+            .pick("/redfish/v1/Systems", ws)
+            .await?
+            .ok_or_else(|| none("ComputerSystem"))?;
+        let manager = self
+            .pick("/redfish/v1/Managers", wm)
+            .await?
+            .ok_or_else(|| none("Manager"))?;
+        let chassis = self.pick("/redfish/v1/Chassis", wc).await.ok().flatten();
+        // Virtual media under the system, or else under the manager.
+        let mut media = [None, None];
+        for owner in [&system, &manager] {
+            let Ok(o) = self.client.get_json(owner).await else {
+                continue;
+            };
+            let Some(coll) = o["VirtualMedia"]["@odata.id"].as_str() else {
+                continue;
+            };
+            let Ok(c) = self.client.get_json(coll).await else {
+                continue;
+            };
+            for m in member_ids(&c) {
+                let Ok(v) = self.client.get_json(&m).await else {
+                    continue;
+                };
+                let types: Vec<&str> = v["MediaTypes"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                let slot = if types.iter().any(|t| *t == "CD" || *t == "DVD") {
+                    0
+                } else if types.contains(&"USBStick") {
+                    1
+                } else {
+                    continue;
+                };
+                if media[slot].is_none() {
+                    media[slot] = Some(m);
+                }
+            }
+            if media.iter().any(Option::is_some) {
+                break;
+            }
+        }
+        Ok(Ids {
+            system,
+            manager,
+            chassis,
+            media,
+        })
+    }
+
+    /// Executes one typed command (not ReadResult, GetOperationStatus or the tunnel,
+    /// which the agent answers itself).
+    pub async fn execute(&self, req: &oem::Request) -> Response {
+        let command = req.command();
+        match self.run(req).await {
+            Ok(body) => Response::ok(command, body),
+            Err((code, detail)) => {
+                if code == ResultCode::Busy || code == ResultCode::InternalError {
+                    self.forget();
+                }
+                Response::error(command, code, detail)
+            }
+        }
+    }
+
+    async fn run(&self, req: &oem::Request) -> Result<ResponseBody, Failed> {
+        use oem::Request as R;
+        let ids = self.ids().await.map_err(|e| from_client("service", e))?;
+        let get = |path: String, field: &'static str| async move {
+            self.client
+                .get_json(&path)
+                .await
+                .map_err(|e| from_client(field, e))
+        };
+        Ok(match req {
+            R::GetBridgeInfo { .. } => ResponseBody::BridgeInfo(self.bridge_info(&ids).await?),
+            R::GetBootOverride => {
+                let s = get(ids.system.clone(), "system").await?;
+                ResponseBody::BootOverride(boot_override(&s["Boot"]))
+            }
+            R::SetBootOverride(o) => {
+                self.set_boot(&ids, o).await?;
+                ResponseBody::Empty
+            }
+            R::GetPowerState => {
+                let s = get(ids.system.clone(), "system").await?;
+                ResponseBody::PowerState(power_state(&s))
+            }
+            R::Reset(t) => {
+                let s = get(ids.system.clone(), "system").await?;
+                self.reset(&s, "#ComputerSystem.Reset", *t).await?;
+                ResponseBody::Empty
+            }
+            R::ResetManager(t) => {
+                let m = get(ids.manager.clone(), "manager").await?;
+                self.reset(&m, "#Manager.Reset", *t).await?;
+                ResponseBody::Empty
+            }
+            R::VirtualMediaInsert(m) => {
+                self.insert(&ids, m).await?;
+                ResponseBody::Empty
+            }
+            R::VirtualMediaEject(slot) => {
+                self.eject(&ids, *slot).await?;
+                ResponseBody::Empty
+            }
+            R::VirtualMediaStatus(slot) => {
+                let path = media_path(&ids, *slot)?;
+                ResponseBody::MediaStatus(media_status(*slot, &get(path, "slot").await?))
+            }
+            R::GetFirmwareInventory => ResponseBody::FirmwareInventory(self.firmware(&ids).await?),
+            R::GetNetworkIdentity => ResponseBody::NetworkIdentity(self.network(&ids).await?),
+            R::GetBootProgress => {
+                let s = get(ids.system.clone(), "system").await?;
+                ResponseBody::BootProgress(boot_progress(&s))
+            }
+            R::GetAllowableValues => ResponseBody::AllowableValues(self.allowable(&ids).await?),
+            R::GetSystemSettings => {
+                let s = get(ids.system.clone(), "system").await?;
+                ResponseBody::SystemSettings(system_settings(&s))
+            }
+            R::SetSystemSettings(u) => {
+                let body = settings_patch(u);
+                self.client
+                    .send_json("PATCH", &ids.system, &body)
+                    .await
+                    .map_err(|e| from_client("settings", e))?;
+                ResponseBody::Empty
+            }
+            R::GetOperationStatus { .. } | R::ReadResult { .. } | R::Redfish(_) => {
+                return Err((ResultCode::InternalError, "answered by the agent".into()));
+            }
+            R::Unknown { command, .. } => {
+                return Err((
+                    ResultCode::UnsupportedCommand,
+                    format!("command {command:#04x} is not implemented"),
+                ));
+            }
+        })
+    }
+
+    async fn bridge_info(&self, ids: &Ids) -> Result<BridgeInfo, Failed> {
+        let get = |p: String| async move {
+            self.client.get_json(&p).await.map_err(|e| from_client("identity", e))
+        };
+        let root = get("/redfish/v1".into()).await?;
+        let system = get(ids.system.clone()).await?;
+        let manager = get(ids.manager.clone()).await?;
+        let chassis = match &ids.chassis {
+            Some(c) => get(c.clone()).await.unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+        // Identity: the chassis (the card itself) where it says, else the system.
+        let pick = |key: &str| {
+            let c = text(&chassis, key);
+            if c.is_empty() { text(&system, key) } else { c }
+        };
+        let firmware = self
+            .client
+            .get_json("/redfish/v1/UpdateService/FirmwareInventory")
+            .await
+            .is_ok();
+        let mut caps = capability::EVENTS
+            | capability::ALLOWABLE_VALUES
+            | capability::SYSTEM_SETTINGS
+            | capability::REDFISH_TUNNEL;
+        let has = |v: &Value, k: &str| !v[k].is_null();
+        if has(&system, "Boot") {
+            caps |= capability::BOOT_OVERRIDE;
+        }
+        if allowed(&system["Boot"], "BootSourceOverrideTarget", TARGETS)
+            & 1 << u8::from(BootTarget::UefiHttp)
+            != 0
+        {
+            caps |= capability::UEFI_HTTP_BOOT;
+        }
+        if has(&system["Actions"], "#ComputerSystem.Reset") {
+            caps |= capability::POWER;
+        }
+        if ids.media[0].is_some() {
+            caps |= capability::VIRTUAL_MEDIA_CD;
+        }
+        if ids.media[1].is_some() {
+            caps |= capability::VIRTUAL_MEDIA_USB;
+        }
+        if firmware || has(&manager, "FirmwareVersion") {
+            caps |= capability::FIRMWARE_INVENTORY;
+        }
+        if has(&manager, "EthernetInterfaces") {
+            caps |= capability::NETWORK_IDENTITY;
+        }
+        if has(&system, "BootProgress") {
+            caps |= capability::BOOT_PROGRESS;
+        }
+        if has(&manager["Actions"], "#Manager.Reset") {
+            caps |= capability::MANAGER_RESET;
+        }
+        let uuid = match parse_uuid(&text(&system, "UUID")) {
+            u if u != [0; 16] => u,
+            _ => parse_uuid(&text(&root, "UUID")),
+        };
+        Ok(BridgeInfo {
+            min_version: oem::PROTOCOL_VERSION,
+            max_version: oem::TUNNEL_VERSION,
+            max_chunk: oem::MAX_CHUNK as u16,
+            capabilities: caps,
+            uuid,
+            manufacturer: pick("Manufacturer"),
+            model: pick("Model"),
+            serial: pick("SerialNumber"),
+            part_number: pick("PartNumber"),
+            firmware_version: text(&manager, "FirmwareVersion"),
+        })
+    }
+
+    async fn set_boot(&self, ids: &Ids, o: &BootOverride) -> Result<(), Failed> {
+        let system = self
+            .client
+            .get_json(&ids.system)
+            .await
+            .map_err(|e| from_client("system", e))?;
+        let boot = &system["Boot"];
+        let refuse = |field: &str, v: Option<&str>, table_name: &str| {
+            (
+                ResultCode::ValueNotSupported,
+                format!(
+                    "{field}: the card does not offer {} as {table_name}",
+                    v.unwrap_or("this value")
+                ),
+            )
+        };
+        let target = name(TARGETS, o.target);
+        if target.is_none() || allowed(boot, "BootSourceOverrideTarget", TARGETS) & mask_bit(o.target) == 0 {
+            return Err(refuse("target", target, "BootSourceOverrideTarget"));
+        }
+        let enabled = name(ENABLED, o.enabled).ok_or_else(|| refuse("enabled", None, "BootSourceOverrideEnabled"))?;
+        let mut patch = Map::new();
+        patch.insert("BootSourceOverrideTarget".into(), json!(target));
+        patch.insert("BootSourceOverrideEnabled".into(), json!(enabled));
+        if let Some(mode) = name(MODES, o.mode) {
+            if allowed(boot, "BootSourceOverrideMode", MODES) & mask_bit(o.mode) == 0 {
+                return Err(refuse("mode", Some(mode), "BootSourceOverrideMode"));
+            }
+            patch.insert("BootSourceOverrideMode".into(), json!(mode));
+        }
+        if o.target == BootTarget::UefiHttp {
+            patch.insert("HttpBootUri".into(), json!(o.uri));
+        }
+        self.client
+            .send_json("PATCH", &ids.system, &json!({ "Boot": patch }))
+            .await
+            .map_err(|e| from_client("boot", e))?;
+        Ok(())
+    }
+
+    async fn reset(&self, resource: &Value, action: &str, t: ResetType) -> Result<(), Failed> {
+        let a = &resource["Actions"][action];
+        let Some(target) = a["target"].as_str() else {
+            return Err((
+                ResultCode::UnsupportedCommand,
+                format!("type: the card offers no {action} action"),
+            ));
+        };
+        let Some(kind) = name(RESETS, t) else {
+            return Err((ResultCode::InvalidParameter, "type: unknown reset type".into()));
+        };
+        if allowed(a, "ResetType", RESETS) & mask_bit(t) == 0 {
+            return Err((
+                ResultCode::ValueNotSupported,
+                format!("type: the card does not offer ResetType {kind}"),
+            ));
+        }
+        self.client
+            .send_json("POST", target, &json!({ "ResetType": kind }))
+            .await
+            .map_err(|e| from_client("type", e))?;
+        Ok(())
+    }
+
+    async fn media(&self, ids: &Ids, slot: MediaSlot) -> Result<(String, Value), Failed> {
+        let path = media_path(ids, slot)?;
+        let v = self
+            .client
+            .get_json(&path)
+            .await
+            .map_err(|e| from_client("slot", e))?;
+        Ok((path, v))
+    }
+
+    async fn insert(&self, ids: &Ids, m: &MediaInsert) -> Result<(), Failed> {
+        let (path, v) = self.media(ids, m.slot).await?;
+        if v["Inserted"].as_bool() == Some(true) {
+            return Err((
+                ResultCode::MediaPresent,
+                format!("slot: {} is inserted", text(&v, "Image")),
+            ));
+        }
+        let target = v["Actions"]["#VirtualMedia.InsertMedia"]["target"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(format!("{path}/Actions/VirtualMedia.InsertMedia"));
+        let mut body = json!({
+            "Image": m.image,
+            "Inserted": true,
+            "WriteProtected": m.write_protected,
+        });
+        if let Some(p) = name(PROTOCOLS, m.protocol) {
+            body["TransferProtocolType"] = json!(p);
+        }
+        if !m.username.is_empty() {
+            body["UserName"] = json!(m.username);
+            body["Password"] = json!(m.password);
+        }
+        self.client
+            .send_json("POST", &target, &body)
+            .await
+            .map_err(|e| from_client("image", e))?;
+        Ok(())
+    }
+
+    async fn eject(&self, ids: &Ids, slot: MediaSlot) -> Result<(), Failed> {
+        let (path, v) = self.media(ids, slot).await?;
+        if v["Inserted"].as_bool() != Some(true) {
+            return Err((ResultCode::NoMedia, "slot: nothing is inserted".into()));
+        }
+        let target = v["Actions"]["#VirtualMedia.EjectMedia"]["target"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(format!("{path}/Actions/VirtualMedia.EjectMedia"));
+        self.client
+            .send_json("POST", &target, &json!({}))
+            .await
+            .map_err(|e| from_client("slot", e))?;
+        Ok(())
+    }
+
+    async fn firmware(&self, ids: &Ids) -> Result<Vec<FirmwareComponent>, Failed> {
+        let mut list = Vec::new();
+        if let Ok(inv) = self
+            .client
+            .get_json("/redfish/v1/UpdateService/FirmwareInventory")
+            .await
+        {
+            for m in member_ids(&inv).into_iter().take(32) {
+                let Ok(c) = self.client.get_json(&m).await else {
+                    continue;
+                };
+                let n = text(&c, "Name");
+                list.push(FirmwareComponent {
+                    name: if n.is_empty() { text(&c, "Id") } else { n },
+                    version: text(&c, "Version"),
+                    updateable: c["Updateable"].as_bool().unwrap_or(false),
+                });
+            }
+        }
+        if list.is_empty() {
+            let m = self
+                .client
+                .get_json(&ids.manager)
+                .await
+                .map_err(|e| from_client("manager", e))?;
+            let v = text(&m, "FirmwareVersion");
+            if !v.is_empty() {
+                list.push(FirmwareComponent {
+                    name: "BMC".into(),
+                    version: v,
+                    updateable: false,
+                });
+            }
+        }
+        Ok(list)
+    }
+
+    async fn network(&self, ids: &Ids) -> Result<NetworkIdentity, Failed> {
+        let m = self
+            .client
+            .get_json(&ids.manager)
+            .await
+            .map_err(|e| from_client("manager", e))?;
+        let mut n = NetworkIdentity {
+            host_name: String::new(),
+            macs: Vec::new(),
+            ipv4: Vec::new(),
+            ipv6: Vec::new(),
+        };
+        let Some(coll) = m["EthernetInterfaces"]["@odata.id"].as_str() else {
+            return Ok(n);
+        };
+        let c = self
+            .client
+            .get_json(coll)
+            .await
+            .map_err(|e| from_client("interfaces", e))?;
+        for i in member_ids(&c).into_iter().take(8) {
+            let Ok(e) = self.client.get_json(&i).await else {
+                continue;
+            };
+            if n.host_name.is_empty() {
+                n.host_name = text(&e, "HostName");
+            }
+            if let Some(mac) = parse_mac(&text(&e, "MACAddress")) {
+                n.macs.push(mac);
+            }
+            for a in e["IPv4Addresses"].as_array().into_iter().flatten() {
+                if let (Ok(addr), mask) = (
+                    text(a, "Address").parse::<std::net::Ipv4Addr>(),
+                    text(a, "SubnetMask").parse::<std::net::Ipv4Addr>(),
+                ) {
+                    let prefix = mask.map(|m| u32::from(m).count_ones() as u8).unwrap_or(32);
+                    n.ipv4.push((addr.octets(), prefix));
+                }
+            }
+            for a in e["IPv6Addresses"].as_array().into_iter().flatten() {
+                if let Ok(addr) = text(a, "Address").parse::<std::net::Ipv6Addr>() {
+                    let prefix = a["PrefixLength"].as_u64().unwrap_or(128).min(128) as u8;
+                    n.ipv6.push((addr.octets(), prefix));
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    async fn allowable(&self, ids: &Ids) -> Result<AllowableValues, Failed> {
+        let get = |p: String| async move {
+            self.client.get_json(&p).await.map_err(|e| from_client("allowable", e))
+        };
+        let system = get(ids.system.clone()).await?;
+        let manager = get(ids.manager.clone()).await?;
+        let boot = &system["Boot"];
+        let mut media = [0u8; 2];
+        for (i, path) in ids.media.iter().enumerate() {
+            let Some(path) = path else { continue };
+            let v = get(path.clone()).await?;
+            for t in v["MediaTypes"].as_array().into_iter().flatten() {
+                media[i] |= match t.as_str() {
+                    Some("CD") => media_type::CD,
+                    Some("DVD") => media_type::DVD,
+                    Some("Floppy") => media_type::FLOPPY,
+                    Some("USBStick") => media_type::USB_STICK,
+                    _ => 0,
+                };
+            }
+        }
+        let manager_resets = if manager["Actions"]["#Manager.Reset"].is_null() {
+            0
+        } else {
+            allowed(&manager["Actions"]["#Manager.Reset"], "ResetType", RESETS)
+        };
+        Ok(AllowableValues {
+            boot_targets: allowed(boot, "BootSourceOverrideTarget", TARGETS),
+            boot_enabled: allowed(boot, "BootSourceOverrideEnabled", ENABLED) as u8,
+            boot_modes: allowed(boot, "BootSourceOverrideMode", MODES) as u8,
+            reset_types: allowed(&system["Actions"]["#ComputerSystem.Reset"], "ResetType", RESETS),
+            media,
+            watchdog_actions: allowed(&system["HostWatchdogTimer"], "TimeoutAction", WATCHDOG_ACTIONS)
+                as u8,
+            manager_reset_types: manager_resets,
+        })
+    }
+}
+
+fn mask_bit<T: Into<u8>>(t: T) -> u32 {
+    let code: u8 = t.into();
+    if code < 32 { 1 << code } else { 0 }
+}
+
+fn media_path(ids: &Ids, slot: MediaSlot) -> Result<String, Failed> {
+    slot_index(slot)
+        .and_then(|i| ids.media[i].clone())
+        .ok_or((ResultCode::NotFound, format!("slot: the card has no {slot:?} slot")))
+}
+
+fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let parts: Vec<u8> = s
+        .split([':', '-'])
+        .map(|p| u8::from_str_radix(p, 16).ok())
+        .collect::<Option<_>>()?;
+    parts.try_into().ok()
+}
+
+/// `Boot` as the OEM set's boot override.
+pub fn boot_override(boot: &Value) -> BootOverride {
+    let target = value(TARGETS, boot["BootSourceOverrideTarget"].as_str().unwrap_or("None"))
+        .unwrap_or(BootTarget::None);
+    BootOverride {
+        target,
+        enabled: value(ENABLED, boot["BootSourceOverrideEnabled"].as_str().unwrap_or(""))
+            .unwrap_or(BootEnabled::Disabled),
+        mode: value(MODES, boot["BootSourceOverrideMode"].as_str().unwrap_or(""))
+            .unwrap_or(BootMode::Unknown(0xFF)),
+        uri: if target == BootTarget::UefiHttp {
+            text(boot, "HttpBootUri")
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// `PowerState`.
+pub fn power_state(system: &Value) -> PowerState {
+    match system["PowerState"].as_str() {
+        Some("On") => PowerState::On,
+        Some("Off") => PowerState::Off,
+        Some("PoweringOn") => PowerState::PoweringOn,
+        Some("PoweringOff") => PowerState::PoweringOff,
+        Some("Paused") => PowerState::Paused,
+        _ => PowerState::Unknown(0xFF),
+    }
+}
+
+/// `BootProgress.LastState`.
+pub fn boot_progress(system: &Value) -> BootProgress {
+    let last = system["BootProgress"]["LastState"].as_str().unwrap_or("None");
+    (0u8..=9)
+        .map(BootProgress::from)
+        .find(|b| progress_name(*b) == last)
+        .unwrap_or(BootProgress::Unknown(0xFF))
+}
+
+fn media_status(slot: MediaSlot, v: &Value) -> MediaStatus {
+    let inserted = v["Inserted"].as_bool().unwrap_or(false);
+    MediaStatus {
+        slot,
+        state: if inserted {
+            MediaState::Inserted
+        } else {
+            MediaState::Ejected
+        },
+        write_protected: v["WriteProtected"].as_bool().unwrap_or(true),
+        protocol: value(PROTOCOLS, v["TransferProtocolType"].as_str().unwrap_or(""))
+            .unwrap_or(TransferProtocol::FromUri),
+        image: if inserted { text(v, "Image") } else { String::new() },
+    }
+}
+
+fn system_settings(s: &Value) -> SystemSettings {
+    let indicator = match s["IndicatorLED"].as_str() {
+        Some(l) => value(LEDS, l).unwrap_or(IndicatorLed::Off),
+        None if s["LocationIndicatorActive"].as_bool() == Some(true) => IndicatorLed::Lit,
+        None => IndicatorLed::Off,
+    };
+    let w = &s["HostWatchdogTimer"];
+    SystemSettings {
+        asset_tag: text(s, "AssetTag"),
+        indicator,
+        watchdog: HostWatchdog {
+            enabled: w["FunctionEnabled"].as_bool().unwrap_or(false),
+            action: value(WATCHDOG_ACTIONS, w["TimeoutAction"].as_str().unwrap_or("None"))
+                .unwrap_or(WatchdogAction::None),
+        },
+        uuid: parse_uuid(&text(s, "UUID")),
+    }
+}
+
+fn settings_patch(u: &SystemSettingsUpdate) -> Value {
+    let mut body = Map::new();
+    if let Some(t) = &u.asset_tag {
+        body.insert("AssetTag".into(), json!(t));
+    }
+    if let Some(l) = u.indicator.and_then(|l| name(LEDS, l)) {
+        body.insert("IndicatorLED".into(), json!(l));
+    }
+    let mut w = Map::new();
+    if let Some(e) = u.watchdog_enabled {
+        w.insert("FunctionEnabled".into(), json!(e));
+    }
+    if let Some(a) = u.watchdog_action.and_then(|a| name(WATCHDOG_ACTIONS, a)) {
+        w.insert("TimeoutAction".into(), json!(a));
+    }
+    if !w.is_empty() {
+        body.insert("HostWatchdogTimer".into(), Value::Object(w));
+    }
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_from_redfish() {
+        let sys = json!({
+            "PowerState": "On",
+            "Boot": {
+                "BootSourceOverrideTarget": "Cd",
+                "BootSourceOverrideEnabled": "Once",
+                "BootSourceOverrideMode": "UEFI",
+                "BootSourceOverrideTarget@Redfish.AllowableValues": ["Pxe", "Cd", "Hdd"]
+            },
+            "BootProgress": { "LastState": "OSRunning" },
+            "AssetTag": "rack 4",
+            "IndicatorLED": "Blinking",
+            "UUID": "27946b59-9e44-4fa7-8e91-f3527a1ef094"
+        });
+        let b = boot_override(&sys["Boot"]);
+        assert_eq!(
+            (b.target, b.enabled, b.mode),
+            (BootTarget::Cd, BootEnabled::Once, BootMode::Uefi)
+        );
+        assert_eq!(power_state(&sys), PowerState::On);
+        assert_eq!(boot_progress(&sys), BootProgress::OsRunning);
+        let targets = allowed(&sys["Boot"], "BootSourceOverrideTarget", TARGETS);
+        assert_eq!(
+            targets,
+            1 << u8::from(BootTarget::Pxe) | 1 << u8::from(BootTarget::Cd) | 1 << u8::from(BootTarget::Hdd)
+        );
+        // A card that does not say accepts every value of the table.
+        assert_eq!(allowed(&sys["Boot"], "BootSourceOverrideMode", MODES), 0b11);
+        let s = system_settings(&sys);
+        assert_eq!((s.asset_tag.as_str(), s.indicator), ("rack 4", IndicatorLed::Blinking));
+        assert_eq!(s.uuid[0], 0x27);
+        assert_eq!(s.uuid[15], 0x94);
+        assert_eq!(parse_uuid("nonsense"), [0; 16]);
+        assert_eq!(parse_mac("02:aa:bb:cc:dd:10"), Some([2, 0xaa, 0xbb, 0xcc, 0xdd, 0x10]));
+        assert_eq!(parse_mac("02:aa"), None);
+        let p = settings_patch(&SystemSettingsUpdate {
+            asset_tag: Some("asset tag".into()),
+            indicator: Some(IndicatorLed::Lit),
+            watchdog_enabled: Some(true),
+            watchdog_action: None,
+        });
+        assert_eq!(
+            p,
+            json!({"AssetTag": "asset tag", "IndicatorLED": "Lit", "HostWatchdogTimer": {"FunctionEnabled": true}})
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! `sidebridge agent`: the card side. It runs on the card's BMC, answers the OEM
+//! command set (`protocol/OEM.md`) that the platform BMC sends, and executes each
+//! command against the card BMC's own Redfish service.
+//!
+//! - [`config`]: the agent's TOML file.
+//! - [`client`]: the HTTP client for the card's Redfish service.
+//! - [`backend`]: the typed commands, each mapped to Redfish (OEM.md §11).
+//! - [`tunnel`]: the Redfish tunnel and its allow-list (OEM.md §4.18).
+//!
+//! Framing, chunks and retries are the protocol crate's [`Responder`]: a retried
+//! frame is answered from the record and never executed twice. Requests are executed
+//! one at a time, in arrival order, so a retry that arrives while its first copy runs
+//! waits and is then answered from the record. The long operations (Reset,
+//! VirtualMediaInsert, ResetManager) answer Accepted at once and run in the background;
+//! the platform learns the end from the OperationCompleted event or GetOperationStatus.
+//! Power state and boot progress are polled and changes sent as events (OEM.md §7).
+
+pub mod backend;
+pub mod client;
+pub mod config;
+pub mod tunnel;
+
+use backend::Backend;
+use client::RedfishClient;
+use config::AgentConfig;
+use sidebridge_protocol::oem::responder::{Responder, Step};
+use sidebridge_protocol::oem::{
+    self, BootProgress, CommandId, Event, Frame, OperationState, OperationStatus, PowerState,
+    Request, Response, ResponseBody, ResultCode,
+};
+use sidebridge_protocol::ncsi::aen::Aen;
+use sidebridge_transport::mctp::SerialEndpoint;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use tunnel::AllowList;
+
+/// How many long operations the agent remembers (OEM.md §5.3).
+pub const OPERATIONS: usize = 16;
+
+/// The agent.
+#[derive(Debug)]
+pub struct Agent {
+    backend: Backend,
+    allow: AllowList,
+    enterprise: u32,
+    /// Std mutexes: short critical sections, never held across an `.await`.
+    responder: Mutex<Responder>,
+    operations: Mutex<VecDeque<OperationStatus>>,
+    /// Where events go: the endpoint served and the EID of the last requester.
+    peer: Mutex<Option<(Arc<SerialEndpoint>, u8)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Agent {
+    /// An agent for `cfg` (the trust files are read now).
+    pub fn new(cfg: &AgentConfig) -> std::io::Result<Arc<Self>> {
+        let client = RedfishClient::new(&cfg.card)?;
+        Ok(Arc::new(Agent {
+            backend: Backend::new(client, &cfg.card),
+            allow: cfg.allow.clone(),
+            enterprise: cfg.mctp.enterprise,
+            responder: Mutex::new(Responder::new(oem::TUNNEL_VERSION)),
+            operations: Mutex::new(VecDeque::new()),
+            peer: Mutex::new(None),
+        }))
+    }
+
+    /// The backend (for its client in tests and the CLI).
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Answers one OEM frame from `link`; `None` when the bytes are not a frame (they
+    /// are dropped, as a responder must drop what it cannot read).
+    pub async fn answer(self: &Arc<Self>, link: u32, bytes: &[u8]) -> Option<Frame> {
+        let frame = match Frame::parse(bytes) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::debug!("agent: dropped a frame that does not parse: {e}");
+                return None;
+            }
+        };
+        let step = lock(&self.responder).accept(link, &frame);
+        let (pending, request) = match step {
+            Step::Reply(f) => return Some(f),
+            Step::Execute(p, r) => (p, r),
+        };
+        let response = match request {
+            Ok(req) => self.execute(req, pending.sequence).await,
+            Err(refused) => refused,
+        };
+        Some(lock(&self.responder).finish(pending, response))
+    }
+
+    async fn execute(self: &Arc<Self>, req: Request, sequence: u32) -> Response {
+        let command = req.command();
+        match req {
+            Request::Redfish(t) => Response::ok(
+                command,
+                ResponseBody::Redfish(tunnel::forward(&self.allow, self.backend.client(), t).await),
+            ),
+            Request::GetOperationStatus { sequence: s } => {
+                let status = lock(&self.operations)
+                    .iter()
+                    .find(|o| o.sequence == s)
+                    .copied()
+                    .unwrap_or(OperationStatus {
+                        sequence: s,
+                        command: CommandId::Unknown(0),
+                        state: OperationState::NotFound,
+                        result: ResultCode::NotFound,
+                        progress: 0,
+                    });
+                Response::ok(command, ResponseBody::OperationStatus(status))
+            }
+            Request::Reset(_) | Request::VirtualMediaInsert(_) | Request::ResetManager(_) => {
+                self.start(req, sequence);
+                Response {
+                    command,
+                    result: ResultCode::Accepted,
+                    body: ResponseBody::Empty,
+                }
+            }
+            other => self.backend.execute(&other).await,
+        }
+    }
+
+    fn set_operation(&self, s: OperationStatus) {
+        let mut ops = lock(&self.operations);
+        ops.retain(|o| o.sequence != s.sequence);
+        if ops.len() == OPERATIONS {
+            ops.pop_front();
+        }
+        ops.push_back(s);
+    }
+
+    /// Runs a long operation in the background; its end is recorded and announced.
+    fn start(self: &Arc<Self>, req: Request, sequence: u32) {
+        let command = req.command();
+        let status = move |state, result| OperationStatus {
+            sequence,
+            command,
+            state,
+            result,
+            progress: if state == OperationState::Completed { 100 } else { 0 },
+        };
+        self.set_operation(status(OperationState::Running, ResultCode::Ok));
+        let agent = self.clone();
+        tokio::spawn(async move {
+            let r = agent.backend.execute(&req).await;
+            if r.result != ResultCode::Ok {
+                tracing::warn!("agent: {command:?} (sequence {sequence:#x}) failed: {:?}", r.body);
+            }
+            agent.set_operation(status(OperationState::Completed, r.result));
+            agent
+                .notify(Event::OperationCompleted {
+                    sequence,
+                    command,
+                    result: r.result,
+                })
+                .await;
+        });
+    }
+
+    async fn notify(&self, e: Event) {
+        let Some((ep, peer)) = lock(&self.peer).clone() else {
+            return;
+        };
+        let Aen::Other { data, .. } = e.to_aen(self.enterprise) else {
+            return;
+        };
+        if let Err(err) = ep.vdm_notify(peer, &data).await {
+            tracing::debug!("agent: event not sent: {err}");
+        }
+    }
+
+    /// Serves the OEM set on `ep` (vendor-defined messages), until `shutdown`.
+    pub async fn serve(
+        self: Arc<Self>,
+        ep: Arc<SerialEndpoint>,
+        poll: std::time::Duration,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        let watcher = tokio::spawn(self.clone().watch(poll));
+        tokio::pin!(shutdown);
+        loop {
+            let m = tokio::select! {
+                () = &mut shutdown => break,
+                m = ep.vdm_recv() => match m {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::warn!("agent: {e}");
+                        break;
+                    }
+                },
+            };
+            *lock(&self.peer) = Some((ep.clone(), m.src));
+            if let Some(answer) = self.answer(u32::from(m.src), &m.payload).await {
+                let mut out = Vec::with_capacity(oem::HEADER_LEN + answer.chunk.len());
+                answer.emit(&mut out);
+                if let Err(e) = ep.vdm_reply(&m, &out).await {
+                    tracing::warn!("agent: answer not sent: {e}");
+                }
+            }
+        }
+        watcher.abort();
+    }
+
+    /// Polls the card's power state and boot progress; each change is an event.
+    async fn watch(self: Arc<Self>, every: std::time::Duration) {
+        let mut last: Option<(PowerState, BootProgress)> = None;
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let Ok(ids) = self.backend.ids().await else {
+                continue;
+            };
+            let Ok(s) = self.backend.client().get_json(&ids.system).await else {
+                continue;
+            };
+            let now = (backend::power_state(&s), backend::boot_progress(&s));
+            if let Some((p, b)) = last {
+                if p != now.0 {
+                    self.notify(Event::PowerStateChanged(now.0)).await;
+                }
+                if b != now.1 {
+                    self.notify(Event::BootProgressChanged(now.1)).await;
+                }
+            }
+            last = Some(now);
+        }
+    }
+}
