@@ -301,7 +301,10 @@ async fn open_card_bmcs(
     use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty::Tty};
     for (i, line) in cfg.card_bmcs.iter().enumerate() {
         let tty = Tty::open(&line.serial).map_err(|e| {
-            format!("card_bmc[{i}].serial: cannot open {}: {e}", line.serial.display())
+            format!(
+                "card_bmc[{i}].serial: cannot open {}: {e}",
+                line.serial.display()
+            )
         })?;
         let ep = SerialEndpoint::start(
             tty,
@@ -420,11 +423,17 @@ async fn agent(path: std::path::PathBuf) -> Result<(), Failure> {
         _ => {}
     }
     if cfg.card.credentials.is_none() {
-        eprintln!("sidebridge agent: no card.credentials: requests to {} carry no credentials", cfg.card.url);
+        eprintln!(
+            "sidebridge agent: no card.credentials: requests to {} carry no credentials",
+            cfg.card.url
+        );
     }
     let agent = Agent::new(&cfg)?;
     let tty = Tty::open(&cfg.mctp.serial).map_err(|e| {
-        format!("mctp.serial: cannot open {}: {e}", cfg.mctp.serial.display())
+        format!(
+            "mctp.serial: cannot open {}: {e}",
+            cfg.mctp.serial.display()
+        )
     })?;
     let ep = SerialEndpoint::start(
         tty,

@@ -23,7 +23,10 @@ pub fn read_certificates(file: &Path, what: &str) -> io::Result<Vec<CertificateD
         )
     };
     let pem = std::fs::read(file).map_err(|e| {
-        io::Error::new(e.kind(), format!("cannot read {what} {}: {e}", file.display()))
+        io::Error::new(
+            e.kind(),
+            format!("cannot read {what} {}: {e}", file.display()),
+        )
     })?;
     let certs = rustls_pemfile::certs(&mut &pem[..])
         .collect::<Result<Vec<_>, _>>()
@@ -44,7 +47,10 @@ pub fn trusting_ca_file(ca_file: &Path, what: &str) -> io::Result<rustls::Client
     if roots.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!("{what} {}: no usable CA certificate in the file", ca_file.display()),
+            format!(
+                "{what} {}: no usable CA certificate in the file",
+                ca_file.display()
+            ),
         ));
     }
     Ok(rustls::ClientConfig::builder_with_provider(provider())

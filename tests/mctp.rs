@@ -433,7 +433,10 @@ async fn cards_on_different_paths_and_redfish_names_each() {
     .unwrap();
     let cards = d.cards.cards();
     assert_eq!(
-        cards.iter().map(|c| c.package().unwrap()).collect::<Vec<_>>(),
+        cards
+            .iter()
+            .map(|c| c.package().unwrap())
+            .collect::<Vec<_>>(),
         [0, 1, 2],
         "three DPUs over two paths"
     );

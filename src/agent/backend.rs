@@ -7,16 +7,14 @@
 use super::client::{ClientError, RedfishClient};
 use super::config::CardService;
 use crate::redfish::names::{
-    ENABLED, LEDS, MODES, PROTOCOLS, RESETS, TARGETS, WATCHDOG_ACTIONS, name, progress_name,
-    value,
+    ENABLED, LEDS, MODES, PROTOCOLS, RESETS, TARGETS, WATCHDOG_ACTIONS, name, progress_name, value,
 };
 use serde_json::{Map, Value, json};
 use sidebridge_protocol::oem::{
     self, AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
-    BridgeInfo, FirmwareComponent, HostWatchdog, IndicatorLed, MediaInsert,
-    MediaSlot, MediaState, MediaStatus, NetworkIdentity, PowerState, ResetType, Response,
-    ResponseBody, ResultCode, SystemSettings, SystemSettingsUpdate, TransferProtocol,
-    WatchdogAction, capability, media_type,
+    BridgeInfo, FirmwareComponent, HostWatchdog, IndicatorLed, MediaInsert, MediaSlot, MediaState,
+    MediaStatus, NetworkIdentity, PowerState, ResetType, Response, ResponseBody, ResultCode,
+    SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
 };
 use std::sync::Mutex;
 
@@ -40,21 +38,32 @@ fn from_client(field: &str, e: ClientError) -> Failed {
     match e {
         ClientError::Unreachable { .. } => (ResultCode::Busy, e.to_string()),
         ClientError::Status {
-            status: 400, message, ..
+            status: 400,
+            message,
+            ..
         } => (ResultCode::InvalidParameter, format!("{field}: {message}")),
         ClientError::Status {
-            status: 404, message, ..
+            status: 404,
+            message,
+            ..
         } => (ResultCode::NotFound, format!("{field}: {message}")),
         ClientError::Status {
             status: 405 | 501,
             message,
             ..
-        } => (ResultCode::UnsupportedCommand, format!("{field}: {message}")),
+        } => (
+            ResultCode::UnsupportedCommand,
+            format!("{field}: {message}"),
+        ),
         ClientError::Status {
-            status: 409, message, ..
+            status: 409,
+            message,
+            ..
         } => (ResultCode::InvalidState, format!("{field}: {message}")),
         ClientError::Status {
-            status: 503, message, ..
+            status: 503,
+            message,
+            ..
         } => (ResultCode::Busy, message),
         ClientError::Status { .. } => (ResultCode::OperationFailed, e.to_string()),
         ClientError::Malformed(m) => (ResultCode::InternalError, m),
@@ -157,7 +166,11 @@ impl Backend {
         *self.ids.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    async fn pick(&self, collection: &str, wanted: &Option<String>) -> Result<Option<String>, ClientError> {
+    async fn pick(
+        &self,
+        collection: &str,
+        wanted: &Option<String>,
+    ) -> Result<Option<String>, ClientError> {
         let members = member_ids(&self.client.get_json(collection).await?);
         Ok(match wanted {
             Some(id) => {
@@ -322,7 +335,10 @@ impl Backend {
 
     async fn bridge_info(&self, ids: &Ids) -> Result<BridgeInfo, Failed> {
         let get = |p: String| async move {
-            self.client.get_json(&p).await.map_err(|e| from_client("identity", e))
+            self.client
+                .get_json(&p)
+                .await
+                .map_err(|e| from_client("identity", e))
         };
         let root = get("/redfish/v1".into()).await?;
         let system = get(ids.system.clone()).await?;
@@ -411,10 +427,13 @@ impl Backend {
             )
         };
         let target = name(TARGETS, o.target);
-        if target.is_none() || allowed(boot, "BootSourceOverrideTarget", TARGETS) & mask_bit(o.target) == 0 {
+        if target.is_none()
+            || allowed(boot, "BootSourceOverrideTarget", TARGETS) & mask_bit(o.target) == 0
+        {
             return Err(refuse("target", target, "BootSourceOverrideTarget"));
         }
-        let enabled = name(ENABLED, o.enabled).ok_or_else(|| refuse("enabled", None, "BootSourceOverrideEnabled"))?;
+        let enabled = name(ENABLED, o.enabled)
+            .ok_or_else(|| refuse("enabled", None, "BootSourceOverrideEnabled"))?;
         let mut patch = Map::new();
         patch.insert("BootSourceOverrideTarget".into(), json!(target));
         patch.insert("BootSourceOverrideEnabled".into(), json!(enabled));
@@ -443,7 +462,10 @@ impl Backend {
             ));
         };
         let Some(kind) = name(RESETS, t) else {
-            return Err((ResultCode::InvalidParameter, "type: unknown reset type".into()));
+            return Err((
+                ResultCode::InvalidParameter,
+                "type: unknown reset type".into(),
+            ));
         };
         if allowed(a, "ResetType", RESETS) & mask_bit(t) == 0 {
             return Err((
@@ -603,7 +625,10 @@ impl Backend {
 
     async fn allowable(&self, ids: &Ids) -> Result<AllowableValues, Failed> {
         let get = |p: String| async move {
-            self.client.get_json(&p).await.map_err(|e| from_client("allowable", e))
+            self.client
+                .get_json(&p)
+                .await
+                .map_err(|e| from_client("allowable", e))
         };
         let system = get(ids.system.clone()).await?;
         let manager = get(ids.manager.clone()).await?;
@@ -631,10 +656,17 @@ impl Backend {
             boot_targets: allowed(boot, "BootSourceOverrideTarget", TARGETS),
             boot_enabled: allowed(boot, "BootSourceOverrideEnabled", ENABLED) as u8,
             boot_modes: allowed(boot, "BootSourceOverrideMode", MODES) as u8,
-            reset_types: allowed(&system["Actions"]["#ComputerSystem.Reset"], "ResetType", RESETS),
+            reset_types: allowed(
+                &system["Actions"]["#ComputerSystem.Reset"],
+                "ResetType",
+                RESETS,
+            ),
             media,
-            watchdog_actions: allowed(&system["HostWatchdogTimer"], "TimeoutAction", WATCHDOG_ACTIONS)
-                as u8,
+            watchdog_actions: allowed(
+                &system["HostWatchdogTimer"],
+                "TimeoutAction",
+                WATCHDOG_ACTIONS,
+            ) as u8,
             manager_reset_types: manager_resets,
         })
     }
@@ -646,9 +678,10 @@ fn mask_bit<T: Into<u8>>(t: T) -> u32 {
 }
 
 fn media_path(ids: &Ids, slot: MediaSlot) -> Result<String, Failed> {
-    slot_index(slot)
-        .and_then(|i| ids.media[i].clone())
-        .ok_or((ResultCode::NotFound, format!("slot: the card has no {slot:?} slot")))
+    slot_index(slot).and_then(|i| ids.media[i].clone()).ok_or((
+        ResultCode::NotFound,
+        format!("slot: the card has no {slot:?} slot"),
+    ))
 }
 
 fn parse_mac(s: &str) -> Option<[u8; 6]> {
@@ -661,12 +694,18 @@ fn parse_mac(s: &str) -> Option<[u8; 6]> {
 
 /// `Boot` as the OEM set's boot override.
 pub fn boot_override(boot: &Value) -> BootOverride {
-    let target = value(TARGETS, boot["BootSourceOverrideTarget"].as_str().unwrap_or("None"))
-        .unwrap_or(BootTarget::None);
+    let target = value(
+        TARGETS,
+        boot["BootSourceOverrideTarget"].as_str().unwrap_or("None"),
+    )
+    .unwrap_or(BootTarget::None);
     BootOverride {
         target,
-        enabled: value(ENABLED, boot["BootSourceOverrideEnabled"].as_str().unwrap_or(""))
-            .unwrap_or(BootEnabled::Disabled),
+        enabled: value(
+            ENABLED,
+            boot["BootSourceOverrideEnabled"].as_str().unwrap_or(""),
+        )
+        .unwrap_or(BootEnabled::Disabled),
         mode: value(MODES, boot["BootSourceOverrideMode"].as_str().unwrap_or(""))
             .unwrap_or(BootMode::Unknown(0xFF)),
         uri: if target == BootTarget::UefiHttp {
@@ -691,7 +730,9 @@ pub fn power_state(system: &Value) -> PowerState {
 
 /// `BootProgress.LastState`.
 pub fn boot_progress(system: &Value) -> BootProgress {
-    let last = system["BootProgress"]["LastState"].as_str().unwrap_or("None");
+    let last = system["BootProgress"]["LastState"]
+        .as_str()
+        .unwrap_or("None");
     (0u8..=9)
         .map(BootProgress::from)
         .find(|b| progress_name(*b) == last)
@@ -710,7 +751,11 @@ fn media_status(slot: MediaSlot, v: &Value) -> MediaStatus {
         write_protected: v["WriteProtected"].as_bool().unwrap_or(true),
         protocol: value(PROTOCOLS, v["TransferProtocolType"].as_str().unwrap_or(""))
             .unwrap_or(TransferProtocol::FromUri),
-        image: if inserted { text(v, "Image") } else { String::new() },
+        image: if inserted {
+            text(v, "Image")
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -726,8 +771,11 @@ fn system_settings(s: &Value) -> SystemSettings {
         indicator,
         watchdog: HostWatchdog {
             enabled: w["FunctionEnabled"].as_bool().unwrap_or(false),
-            action: value(WATCHDOG_ACTIONS, w["TimeoutAction"].as_str().unwrap_or("None"))
-                .unwrap_or(WatchdogAction::None),
+            action: value(
+                WATCHDOG_ACTIONS,
+                w["TimeoutAction"].as_str().unwrap_or("None"),
+            )
+            .unwrap_or(WatchdogAction::None),
         },
         uuid: parse_uuid(&text(s, "UUID")),
     }
@@ -783,16 +831,24 @@ mod tests {
         let targets = allowed(&sys["Boot"], "BootSourceOverrideTarget", TARGETS);
         assert_eq!(
             targets,
-            1 << u8::from(BootTarget::Pxe) | 1 << u8::from(BootTarget::Cd) | 1 << u8::from(BootTarget::Hdd)
+            1 << u8::from(BootTarget::Pxe)
+                | 1 << u8::from(BootTarget::Cd)
+                | 1 << u8::from(BootTarget::Hdd)
         );
         // A card that does not say accepts every value of the table.
         assert_eq!(allowed(&sys["Boot"], "BootSourceOverrideMode", MODES), 0b11);
         let s = system_settings(&sys);
-        assert_eq!((s.asset_tag.as_str(), s.indicator), ("rack 4", IndicatorLed::Blinking));
+        assert_eq!(
+            (s.asset_tag.as_str(), s.indicator),
+            ("rack 4", IndicatorLed::Blinking)
+        );
         assert_eq!(s.uuid[0], 0x27);
         assert_eq!(s.uuid[15], 0x94);
         assert_eq!(parse_uuid("nonsense"), [0; 16]);
-        assert_eq!(parse_mac("02:aa:bb:cc:dd:10"), Some([2, 0xaa, 0xbb, 0xcc, 0xdd, 0x10]));
+        assert_eq!(
+            parse_mac("02:aa:bb:cc:dd:10"),
+            Some([2, 0xaa, 0xbb, 0xcc, 0xdd, 0x10])
+        );
         assert_eq!(parse_mac("02:aa"), None);
         let p = settings_patch(&SystemSettingsUpdate {
             asset_tag: Some("asset tag".into()),

@@ -95,7 +95,9 @@ impl RedfishClient {
             Some(v6) => v6.split(']').next().unwrap_or(v6).to_string(),
             None => authority.split(':').next().unwrap_or(authority).to_string(),
         };
-        let has_port = authority.rsplit_once(':').is_some_and(|(_, p)| !p.contains(']'));
+        let has_port = authority
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| !p.contains(']'));
         let authority = if has_port {
             authority.to_string()
         } else if tls {
@@ -147,7 +149,9 @@ impl RedfishClient {
     ) -> Result<Reply, ClientError> {
         tokio::time::timeout(self.timeout, self.exchange(method, path, headers, body))
             .await
-            .map_err(|_| self.unreachable(format!("no answer within {} ms", self.timeout.as_millis())))?
+            .map_err(|_| {
+                self.unreachable(format!("no answer within {} ms", self.timeout.as_millis()))
+            })?
     }
 
     async fn exchange(
@@ -179,7 +183,10 @@ impl RedfishClient {
             Some(tls) => {
                 let name = rustls::pki_types::ServerName::try_from(self.host.clone())
                     .map_err(|e| self.unreachable(e))?;
-                let stream = tls.connect(name, tcp).await.map_err(|e| self.unreachable(e))?;
+                let stream = tls
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| self.unreachable(e))?;
                 send(TokioIo::new(stream), req).await
             }
             None => send(TokioIo::new(tcp), req).await,
@@ -240,7 +247,9 @@ impl RedfishClient {
                     .or(e["message"].as_str())
                     .map(str::to_string)
             })
-            .unwrap_or_else(|| String::from_utf8_lossy(&r.body[..r.body.len().min(200)]).into_owned());
+            .unwrap_or_else(|| {
+                String::from_utf8_lossy(&r.body[..r.body.len().min(200)]).into_owned()
+            });
         Err(ClientError::Status {
             method: method.into(),
             path: path.into(),

@@ -181,7 +181,10 @@ fn check_card(c: RawCard) -> Result<CardService, AgentConfigError> {
             "card.url: {url:?} is neither https:// nor http://"
         )));
     }
-    if url.split_once("://").is_some_and(|(_, rest)| rest.contains(['/', '@', '?', '#'])) {
+    if url
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.contains(['/', '@', '?', '#']))
+    {
         return Err(err(format!(
             "card.url: {url:?}: give scheme, host and port only (no path, no user)"
         )));
@@ -201,7 +204,9 @@ fn check_card(c: RawCard) -> Result<CardService, AgentConfigError> {
         }
         (false, _, false, Some(ca), None) => Trust::CaFile(ca),
         (false, _, false, None, Some(pin)) => Trust::Pinned(pin),
-        (false, _, false, None, None) => Trust::CaFile(crate::redfish::delivery::SYSTEM_CA_FILE.into()),
+        (false, _, false, None, None) => {
+            Trust::CaFile(crate::redfish::delivery::SYSTEM_CA_FILE.into())
+        }
         (false, _, true, None, None) => Trust::Unverified,
         _ => {
             return Err(err(
@@ -272,12 +277,14 @@ fn check_rules(raw: Vec<RawRule>) -> Result<AllowList, AgentConfigError> {
         })?;
         let mut methods = Vec::new();
         for m in &r.methods {
-            methods.push(sidebridge_protocol::oem::Method::from_name(m).ok_or_else(|| {
-                err(format!(
-                    "{}: {m:?} is not one of GET, HEAD, POST, PATCH, PUT, DELETE",
-                    key("methods")
-                ))
-            })?);
+            methods.push(
+                sidebridge_protocol::oem::Method::from_name(m).ok_or_else(|| {
+                    err(format!(
+                        "{}: {m:?} is not one of GET, HEAD, POST, PATCH, PUT, DELETE",
+                        key("methods")
+                    ))
+                })?,
+            );
         }
         for p in &r.prefixes {
             if !p.starts_with("/redfish/v1") || p.contains(['?', '#', '%']) || p.contains("..") {
@@ -316,8 +323,14 @@ mod tests {
         assert_eq!(c.mctp.enterprise, 32473);
         assert_eq!(c.allow, AllowList::default());
         for (text, want) in [
-            ("[card]\nurl = \"http://127.0.0.1:8000\"\n", "insecure_plain_http"),
-            ("[card]\nurl = \"ftp://x\"\n", "neither https:// nor http://"),
+            (
+                "[card]\nurl = \"http://127.0.0.1:8000\"\n",
+                "insecure_plain_http",
+            ),
+            (
+                "[card]\nurl = \"ftp://x\"\n",
+                "neither https:// nor http://",
+            ),
             ("[card]\nurl = \"https://u:p@x\"\n", "no path, no user"),
             (
                 "[card]\ninsecure_skip_verify = true\npinned_certificate = \"/x\"\n",

@@ -23,12 +23,12 @@ pub mod tunnel;
 use backend::Backend;
 use client::RedfishClient;
 use config::AgentConfig;
+use sidebridge_protocol::ncsi::aen::Aen;
 use sidebridge_protocol::oem::responder::{Responder, Step};
 use sidebridge_protocol::oem::{
     self, BootProgress, CommandId, Event, Frame, OperationState, OperationStatus, PowerState,
     Request, Response, ResponseBody, ResultCode,
 };
-use sidebridge_protocol::ncsi::aen::Aen;
 use sidebridge_transport::mctp::SerialEndpoint;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -145,14 +145,21 @@ impl Agent {
             command,
             state,
             result,
-            progress: if state == OperationState::Completed { 100 } else { 0 },
+            progress: if state == OperationState::Completed {
+                100
+            } else {
+                0
+            },
         };
         self.set_operation(status(OperationState::Running, ResultCode::Ok));
         let agent = self.clone();
         tokio::spawn(async move {
             let r = agent.backend.execute(&req).await;
             if r.result != ResultCode::Ok {
-                tracing::warn!("agent: {command:?} (sequence {sequence:#x}) failed: {:?}", r.body);
+                tracing::warn!(
+                    "agent: {command:?} (sequence {sequence:#x}) failed: {:?}",
+                    r.body
+                );
             }
             agent.set_operation(status(OperationState::Completed, r.result));
             agent

@@ -12,7 +12,8 @@ pub use sidebridge_protocol::oem::TunnelRole;
 use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse};
 
 /// Request headers forwarded to the card (lower case).
-pub const REQUEST_HEADERS: [&str; 4] = ["if-match", "if-none-match", "content-type", "odata-version"];
+pub const REQUEST_HEADERS: [&str; 4] =
+    ["if-match", "if-none-match", "content-type", "odata-version"];
 /// Response headers returned to the platform (lower case).
 pub const RESPONSE_HEADERS: [&str; 7] = [
     "etag",
@@ -163,13 +164,19 @@ pub fn error_response(e: RedfishError) -> TunnelResponse {
 const HEADROOM: usize = 4096;
 
 /// Executes one tunnelled request: the allow-list, then the card's service.
-pub async fn forward(allow: &AllowList, client: &RedfishClient, t: TunnelRequest) -> TunnelResponse {
+pub async fn forward(
+    allow: &AllowList,
+    client: &RedfishClient,
+    t: TunnelRequest,
+) -> TunnelResponse {
     if let Err(why) = allow.check(t.role, t.method, &t.path) {
         tracing::info!("tunnel: {why}");
         return error_response(RedfishError::insufficient_privilege().with_summary(why));
     }
     let Some(method) = t.method.as_str() else {
-        return error_response(RedfishError::method_not_allowed("GET, HEAD, POST, PATCH, PUT, DELETE"));
+        return error_response(RedfishError::method_not_allowed(
+            "GET, HEAD, POST, PATCH, PUT, DELETE",
+        ));
     };
     let headers: Vec<(String, String)> = t
         .headers
@@ -177,7 +184,10 @@ pub async fn forward(allow: &AllowList, client: &RedfishClient, t: TunnelRequest
         .filter(|(n, _)| REQUEST_HEADERS.iter().any(|h| n.eq_ignore_ascii_case(h)))
         .cloned()
         .collect();
-    match client.request(method, &t.path, &headers, Bytes::from(t.body)).await {
+    match client
+        .request(method, &t.path, &headers, Bytes::from(t.body))
+        .await
+    {
         Ok(r) if r.body.len() > sidebridge_protocol::oem::MAX_MESSAGE - HEADROOM => {
             let why = format!(
                 "the card's answer to {method} {} is {} bytes; the tunnel carries at most {} (use $select or $top)",
@@ -214,17 +224,29 @@ mod tests {
         let ro = TunnelRole::ReadOnly;
         let op = TunnelRole::Operator;
         let admin = TunnelRole::Administrator;
-        assert!(a.check(ro, Method::Get, "/redfish/v1/Systems/s?$expand=.").is_ok());
+        assert!(
+            a.check(ro, Method::Get, "/redfish/v1/Systems/s?$expand=.")
+                .is_ok()
+        );
         assert!(a.check(ro, Method::Patch, "/redfish/v1/Systems/s").is_err());
         assert!(a.check(op, Method::Patch, "/redfish/v1/Systems/s").is_ok());
         assert!(
-            a.check(admin, Method::Post, "/redfish/v1/Managers/bmc/Actions/Manager.Reset")
-                .is_ok()
+            a.check(
+                admin,
+                Method::Post,
+                "/redfish/v1/Managers/bmc/Actions/Manager.Reset"
+            )
+            .is_ok()
         );
         // Prefixes match whole segments.
         assert!(a.check(op, Method::Patch, "/redfish/v1/SystemsX").is_err());
-        let e = a.check(op, Method::Post, "/redfish/v1/UpdateService/Actions/X").unwrap_err();
-        assert!(e.contains("no rule allows it") && e.contains("default[1]"), "{e}");
+        let e = a
+            .check(op, Method::Post, "/redfish/v1/UpdateService/Actions/X")
+            .unwrap_err();
+        assert!(
+            e.contains("no rule allows it") && e.contains("default[1]"),
+            "{e}"
+        );
         // Never: the card's accounts and sessions, in any case, even for reading.
         for p in [
             "/redfish/v1/AccountService/Accounts",
@@ -243,6 +265,9 @@ mod tests {
         ] {
             assert!(a.check(admin, Method::Get, p).is_err(), "{p}");
         }
-        assert!(a.check(TunnelRole::Unknown(9), Method::Get, "/redfish/v1").is_err());
+        assert!(
+            a.check(TunnelRole::Unknown(9), Method::Get, "/redfish/v1")
+                .is_err()
+        );
     }
 }

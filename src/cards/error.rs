@@ -82,12 +82,10 @@ impl CardError {
         match e {
             OemError::Ncsi(RequestError::Timeout { .. })
             | OemError::NcsiRefused { .. }
-            | OemError::Mctp(_) => {
-                CardError::Unreachable {
-                    card,
-                    reason: e.to_string(),
-                }
-            }
+            | OemError::Mctp(_) => CardError::Unreachable {
+                card,
+                reason: e.to_string(),
+            },
             OemError::Ncsi(_) | OemError::Malformed(_) => CardError::Protocol {
                 card,
                 reason: e.to_string(),

@@ -34,10 +34,10 @@ pub use sidebridge_protocol::oem::{
 pub use tasks::{Task, TaskKind, TaskState};
 
 use crate::ncsi::{Event as NcsiEvent, Manager, OemClient, OemError, Timing};
-use sidebridge_protocol::ncsi::{Aen, ChannelId};
-use sidebridge_transport::mctp::SerialEndpoint;
 use model::slot_index;
+use sidebridge_protocol::ncsi::{Aen, ChannelId};
 use sidebridge_protocol::oem::{self, Request, ResponseBody};
+use sidebridge_transport::mctp::SerialEndpoint;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -308,12 +308,21 @@ impl Cards {
     fn card_bmc_found(&self, n: usize, info: oem::BridgeInfo) {
         let reach = Reach::CardBmc(n);
         let mut cards = lock(&self.cards);
-        let existing = cards.values().find(|c| c.reach == reach).map(|c| c.id.clone());
+        let existing = cards
+            .values()
+            .find(|c| c.reach == reach)
+            .map(|c| c.id.clone());
         let id = existing.unwrap_or_else(|| {
             let id = card_id(&info, 0);
-            if id == "package0" { format!("cardbmc{n}") } else { id }
+            if id == "package0" {
+                format!("cardbmc{n}")
+            } else {
+                id
+            }
         });
-        let entry = cards.entry(id.clone()).or_insert_with(|| Arc::new(Card::new(id, reach, info.clone(), Nic::default())));
+        let entry = cards
+            .entry(id.clone())
+            .or_insert_with(|| Arc::new(Card::new(id, reach, info.clone(), Nic::default())));
         if entry.info != info {
             let e = Arc::make_mut(entry);
             e.info = info;
@@ -339,7 +348,12 @@ impl Cards {
             let id = card_id(info, p.id);
             let nic = Nic::from_package(p);
             let entry = cards.entry(id.clone()).or_insert_with(|| {
-                Arc::new(Card::new(id, Reach::Package(p.id), info.clone(), nic.clone()))
+                Arc::new(Card::new(
+                    id,
+                    Reach::Package(p.id),
+                    info.clone(),
+                    nic.clone(),
+                ))
             });
             let online = entry.online && p.present;
             if entry.reach != Reach::Package(p.id)
@@ -482,7 +496,11 @@ impl Cards {
     /// Carries one Redfish request to the card's own service through its agent (the
     /// tunnel, OEM.md §4.18) and returns the card's answer as it is. Refused as
     /// UnsupportedCommand for a card whose agent does not offer the tunnel.
-    pub async fn redfish(&self, id: &str, t: oem::TunnelRequest) -> CardResult<oem::TunnelResponse> {
+    pub async fn redfish(
+        &self,
+        id: &str,
+        t: oem::TunnelRequest,
+    ) -> CardResult<oem::TunnelResponse> {
         let card = self.online(id)?;
         if !card.tunnel() {
             return Err(CardError::Refused {

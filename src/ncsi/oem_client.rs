@@ -8,11 +8,11 @@
 //! not come, by polling GetOperationStatus until a deadline.
 
 use super::requester::{RequestError, Requester, Timing};
+use sidebridge_protocol::mctp::Eid;
 use sidebridge_protocol::ncsi::{Aen, ChannelId, Command, ReasonCode, ResponseCode, ResponseData};
 use sidebridge_protocol::oem::{
     self, CommandId, Event, Frame, OperationState, Reassembly, Request, Response, ResultCode,
 };
-use sidebridge_protocol::mctp::Eid;
 use sidebridge_transport::mctp::SerialEndpoint;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -78,7 +78,10 @@ enum Link {
         channel: ChannelId,
     },
     /// As MCTP vendor-defined messages to the card BMC's own endpoint (OEM.md §2.1).
-    Mctp { endpoint: Arc<SerialEndpoint>, eid: Eid },
+    Mctp {
+        endpoint: Arc<SerialEndpoint>,
+        eid: Eid,
+    },
 }
 
 /// The OEM client of one card.
@@ -175,7 +178,10 @@ impl OemClient {
             }
             let mut payload = Vec::with_capacity(oem::HEADER_LEN + f.chunk.len());
             f.emit(&mut payload);
-            match endpoint.vdm_request(eid, &payload, self.timing.timeout).await {
+            match endpoint
+                .vdm_request(eid, &payload, self.timing.timeout)
+                .await
+            {
                 Ok(answer) => match Frame::parse(&answer) {
                     Ok(a) if a.sequence == f.sequence => return Ok(a),
                     // A late answer to an earlier frame, or garbage: try again.

@@ -4,6 +4,7 @@
 use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{Context, card_error, media_uri, slot_name, slot_of};
+use super::names::PROTOCOLS;
 use super::service::odata_type;
 use super::systems::{accepted, status};
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
@@ -11,13 +12,11 @@ use crate::cards::{
     Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, ResetType, TransferProtocol, capability,
     media_type,
 };
-use super::names::PROTOCOLS;
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
-
 
 fn slots(card: &Card) -> Vec<MediaSlot> {
     let mut v = Vec::new();

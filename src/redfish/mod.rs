@@ -439,15 +439,16 @@ pub fn app(state: Shared) -> Router {
     // The subtrees of cards with the Redfish tunnel go to the card; the rest to the
     // typed resources.
     let tunnel_state = state.clone();
-    let resources: Router = Router::new().fallback_service(tower::service_fn(move |req: Request| {
-        let (state, typed) = (tunnel_state.clone(), typed.clone());
-        async move {
-            Ok::<_, std::convert::Infallible>(match tunnel::serve(&state, req).await {
-                Ok(r) => r,
-                Err(req) => tower::ServiceExt::oneshot(typed, req).await.into_response(),
-            })
-        }
-    }));
+    let resources: Router =
+        Router::new().fallback_service(tower::service_fn(move |req: Request| {
+            let (state, typed) = (tunnel_state.clone(), typed.clone());
+            async move {
+                Ok::<_, std::convert::Infallible>(match tunnel::serve(&state, req).await {
+                    Ok(r) => r,
+                    Err(req) => tower::ServiceExt::oneshot(typed, req).await.into_response(),
+                })
+            }
+        }));
     let inner = resources.clone();
     resources
         .layer(middleware::from_fn(move |req: Request, next: Next| {

@@ -114,4 +114,3 @@ pub fn progress_name(b: BootProgress) -> &'static str {
         BootProgress::Unknown(_) => "OEM",
     }
 }
-

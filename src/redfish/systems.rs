@@ -4,16 +4,15 @@
 use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{Context, card_error, task_uri};
-pub use super::names::{RESETS, TARGETS, power_name, reset_name};
 use super::names::{ENABLED, LEDS, MODES, WATCHDOG_ACTIONS, name, progress_name, value};
+pub use super::names::{RESETS, TARGETS, power_name, reset_name};
 use super::service::odata_type;
 use super::sessions::patch_keys;
 use super::{JsonBody, Shared, check_if_match, methods, no_content, resource};
 use crate::cards::Card;
 use crate::cards::{
     AllowableValues, BootOverride, BootTarget, CardError, IndicatorLed, MAX_ASSET_TAG_LEN,
-    ResetType, SystemSettingsUpdate,
-    capability,
+    ResetType, SystemSettingsUpdate, capability,
 };
 use axum::Router;
 use axum::extract::{Extension, Path, State};

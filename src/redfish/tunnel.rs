@@ -84,7 +84,9 @@ impl TunnelState {
         order.push_back(key.clone());
         map.insert(key, k);
         while *bytes > CACHE_BYTES {
-            let Some(oldest) = order.pop_front() else { break };
+            let Some(oldest) = order.pop_front() else {
+                break;
+            };
             if let Some(o) = map.remove(&oldest) {
                 *bytes -= o.body.len();
             }
@@ -268,7 +270,11 @@ async fn forward(
     };
     let method = oem::Method::from_name(req.method().as_str())
         .ok_or_else(|| RedfishError::method_not_allowed("GET, HEAD, POST, PATCH, PUT, DELETE"))?;
-    let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    let query = req
+        .uri()
+        .query()
+        .map(|q| format!("?{q}"))
+        .unwrap_or_default();
     let path = format!("{member}{rest}{query}");
     let mut headers: Vec<(String, String)> = REQUEST_HEADERS
         .iter()
@@ -278,7 +284,11 @@ async fn forward(
         })
         .collect();
     let is_get = method == oem::Method::Get;
-    let kept = if is_get { state.tunnel.kept(&path) } else { None };
+    let kept = if is_get {
+        state.tunnel.kept(&path)
+    } else {
+        None
+    };
     if let Some(k) = &kept {
         headers.push(("If-None-Match".into(), k.etag.clone()));
     }
@@ -372,7 +382,9 @@ fn respond(
             continue;
         }
         let v = if lower == "location" {
-            map.iter().find_map(|(f, t)| swap(v, f, t)).unwrap_or(v.clone())
+            map.iter()
+                .find_map(|(f, t)| swap(v, f, t))
+                .unwrap_or(v.clone())
         } else {
             v.clone()
         };
@@ -383,7 +395,10 @@ fn respond(
     if empty {
         h.remove(header::CONTENT_TYPE);
     } else if rewritten {
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
     }
     out
 }
@@ -421,9 +436,15 @@ mod tests {
         });
         rewrite(&mut v, &map);
         assert_eq!(v["@odata.id"], "/redfish/v1/Systems/dpu0");
-        assert_eq!(v["Links"]["ManagedBy"][0]["@odata.id"], "/redfish/v1/Managers/dpu0");
+        assert_eq!(
+            v["Links"]["ManagedBy"][0]["@odata.id"],
+            "/redfish/v1/Managers/dpu0"
+        );
         assert_eq!(v["Bios"]["@odata.id"], "/redfish/v1/Systems/dpu0/Bios");
-        assert_eq!(v["Other"], "/redfish/v1/Systems/systemX", "segment boundary");
+        assert_eq!(
+            v["Other"], "/redfish/v1/Systems/systemX",
+            "segment boundary"
+        );
         assert_eq!(v["Frag"], "/redfish/v1/Systems/dpu0#/Boot");
         assert_eq!(v["Task"], "/redfish/v1/TaskService/Tasks/1");
     }
