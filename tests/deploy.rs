@@ -262,3 +262,65 @@ async fn a_satellite_listener_is_loopback_only_and_serves_its_role() {
     assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The card side: the agent's example config loads (its credentials handed over by
+/// systemd), its unit is hardened, and the recipe packages both sides.
+#[test]
+fn the_agent_is_deployable() {
+    use sidebridge::agent::config::{AgentConfig, Trust};
+    use std::os::unix::fs::PermissionsExt;
+    let dir = common::temp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    let cred = dir.join("card-credentials");
+    std::fs::write(&cred, "service:secret\n").unwrap();
+    std::fs::set_permissions(&cred, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let text = std::fs::read_to_string(deploy("agent/agent.toml")).unwrap();
+    // Without systemd's credentials directory the bare name is explained.
+    if std::env::var_os("CREDENTIALS_DIRECTORY").is_none() {
+        let e = AgentConfig::parse(&text).unwrap_err().0;
+        assert!(e.contains("CREDENTIALS_DIRECTORY"), "{e}");
+    }
+    let text = text.replace(
+        "\"card-credentials\"",
+        &format!("{:?}", cred.display().to_string()),
+    );
+    let c = AgentConfig::parse(&text).unwrap();
+    assert_eq!(c.card.url, "https://127.0.0.1");
+    assert_eq!(
+        c.card.credentials,
+        Some(("service".into(), "secret".into()))
+    );
+    assert_eq!(
+        c.card.trust,
+        Trust::CaFile("/etc/ssl/certs/ca-certificates.crt".into())
+    );
+    assert_eq!(c.allow.rules.len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let unit = std::fs::read_to_string(deploy("agent/sidebridge-agent.service")).unwrap();
+    for line in [
+        "ExecStart=/usr/bin/sidebridge agent --config /etc/sidebridge/agent.toml",
+        "CapabilityBoundingSet=",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "LoadCredential=card-credentials:/etc/sidebridge/card-credentials",
+        "DevicePolicy=closed",
+        "Restart=on-failure",
+    ] {
+        assert!(
+            unit.lines().any(|l| l == line),
+            "agent unit: missing {line:?}"
+        );
+    }
+    let recipe = std::fs::read_to_string(deploy("openbmc/sidebridge.bb")).unwrap();
+    for needle in [
+        "SYSTEMD_SERVICE:${PN}-agent = \"sidebridge-agent.service\"",
+        "SYSTEMD_SERVICE:${PN}-platform = \"sidebridge.service\"",
+        "deploy/agent/agent.toml",
+    ] {
+        assert!(recipe.contains(needle), "recipe: missing {needle:?}");
+    }
+    let platform = Config::load(&deploy("config/card-bmc.toml")).unwrap();
+    assert_eq!(platform.card_bmcs.len(), 1);
+    assert_eq!(platform.card_bmcs[0].eid, 20);
+}

@@ -29,17 +29,31 @@ CARGO_BUILD_FLAGS += "-p sidebridge --bin sidebridge --no-default-features"
 # No OpenSSL, no aws-lc: TLS is rustls with the ring provider, which builds with gcc
 # alone, so the recipe needs no extra DEPENDS.
 
-SYSTEMD_SERVICE:${PN} = "sidebridge.service"
-SYSTEMD_AUTO_ENABLE:${PN} = "enable"
+# One recipe, three packages: the binary, and one unit with its configuration for
+# each side. A platform BMC image installs sidebridge-platform (the daemon that
+# manages the cards); a card BMC image (DPU/IPU/smart NIC) installs sidebridge-agent.
+PACKAGES =+ "${PN}-platform ${PN}-agent"
+RDEPENDS:${PN}-platform = "${PN}"
+RDEPENDS:${PN}-agent = "${PN}"
+
+SYSTEMD_PACKAGES = "${PN}-platform ${PN}-agent"
+SYSTEMD_SERVICE:${PN}-platform = "sidebridge.service"
+SYSTEMD_SERVICE:${PN}-agent = "sidebridge-agent.service"
+SYSTEMD_AUTO_ENABLE = "enable"
 
 do_install:append() {
-    install -d ${D}${systemd_system_unitdir}
+    install -d ${D}${systemd_system_unitdir} ${D}${sysconfdir}/sidebridge
     install -m 0644 ${S}/deploy/sidebridge.service ${D}${systemd_system_unitdir}/
-    install -d ${D}${sysconfdir}/sidebridge
     # The netlink example suits images whose kernel drives NC-SI (most OpenBMC
-    # machines); change it to raw.toml or satellite.toml as the machine needs.
+    # machines); change it to raw.toml, card-bmc.toml or satellite.toml as the machine
+    # needs.
     install -m 0644 ${S}/deploy/config/netlink.toml ${D}${sysconfdir}/sidebridge/sidebridge.toml
+    install -m 0644 ${S}/deploy/agent/sidebridge-agent.service ${D}${systemd_system_unitdir}/
+    install -m 0644 ${S}/deploy/agent/agent.toml ${D}${sysconfdir}/sidebridge/agent.toml
 }
 
-FILES:${PN} += "${systemd_system_unitdir}/sidebridge.service ${sysconfdir}/sidebridge"
-CONFFILES:${PN} = "${sysconfdir}/sidebridge/sidebridge.toml"
+FILES:${PN} = "${bindir}/sidebridge"
+FILES:${PN}-platform = "${systemd_system_unitdir}/sidebridge.service ${sysconfdir}/sidebridge/sidebridge.toml"
+FILES:${PN}-agent = "${systemd_system_unitdir}/sidebridge-agent.service ${sysconfdir}/sidebridge/agent.toml"
+CONFFILES:${PN}-platform = "${sysconfdir}/sidebridge/sidebridge.toml"
+CONFFILES:${PN}-agent = "${sysconfdir}/sidebridge/agent.toml"

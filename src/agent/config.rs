@@ -3,7 +3,9 @@
 //! ```toml
 //! [card]                                   # the card BMC's own Redfish service
 //! url = "https://127.0.0.1"                # default; http:// needs insecure_plain_http
-//! credentials = "/etc/sidebridge/card-credentials"  # mode 0600: "user:password"
+//! credentials = "card-credentials"       # "user:password"; a bare name is read from
+//!                                          # $CREDENTIALS_DIRECTORY (systemd), a path
+//!                                          # must be mode 0600
 //! ca_file = "/etc/ssl/certs/ca-certificates.crt"    # trust these CAs, or
 //! pinned_certificate = "/etc/sidebridge/card-bmc.pem"  # accept exactly this one
 //! insecure_plain_http = false              # allow an http:// url (logged loudly)
@@ -227,7 +229,7 @@ fn check_card(c: RawCard) -> Result<CardService, AgentConfigError> {
         )));
     }
     let credentials = match &c.credentials {
-        Some(p) => Some(read_credentials(p)?),
+        Some(p) => Some(read_credentials(&credentials_path(p)?)?),
         None => None,
     };
     Ok(CardService {
@@ -240,6 +242,20 @@ fn check_card(c: RawCard) -> Result<CardService, AgentConfigError> {
         manager: c.manager,
         chassis: c.chassis,
     })
+}
+
+/// A bare file name is systemd's: `$CREDENTIALS_DIRECTORY/name` (`LoadCredential=`).
+fn credentials_path(p: &Path) -> Result<PathBuf, AgentConfigError> {
+    if p.components().count() != 1 || p.is_absolute() {
+        return Ok(p.to_path_buf());
+    }
+    match std::env::var_os("CREDENTIALS_DIRECTORY") {
+        Some(dir) => Ok(Path::new(&dir).join(p)),
+        None => Err(err(format!(
+            "card.credentials: {:?} is a bare name, read from $CREDENTIALS_DIRECTORY, which is not set (run under the unit's LoadCredential=, or give a path)",
+            p.display().to_string()
+        ))),
+    }
 }
 
 /// Reads `user:password` from the first line of a file only its owner can read.

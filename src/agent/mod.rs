@@ -11,7 +11,7 @@
 //! frame is answered from the record and never executed twice. Requests are executed
 //! one at a time, in arrival order, so a retry that arrives while its first copy runs
 //! waits and is then answered from the record. The long operations (Reset,
-//! VirtualMediaInsert, ResetManager) answer Accepted at once and run in the background;
+//! VirtualMediaInsert) answer Accepted at once and run in the background;
 //! the platform learns the end from the OperationCompleted event or GetOperationStatus.
 //! Power state and boot progress are polled and changes sent as events (OEM.md §7).
 
@@ -116,7 +116,7 @@ impl Agent {
                     });
                 Response::ok(command, ResponseBody::OperationStatus(status))
             }
-            Request::Reset(_) | Request::VirtualMediaInsert(_) | Request::ResetManager(_) => {
+            Request::Reset(_) | Request::VirtualMediaInsert(_) => {
                 self.start(req, sequence);
                 Response {
                     command,
