@@ -35,6 +35,8 @@ enum Cmd {
         /// Where accounts, the certificate and subscriptions are kept.
         #[arg(long)]
         state_dir: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        card: DemoCard,
     },
     /// Run the daemon with a configuration file.
     Run {
@@ -57,6 +59,22 @@ enum Cmd {
         /// Hex strings; read standard input when none are given.
         hex: Vec<String>,
     },
+}
+
+/// `sidebridge demo --card-redfish URL`: a third card whose BMC is a real Redfish
+/// service, reached through a built-in `sidebridge agent` over an MCTP serial line (a
+/// pseudo-terminal pair), with the Redfish tunnel.
+#[derive(Debug, clap::Args)]
+struct DemoCard {
+    /// A Redfish service to stand for a card's BMC (a BMC, sushy-emulator, ...).
+    #[arg(long, value_name = "URL")]
+    card_redfish: Option<String>,
+    /// Its credentials: a file whose first line is user:password (mode 0600).
+    #[arg(long, value_name = "FILE", requires = "card_redfish")]
+    card_credentials: Option<std::path::PathBuf>,
+    /// Do not verify its TLS certificate (a self-signed BMC).
+    #[arg(long, requires = "card_redfish")]
+    card_insecure: bool,
 }
 
 /// Why `sidebridge decode` could not read an input.
@@ -160,8 +178,64 @@ fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> ExitCo
 }
 
 /// `sidebridge demo`: the simulator in-process, HTTPS on 127.0.0.1.
+/// Adds the `--card-redfish` card to a running demo: an agent on one end of a pty
+/// pair, the platform's bus-owner endpoint on the other.
 #[cfg(feature = "demo")]
-async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), Failure> {
+async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), Failure> {
+    use sidebridge::agent::{Agent, config::AgentConfig};
+    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty};
+    let Some(url) = &c.card_redfish else {
+        return Ok(());
+    };
+    let mut text = format!("[card]\nurl = {url:?}\n");
+    if url.starts_with("http://") {
+        eprintln!("sidebridge demo: WARNING: {url} is plain HTTP: credentials and requests travel in clear text");
+        text.push_str("insecure_plain_http = true\n");
+    } else if c.card_insecure {
+        eprintln!("sidebridge demo: WARNING: the certificate of {url} is not verified");
+        text.push_str("insecure_skip_verify = true\n");
+    }
+    if let Some(f) = &c.card_credentials {
+        text.push_str(&format!("credentials = {:?}\n", f.display().to_string()));
+    }
+    text.push_str("poll_interval_ms = 1000\n[mctp]\nserial = \"(built in)\"\n");
+    let cfg = AgentConfig::parse(&text).map_err(|e| format!("--card-redfish: {e}"))?;
+    let agent = Agent::new(&cfg)?;
+    let (master, slave) = tty::openpty()?;
+    let endpoint = |tty, role, eid| {
+        SerialEndpoint::start(
+            tty,
+            EndpointConfig {
+                role,
+                eid,
+                uuid: [0; 16],
+                vendor_iana: Some(cfg.mctp.enterprise),
+            },
+        )
+    };
+    let card_side = endpoint(tty::Tty::open(&slave)?, Role::Endpoint, 0);
+    let platform_side = endpoint(tty::Tty::from_file(master, "demo-card".into())?, Role::BusOwner, 8);
+    tokio::spawn(agent.serve(card_side, cfg.card.poll_interval, std::future::pending()));
+    let timing = sidebridge::ncsi::Timing {
+        timeout: std::time::Duration::from_secs(5),
+        retries: 2,
+    };
+    d.cards
+        .add_card_bmc(platform_side, 20, cfg.mctp.enterprise, timing);
+    d.cards.probe_card_bmcs().await;
+    match d.cards.cards().into_iter().find(|c| c.package().is_none()) {
+        Some(c) => println!("  card BMC {url}: /redfish/v1/Systems/{} (through the Redfish tunnel)", c.id),
+        None => println!("  card BMC {url}: not reached yet (see the log); the demo keeps trying"),
+    }
+    Ok(())
+}
+
+#[cfg(feature = "demo")]
+async fn demo(
+    port: u16,
+    state_dir: Option<std::path::PathBuf>,
+    card: DemoCard,
+) -> Result<(), Failure> {
     use sidebridge::daemon::{Daemon, bind, serve_tls, signal, tls_config};
     use std::sync::Arc;
     let uid = std::fs::read_to_string("/proc/self/status")
@@ -219,6 +293,7 @@ async fn demo(port: u16, state_dir: Option<std::path::PathBuf>) -> Result<(), Fa
         "  curl -sk -u admin:{password} -X PATCH -H 'Content-Type: application/json' \\\n       -d '{{\"Boot\": {{\"BootSourceOverrideTarget\": \"Cd\", \"BootSourceOverrideEnabled\": \"Once\"}}}}' {url}/redfish/v1/Systems/{first}"
     );
     println!("  curl -sk -u admin:{password} {url}/redfish/v1/Systems/{first}");
+    demo_card(&d, &card).await?;
     println!();
     println!("Ctrl-C stops it.");
     let server = tokio::spawn(serve_tls(listener, d.app(), tls, stop_rx));
@@ -476,7 +551,11 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         #[cfg(feature = "demo")]
-        Cmd::Demo { port, state_dir } => block_on(demo(port, state_dir)),
+        Cmd::Demo {
+            port,
+            state_dir,
+            card,
+        } => block_on(demo(port, state_dir, card)),
         Cmd::Run { config } => block_on(run(config)),
         Cmd::Agent { config } => block_on(agent(config)),
         Cmd::Ncsi(args) => {
