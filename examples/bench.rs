@@ -10,6 +10,9 @@
 //! 4. POST Reset latency: Redfish → OEM → simulator → the card's acceptance (202).
 //! 5. RSS of the real daemon with 8 cards, idle and under 100 concurrent clients.
 //! 6. Stripped binary size with the `min` profile (given by bench/run).
+//! 7. A tunnelled GET of a ComputerSystem over MCTP serial at 115200 baud (a pty relay
+//!    that paces bytes at the line rate) vs the wire time of the body's bytes at that
+//!    rate; and the same GET revalidated with If-None-Match (304: headers only).
 
 use axum::Router;
 use axum::body::Body;
@@ -322,6 +325,158 @@ async fn redfish(rows: &mut Vec<Row>, rounds: usize, seconds: u64) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Bits per byte on an 8N1 serial line.
+const BITS_PER_BYTE: f64 = 10.0;
+
+/// Two ptys joined by a relay that paces every byte at `baud` (8N1), one direction at
+/// a time each: a serial line's wire time, on a pty. Counts the bytes it carried.
+fn paced_line(baud: u32) -> (PathBuf, PathBuf, Arc<std::sync::atomic::AtomicU64>) {
+    use sidebridge_transport::mctp::tty::{Tty, openpty};
+    let (m1, s1) = openpty().unwrap();
+    let (m2, s2) = openpty().unwrap();
+    let a = Arc::new(Tty::from_file(m1, "line-a".into()).unwrap());
+    let b = Arc::new(Tty::from_file(m2, "line-b".into()).unwrap());
+    let carried = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    for (from, to) in [(a.clone(), b.clone()), (b, a)] {
+        let carried = carried.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 256];
+            let mut next = Instant::now();
+            loop {
+                let Ok(n) = from.read(&mut buf).await else {
+                    return;
+                };
+                carried.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                // The bytes leave one after another: the line is busy until `next`.
+                next = next.max(Instant::now())
+                    + Duration::from_secs_f64(n as f64 * BITS_PER_BYTE / f64::from(baud));
+                tokio::time::sleep_until(next.into()).await;
+                if to.write_all(&buf[..n]).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    (s1, s2, carried)
+}
+
+/// The tunnel over a paced MCTP serial line: the platform's OEM client, the agent,
+/// and a card Redfish service (sidebridge's own, over the simulator, on loopback).
+async fn tunnel(rows: &mut Vec<Row>, rounds: usize) {
+    use sidebridge::agent::{Agent, config::AgentConfig};
+    use sidebridge_protocol::oem::{self, Request, ResponseBody, TunnelRequest};
+    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty::Tty};
+    const BAUD: u32 = 115_200;
+    let dir = std::env::temp_dir().join(format!("sb-bench-tunnel-{}", std::process::id()));
+    let (d, stop, _) = start_daemon(&dir).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = sidebridge::redfish::app_trusting(
+        d.state.clone(),
+        sidebridge::redfish::auth::Role::Administrator,
+    );
+    tokio::spawn(sidebridge::daemon::serve_plain(
+        listener,
+        app,
+        stop.subscribe(),
+    ));
+    let (platform_end, card_end, carried) = paced_line(BAUD);
+    let cfg = AgentConfig::parse(&format!(
+        "[card]\nurl = \"http://127.0.0.1:{port}\"\ninsecure_plain_http = true\nsystem = \"DPU0000A1\"\n[mctp]\nserial = \"{}\"\n",
+        card_end.display()
+    ))
+    .unwrap();
+    let ep = |tty, role, eid| {
+        SerialEndpoint::start(
+            tty,
+            EndpointConfig {
+                role,
+                eid,
+                uuid: [0; 16],
+                vendor_iana: Some(oem::DEFAULT_MANUFACTURER_ID),
+            },
+        )
+    };
+    let card = ep(Tty::open(&card_end).unwrap(), Role::Endpoint, 0);
+    let agent = Agent::new(&cfg).unwrap();
+    tokio::spawn(agent.serve(card, Duration::from_secs(3600), std::future::pending()));
+    let platform = ep(Tty::open(&platform_end).unwrap(), Role::BusOwner, 8);
+    platform
+        .bring_up_for(20, sidebridge_protocol::mctp::MessageType::VendorIana)
+        .await
+        .unwrap();
+    let client = sidebridge::ncsi::OemClient::over_mctp(
+        platform,
+        20,
+        oem::DEFAULT_MANUFACTURER_ID,
+        Timing {
+            timeout: Duration::from_secs(10),
+            retries: 0,
+        },
+    );
+    let get = |inm: Option<String>| {
+        Request::Redfish(TunnelRequest {
+            method: oem::Method::Get,
+            role: oem::TunnelRole::ReadOnly,
+            path: "/redfish/v1/Systems/DPU0000A1".into(),
+            headers: inm
+                .map(|t| vec![("If-None-Match".into(), t)])
+                .unwrap_or_default(),
+            body: Vec::new(),
+        })
+    };
+    let (mut full, mut revalidated, mut floors) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut body_len, mut wire) = (0usize, 0u64);
+    for _ in 0..rounds.max(1) {
+        let before = carried.load(std::sync::atomic::Ordering::Relaxed);
+        let t = Instant::now();
+        let (_, r) = client.call(&get(None)).await.unwrap();
+        let took = t.elapsed().as_secs_f64();
+        wire = carried.load(std::sync::atomic::Ordering::Relaxed) - before;
+        let ResponseBody::Redfish(r) = r.body else {
+            panic!("no tunnel answer")
+        };
+        assert_eq!(r.status, 200);
+        body_len = r.body.len();
+        let etag = r.header("ETag").unwrap_or_default().to_string();
+        floors.push(body_len as f64 * BITS_PER_BYTE / f64::from(BAUD));
+        full.push(took);
+        let t = Instant::now();
+        let (_, r) = client.call(&get(Some(etag.clone()))).await.unwrap();
+        let ResponseBody::Redfish(r) = r.body else {
+            panic!("no tunnel answer")
+        };
+        assert_eq!(r.status, 304, "revalidation with {etag}");
+        revalidated.push(t.elapsed().as_secs_f64());
+    }
+    let (full, floor, reval) = (
+        median(&mut full),
+        median(&mut floors),
+        median(&mut revalidated),
+    );
+    rows.push(row(
+        &format!(
+            "Tunnelled GET ComputerSystem ({body_len} B body, {wire} B on the wire), MCTP serial 115200 baud (ms)"
+        ),
+        format!("{:.0}", full * 1e3),
+        &format!("{:.0} (body at line rate)", floor * 1e3),
+        Some(full / floor),
+        "<= 1.5x the floor",
+        Some(full / floor <= 1.5),
+    ));
+    rows.push(row(
+        "Tunnelled GET revalidated, 304 (ms)",
+        format!("{:.0}", reval * 1e3),
+        &format!("{:.0} (full GET)", full * 1e3),
+        Some(reval / full),
+        "",
+        None,
+    ));
+    let _ = stop.send(true);
+    drop(d);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -432,10 +587,29 @@ async fn main() {
         std::process::exit(0);
     }
     let (rounds, per_round, seconds) = if short { (1, 50, 1) } else { (5, 400, 5) };
+    // `--only ncsi,redfish,memory,tunnel` runs some of them (while working on one).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+        .cloned();
+    let runs = |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|x| x == name))
+    };
     let mut rows = Vec::new();
-    ncsi(&mut rows, rounds, per_round).await;
-    redfish(&mut rows, rounds, seconds).await;
-    memory(&mut rows, seconds).await;
+    if runs("ncsi") {
+        ncsi(&mut rows, rounds, per_round).await;
+    }
+    if runs("redfish") {
+        redfish(&mut rows, rounds, seconds).await;
+    }
+    if runs("memory") {
+        memory(&mut rows, seconds).await;
+    }
+    if runs("tunnel") {
+        tunnel(&mut rows, rounds).await;
+    }
     match size {
         Some(b) => {
             let mib = b as f64 / (1024.0 * 1024.0);

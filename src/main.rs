@@ -189,7 +189,9 @@ async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), F
     };
     let mut text = format!("[card]\nurl = {url:?}\n");
     if url.starts_with("http://") {
-        eprintln!("sidebridge demo: WARNING: {url} is plain HTTP: credentials and requests travel in clear text");
+        eprintln!(
+            "sidebridge demo: WARNING: {url} is plain HTTP: credentials and requests travel in clear text"
+        );
         text.push_str("insecure_plain_http = true\n");
     } else if c.card_insecure {
         eprintln!("sidebridge demo: WARNING: the certificate of {url} is not verified");
@@ -214,7 +216,11 @@ async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), F
         )
     };
     let card_side = endpoint(tty::Tty::open(&slave)?, Role::Endpoint, 0);
-    let platform_side = endpoint(tty::Tty::from_file(master, "demo-card".into())?, Role::BusOwner, 8);
+    let platform_side = endpoint(
+        tty::Tty::from_file(master, "demo-card".into())?,
+        Role::BusOwner,
+        8,
+    );
     tokio::spawn(agent.serve(card_side, cfg.card.poll_interval, std::future::pending()));
     let timing = sidebridge::ncsi::Timing {
         timeout: std::time::Duration::from_secs(5),
@@ -224,7 +230,10 @@ async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), F
         .add_card_bmc(platform_side, 20, cfg.mctp.enterprise, timing);
     d.cards.probe_card_bmcs().await;
     match d.cards.cards().into_iter().find(|c| c.package().is_none()) {
-        Some(c) => println!("  card BMC {url}: /redfish/v1/Systems/{} (through the Redfish tunnel)", c.id),
+        Some(c) => println!(
+            "  card BMC {url}: /redfish/v1/Systems/{} (through the Redfish tunnel)",
+            c.id
+        ),
         None => println!("  card BMC {url}: not reached yet (see the log); the demo keeps trying"),
     }
     Ok(())

@@ -14,16 +14,10 @@ use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse};
 /// Request headers forwarded to the card (lower case).
 pub const REQUEST_HEADERS: [&str; 4] =
     ["if-match", "if-none-match", "content-type", "odata-version"];
-/// Response headers returned to the platform (lower case).
-pub const RESPONSE_HEADERS: [&str; 7] = [
-    "etag",
-    "location",
-    "allow",
-    "content-type",
-    "retry-after",
-    "odata-version",
-    "link",
-];
+/// Response headers returned to the platform (lower case). Not OData-Version and Link:
+/// the platform's service sets its own, and every byte crosses a slow line.
+pub const RESPONSE_HEADERS: [&str; 5] =
+    ["etag", "location", "allow", "content-type", "retry-after"];
 /// Never reachable through the tunnel (lower-case prefixes).
 pub const NEVER: [&str; 2] = ["/redfish/v1/accountservice", "/redfish/v1/sessionservice"];
 

@@ -240,14 +240,7 @@ const REQUEST_HEADERS: [HeaderName; 3] = [
     HeaderName::from_static("odata-version"),
 ];
 /// The response headers that come back.
-const RESPONSE_HEADERS: [&str; 6] = [
-    "etag",
-    "location",
-    "allow",
-    "retry-after",
-    "content-type",
-    "link",
-];
+const RESPONSE_HEADERS: [&str; 5] = ["etag", "location", "allow", "retry-after", "content-type"];
 
 async fn forward(
     state: &Shared,
