@@ -28,7 +28,8 @@
 //! eid = 10                       # EID given to its controller (default 9)
 //!
 //! [[card_bmc]]                   # optional: a card whose BMC is its own MCTP
-//! serial = "/dev/ttyS4"          # endpoint on a serial line (the OEM set as MCTP
+//! serial = "/dev/ttyS4"          # endpoint on a serial line (or mctp_net = 1: the
+//!                                # kernel's AF_MCTP) (the OEM set as MCTP
 //! eid = 20                       # vendor-defined messages; `sidebridge agent` there)
 //! enterprise = 32473             # IANA number of those messages (default 32473)
 //! timeout_ms = 5000              # per frame (1..=600000); retries = 2 (0..=10)
@@ -230,8 +231,10 @@ pub struct MctpLine {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CardBmcLine {
-    /// The tty.
-    pub serial: PathBuf,
+    /// The tty (MCTP over a serial line, this BMC the bus owner).
+    pub serial: Option<PathBuf>,
+    /// Or the kernel's `AF_MCTP` network (EIDs and routes from mctpd).
+    pub mctp_net: Option<u32>,
     /// EID given to the card BMC.
     #[serde(default = "d_card_bmc_eid")]
     pub eid: u8,
@@ -504,14 +507,33 @@ fn check_card_bmcs(c: &Config) -> Result<(), ConfigError> {
                 line.eid
             )));
         }
-        let used = c.ncsi.serial.as_ref() == Some(&line.serial)
-            || c.mctp_lines.iter().any(|m| m.serial == line.serial)
-            || c.card_bmcs[..i].iter().any(|o| o.serial == line.serial);
+        let serial = match (&line.serial, line.mctp_net) {
+            (Some(s), None) => s,
+            (None, Some(_)) => {
+                if c.card_bmcs[..i].iter().any(|o| o.mctp_net.is_some()) {
+                    return Err(ConfigError(format!(
+                        "{}: one AF_MCTP card BMC per platform so far (one socket binds the message type)",
+                        key("mctp_net")
+                    )));
+                }
+                continue;
+            }
+            _ => {
+                return Err(ConfigError(format!(
+                    "card_bmc[{i}]: give serial = \"/dev/ttyS4\" or mctp_net = 1 (the kernel's AF_MCTP), one of them"
+                )));
+            }
+        };
+        let used = c.ncsi.serial.as_ref() == Some(serial)
+            || c.mctp_lines.iter().any(|m| &m.serial == serial)
+            || c.card_bmcs[..i]
+                .iter()
+                .any(|o| o.serial.as_ref() == Some(serial));
         if used {
             return Err(ConfigError(format!(
                 "{}: {} is used twice",
                 key("serial"),
-                line.serial.display()
+                serial.display()
             )));
         }
     }
@@ -707,5 +729,30 @@ mod tests {
             e.starts_with("cannot read configuration /nonexistent/sb.toml"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn card_bmc_lines() {
+        let base = "[ncsi]\ntransport = \"none\"\n";
+        let c = Config::parse(&format!(
+            "{base}[[card_bmc]]\nserial = \"/dev/ttyS4\"\n[[card_bmc]]\nmctp_net = 1\neid = 21\n"
+        ))
+        .unwrap();
+        assert_eq!(c.card_bmcs.len(), 2);
+        assert_eq!((c.card_bmcs[0].eid, c.card_bmcs[0].timeout_ms), (20, 5000));
+        assert!(c.manager_config().packages.is_empty(), "no NC-SI to probe");
+        let err = |t: &str| Config::parse(&format!("{base}{t}")).unwrap_err().0;
+        assert!(err("").contains("add a [[card_bmc]]"));
+        assert!(err("[[card_bmc]]\neid = 20\n").contains("one of them"));
+        assert!(
+            err("[[card_bmc]]\nserial = \"/dev/x\"\n[[card_bmc]]\nserial = \"/dev/x\"\neid = 21\n")
+                .contains("used twice")
+        );
+        assert!(
+            err("[[card_bmc]]\nmctp_net = 1\n[[card_bmc]]\nmctp_net = 1\neid = 21\n")
+                .contains("one AF_MCTP card BMC")
+        );
+        assert!(err("[[card_bmc]]\nserial = \"/dev/x\"\neid = 8\n").contains("mctp_local_eid"));
+        assert!(err("[[card_bmc]]\nserial = \"/dev/x\"\neid = 3\n").contains("card_bmc[0].eid"));
     }
 }

@@ -366,9 +366,12 @@ async fn open_paths(
         ))
     };
     for line in &cfg.card_bmcs {
-        connections = connections.with_card_bmc(sidebridge::cards::Connection::CardBmcSerial {
-            device: line.serial.display().to_string(),
-            eid: line.eid,
+        connections = connections.with_card_bmc(match &line.serial {
+            Some(tty) => sidebridge::cards::Connection::CardBmcSerial {
+                device: tty.display().to_string(),
+                eid: line.eid,
+            },
+            None => sidebridge::cards::Connection::CardBmcKernel { eid: line.eid },
         });
     }
     let transport = decorate(transport, n.pcap.as_deref())?;
@@ -384,10 +387,29 @@ async fn open_card_bmcs(
 ) -> Result<(), Failure> {
     use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty::Tty};
     for (i, line) in cfg.card_bmcs.iter().enumerate() {
-        let tty = Tty::open(&line.serial).map_err(|e| {
+        let timing = sidebridge::ncsi::Timing {
+            timeout: std::time::Duration::from_millis(line.timeout_ms),
+            retries: line.retries,
+        };
+        let Some(serial) = &line.serial else {
+            let net = line
+                .mctp_net
+                .unwrap_or(sidebridge_transport::mctp::af_mctp::MCTP_NET_ANY);
+            let link = sidebridge_transport::mctp::af_mctp::AfMctpVdm::open(net, line.enterprise)
+                .map_err(|e| format!("card_bmc[{i}].mctp_net: {e}"))?;
+            cards.add_vdm_link(
+                std::sync::Arc::new(link),
+                None,
+                line.eid,
+                line.enterprise,
+                timing,
+            );
+            continue;
+        };
+        let tty = Tty::open(serial).map_err(|e| {
             format!(
                 "card_bmc[{i}].serial: cannot open {}: {e}",
-                line.serial.display()
+                serial.display()
             )
         })?;
         let ep = SerialEndpoint::start(
@@ -399,10 +421,6 @@ async fn open_card_bmcs(
                 vendor_iana: Some(line.enterprise),
             },
         );
-        let timing = sidebridge::ncsi::Timing {
-            timeout: std::time::Duration::from_millis(line.timeout_ms),
-            retries: line.retries,
-        };
         cards.add_card_bmc(ep, line.eid, line.enterprise, timing);
     }
     if !cfg.card_bmcs.is_empty() {
@@ -492,7 +510,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
 
 /// `sidebridge agent --config FILE`.
 async fn agent(path: std::path::PathBuf) -> Result<(), Failure> {
-    use sidebridge::agent::{Agent, config::AgentConfig, config::Trust};
+    use sidebridge::agent::{Agent, config::AgentConfig, config::MctpPath, config::Trust};
     use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty::Tty};
     let cfg = AgentConfig::load(&path)?;
     match &cfg.card.trust {
@@ -513,29 +531,29 @@ async fn agent(path: std::path::PathBuf) -> Result<(), Failure> {
         );
     }
     let agent = Agent::new(&cfg)?;
-    let tty = Tty::open(&cfg.mctp.serial).map_err(|e| {
-        format!(
-            "mctp.serial: cannot open {}: {e}",
-            cfg.mctp.serial.display()
-        )
-    })?;
-    let ep = SerialEndpoint::start(
-        tty,
-        EndpointConfig {
-            role: Role::Endpoint,
-            eid: sidebridge_protocol::mctp::EID_NULL,
-            uuid: [0; 16],
-            vendor_iana: Some(cfg.mctp.enterprise),
-        },
-    );
+    let ep: std::sync::Arc<dyn sidebridge_transport::mctp::VdmLink> = match &cfg.mctp.path {
+        MctpPath::Serial(tty) => {
+            let t = Tty::open(tty)
+                .map_err(|e| format!("mctp.serial: cannot open {}: {e}", tty.display()))?;
+            SerialEndpoint::start(
+                t,
+                EndpointConfig {
+                    role: Role::Endpoint,
+                    eid: sidebridge_protocol::mctp::EID_NULL,
+                    uuid: [0; 16],
+                    vendor_iana: Some(cfg.mctp.enterprise),
+                },
+            )
+        }
+        MctpPath::Kernel(net) => std::sync::Arc::new(
+            sidebridge_transport::mctp::af_mctp::AfMctpVdm::open(*net, cfg.mctp.enterprise)
+                .map_err(|e| format!("mctp.net: {e}"))?,
+        ),
+    };
     match agent.backend().ids().await {
         Ok(ids) => eprintln!(
             "sidebridge agent: card service {} (system {}, manager {}); OEM set on {} as enterprise {}",
-            cfg.card.url,
-            ids.system,
-            ids.manager,
-            cfg.mctp.serial.display(),
-            cfg.mctp.enterprise
+            cfg.card.url, ids.system, ids.manager, cfg.mctp.path, cfg.mctp.enterprise
         ),
         Err(e) => eprintln!("sidebridge agent: {e}; answering Busy until it does"),
     }

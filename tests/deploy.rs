@@ -84,12 +84,17 @@ fn the_unit_is_hardened_and_verifies() {
 
 /// Runs `sidebridge run` with `config` and returns its exit status and stderr.
 fn run_with(config: &str) -> (bool, String) {
+    start_with("run", config)
+}
+
+/// `sidebridge <command> --config` with `config`: its exit status and stderr.
+fn start_with(command: &str, config: &str) -> (bool, String) {
     let dir = common::temp_dir();
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("c.toml");
     std::fs::write(&path, config.replace("@DIR@", &dir.display().to_string())).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_sidebridge"))
-        .args(["run", "--config"])
+        .args([command, "--config"])
         .arg(&path)
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -323,4 +328,40 @@ fn the_agent_is_deployable() {
     let platform = Config::load(&deploy("config/card-bmc.toml")).unwrap();
     assert_eq!(platform.card_bmcs.len(), 1);
     assert_eq!(platform.card_bmcs[0].eid, 20);
+}
+
+/// The agent's start-up failures name the key: a tty that does not exist, AF_MCTP on
+/// a kernel without it, a card URL without its trust.
+#[test]
+fn agent_startup_failures_say_what_to_fix() {
+    let card = "[card]\nurl = \"http://127.0.0.1:9\"\ninsecure_plain_http = true\n";
+    let (ok, err) = start_with(
+        "agent",
+        &format!("{card}[mctp]\nserial = \"/dev/sb-no-such-tty\"\n"),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("mctp.serial: cannot open /dev/sb-no-such-tty"),
+        "{err}"
+    );
+    if sidebridge_transport::mctp::af_mctp::probe().is_err() {
+        let (ok, err) = start_with("agent", &format!("{card}[mctp]\nnet = 1\n"));
+        assert!(!ok);
+        assert!(
+            err.contains("mctp.net:") && err.contains("AF_MCTP"),
+            "{err}"
+        );
+    }
+    let (ok, err) = start_with(
+        "agent",
+        "[card]\nurl = \"http://127.0.0.1:9\"\n[mctp]\nserial = \"/dev/null\"\n",
+    );
+    assert!(!ok);
+    assert!(err.contains("set insecure_plain_http = true"), "{err}");
+    // Plain HTTP is allowed when asked for, and said loudly.
+    let (_, err) = start_with(
+        "agent",
+        &format!("{card}[mctp]\nserial = \"/dev/sb-no-such-tty\"\n"),
+    );
+    assert!(err.contains("WARNING: insecure_plain_http"), "{err}");
 }

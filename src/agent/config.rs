@@ -17,7 +17,8 @@
 //! chassis = "chassis"
 //!
 //! [mctp]                                   # how the platform BMC reaches this agent
-//! serial = "/dev/ttyS1"                    # MCTP over a serial line (DSP0253)
+//! serial = "/dev/ttyS1"                    # MCTP over a serial line (DSP0253), or
+//! # net = 1                                # the kernel's AF_MCTP on this network
 //! enterprise = 32473                       # IANA number of the vendor-defined messages
 //!
 //! [[allow]]                                # the tunnel's allow-list (§"Allow-list");
@@ -84,10 +85,28 @@ pub enum Trust {
 /// `[mctp]`, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MctpLink {
-    /// The tty.
-    pub serial: PathBuf,
+    /// Which MCTP stack.
+    pub path: MctpPath,
     /// The IANA enterprise number of the vendor-defined messages.
     pub enterprise: u32,
+}
+
+/// Which MCTP stack the agent is an endpoint on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MctpPath {
+    /// The user-space endpoint on this tty (the platform is bus owner).
+    Serial(PathBuf),
+    /// The kernel's `AF_MCTP` on this network (EIDs from mctpd).
+    Kernel(u32),
+}
+
+impl std::fmt::Display for MctpPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MctpPath::Serial(p) => write!(f, "MCTP serial {}", p.display()),
+            MctpPath::Kernel(n) => write!(f, "AF_MCTP network {n}"),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -123,7 +142,8 @@ struct RawCard {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMctp {
-    serial: PathBuf,
+    serial: Option<PathBuf>,
+    net: Option<u32>,
     #[serde(default = "d_enterprise")]
     enterprise: u32,
 }
@@ -167,7 +187,15 @@ impl AgentConfig {
         Ok(AgentConfig {
             card: check_card(raw.card)?,
             mctp: MctpLink {
-                serial: raw.mctp.serial,
+                path: match (raw.mctp.serial, raw.mctp.net) {
+                    (Some(tty), None) => MctpPath::Serial(tty),
+                    (None, Some(net)) => MctpPath::Kernel(net),
+                    _ => {
+                        return Err(err(
+                            "mctp: give serial = \"/dev/ttyS1\" (MCTP over a serial line) or net = 1 (the kernel's AF_MCTP), one of them".into(),
+                        ));
+                    }
+                },
                 enterprise: raw.mctp.enterprise,
             },
             allow: check_rules(raw.allow)?,
@@ -378,6 +406,20 @@ mod tests {
             };
             let e = parse(&text).unwrap_err().0;
             assert!(e.contains(want), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn one_mctp_path() {
+        let c = parse("[card]\n[mctp]\nnet = 1\nenterprise = 7\n").unwrap();
+        assert_eq!(c.mctp.path, MctpPath::Kernel(1));
+        assert_eq!(c.mctp.enterprise, 7);
+        for text in [
+            "[card]\n[mctp]\n",
+            "[card]\n[mctp]\nnet = 1\nserial = \"/dev/ttyS1\"\n",
+        ] {
+            let e = parse(text).unwrap_err().0;
+            assert!(e.contains("one of them"), "{e}");
         }
     }
 

@@ -29,7 +29,7 @@ use sidebridge_protocol::oem::{
     self, BootProgress, CommandId, Event, Frame, OperationState, OperationStatus, PowerState,
     Request, Response, ResponseBody, ResultCode,
 };
-use sidebridge_transport::mctp::SerialEndpoint;
+use sidebridge_transport::mctp::VdmLink;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use tunnel::AllowList;
@@ -47,7 +47,7 @@ pub struct Agent {
     responder: Mutex<Responder>,
     operations: Mutex<VecDeque<OperationStatus>>,
     /// Where events go: the endpoint served and the EID of the last requester.
-    peer: Mutex<Option<(Arc<SerialEndpoint>, u8)>>,
+    peer: Mutex<Option<(Arc<dyn VdmLink>, u8)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -187,7 +187,7 @@ impl Agent {
     /// Serves the OEM set on `ep` (vendor-defined messages), until `shutdown`.
     pub async fn serve(
         self: Arc<Self>,
-        ep: Arc<SerialEndpoint>,
+        ep: Arc<dyn VdmLink>,
         poll: std::time::Duration,
         shutdown: impl std::future::Future<Output = ()>,
     ) {

@@ -29,6 +29,11 @@ pub enum Connection {
         /// The card BMC's EID.
         eid: u8,
     },
+    /// The card's BMC as its own MCTP endpoint on the kernel's stack (`AF_MCTP`).
+    CardBmcKernel {
+        /// The card BMC's EID.
+        eid: u8,
+    },
     /// No NC-SI path at all (`[ncsi] transport = "none"`): only card-BMC links.
     None,
 }

@@ -37,7 +37,7 @@ use crate::ncsi::{Event as NcsiEvent, Manager, OemClient, OemError, Timing};
 use model::slot_index;
 use sidebridge_protocol::ncsi::{Aen, ChannelId};
 use sidebridge_protocol::oem::{self, Request, ResponseBody};
-use sidebridge_transport::mctp::SerialEndpoint;
+use sidebridge_transport::mctp::{SerialEndpoint, VdmLink};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -68,9 +68,12 @@ pub struct Cards {
 /// One card BMC reached as its own MCTP endpoint (OEM.md §2.1).
 #[derive(Debug, Clone)]
 struct BmcLink {
-    endpoint: Arc<SerialEndpoint>,
+    endpoint: Arc<dyn VdmLink>,
+    /// The serial endpoint when this BMC is the bus owner of the line (it assigns the
+    /// card BMC its EID); `None` on the kernel's stack, where mctpd does.
+    serial: Option<Arc<SerialEndpoint>>,
     eid: u8,
-    /// Whether the bus owner has assigned it its EID.
+    /// Whether the card BMC has its EID.
     up: bool,
     client: OemClient,
     /// Its OEM events, as NC-SI AENs of type 0x80 would carry them (the payload of a
@@ -212,13 +215,28 @@ impl Cards {
         }
     }
 
-    /// Adds a card BMC that is its own MCTP endpoint at `eid` on `endpoint` (which
-    /// carries vendor-defined messages of enterprise number `manufacturer_id`). Its
-    /// card appears once [`probe_card_bmcs`](Self::probe_card_bmcs) reached it; its
-    /// events are followed from now on.
+    /// Adds a card BMC that is its own MCTP endpoint at `eid` on a serial line, this
+    /// BMC the bus owner (`endpoint` carries vendor-defined messages of enterprise
+    /// number `manufacturer_id`). Its card appears once
+    /// [`probe_card_bmcs`](Self::probe_card_bmcs) reached it; its events are followed
+    /// from now on.
     pub fn add_card_bmc(
         self: &Arc<Self>,
         endpoint: Arc<SerialEndpoint>,
+        eid: u8,
+        manufacturer_id: u32,
+        timing: Timing,
+    ) -> usize {
+        let link: Arc<dyn VdmLink> = endpoint.clone();
+        self.add_vdm_link(link, Some(endpoint), eid, manufacturer_id, timing)
+    }
+
+    /// [`add_card_bmc`](Self::add_card_bmc) on any MCTP stack; `serial` is the line's
+    /// endpoint when this BMC must assign the card BMC its EID.
+    pub fn add_vdm_link(
+        self: &Arc<Self>,
+        endpoint: Arc<dyn VdmLink>,
+        serial: Option<Arc<SerialEndpoint>>,
         eid: u8,
         manufacturer_id: u32,
         timing: Timing,
@@ -229,8 +247,9 @@ impl Cards {
             let mut bmcs = lock(&self.bmcs);
             bmcs.push(BmcLink {
                 endpoint: endpoint.clone(),
+                up: serial.is_none(),
+                serial,
                 eid,
-                up: false,
                 client,
                 events: events.clone(),
             });
@@ -262,9 +281,8 @@ impl Cards {
     pub async fn probe_card_bmcs(&self) {
         let links: Vec<BmcLink> = lock(&self.bmcs).clone();
         for (n, link) in links.into_iter().enumerate() {
-            if !link.up {
-                match link
-                    .endpoint
+            if let (false, Some(serial)) = (link.up, &link.serial) {
+                match serial
                     .bring_up_for(link.eid, sidebridge_protocol::mctp::MessageType::VendorIana)
                     .await
                 {
@@ -274,7 +292,7 @@ impl Cards {
                         }
                     }
                     Err(e) => {
-                        tracing::warn!("card BMC on {}: {e}", link.endpoint.link());
+                        tracing::warn!("card BMC on {}: {e}", link.endpoint.describe());
                         if let Some(id) = self.card_by_reach(Reach::CardBmc(n)) {
                             self.offline(&id, &e.to_string());
                         }
@@ -298,7 +316,7 @@ impl Cards {
                     }
                     // Maybe the card BMC restarted and lost its EID: bring it up again.
                     if let Some(l) = lock(&self.bmcs).get_mut(n) {
-                        l.up = false;
+                        l.up = l.serial.is_none();
                     }
                 }
             }

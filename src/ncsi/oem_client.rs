@@ -13,7 +13,7 @@ use sidebridge_protocol::ncsi::{Aen, ChannelId, Command, ReasonCode, ResponseCod
 use sidebridge_protocol::oem::{
     self, CommandId, Event, Frame, OperationState, Reassembly, Request, Response, ResultCode,
 };
-use sidebridge_transport::mctp::SerialEndpoint;
+use sidebridge_transport::mctp::VdmLink;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -79,7 +79,7 @@ enum Link {
     },
     /// As MCTP vendor-defined messages to the card BMC's own endpoint (OEM.md §2.1).
     Mctp {
-        endpoint: Arc<SerialEndpoint>,
+        endpoint: Arc<dyn VdmLink>,
         eid: Eid,
     },
 }
@@ -116,7 +116,7 @@ impl OemClient {
     /// messages of enterprise number `manufacturer_id` (OEM.md §2.1). Each frame is
     /// sent up to `timing.retries + 1` times, waiting `timing.timeout` for each.
     pub fn over_mctp(
-        endpoint: Arc<SerialEndpoint>,
+        endpoint: Arc<dyn VdmLink>,
         eid: Eid,
         manufacturer_id: u32,
         timing: Timing,
@@ -151,7 +151,7 @@ impl OemClient {
     async fn frame(&self, f: &Frame) -> Result<Frame, OemError> {
         let answer = match &self.link {
             Link::Ncsi { requester, channel } => self.frame_ncsi(requester, *channel, f).await?,
-            Link::Mctp { endpoint, eid } => self.frame_mctp(endpoint, *eid, f).await?,
+            Link::Mctp { endpoint, eid } => self.frame_mctp(endpoint.as_ref(), *eid, f).await?,
         };
         if answer.sequence != f.sequence {
             return Err(OemError::Malformed(format!(
@@ -166,7 +166,7 @@ impl OemClient {
     /// the sequence number makes that safe (OEM.md §5.1).
     async fn frame_mctp(
         &self,
-        endpoint: &SerialEndpoint,
+        endpoint: &dyn VdmLink,
         eid: Eid,
         f: &Frame,
     ) -> Result<Frame, OemError> {
@@ -193,7 +193,7 @@ impl OemClient {
         }
         Err(OemError::Mctp(format!(
             "the card BMC at EID {eid:#04x} on {} did not answer ({} attempts): {last}",
-            endpoint.link(),
+            endpoint.describe(),
             self.timing.retries + 1
         )))
     }

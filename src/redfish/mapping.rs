@@ -281,6 +281,7 @@ pub fn connection_id(c: &Connection) -> String {
         Connection::CardBmcSerial { device, .. } => {
             format!("CardBMC-MCTP-{}", clean_id(device))
         }
+        Connection::CardBmcKernel { eid } => format!("CardBMC-MCTP-EID{eid}"),
         Connection::None => "None".into(),
     }
 }
@@ -312,6 +313,9 @@ pub fn connection_variant(c: &Connection) -> String {
         Connection::CardBmcSerial { device, eid } => format!(
             "MCTP vendor-defined messages (DMTF DSP0236, type 0x7F, IANA) on serial {device} (DSP0253) to the card BMC at endpoint ID {eid}, sidebridge OEM command set v1 and v2 (Redfish tunnel)"
         ),
+        Connection::CardBmcKernel { eid } => format!(
+            "MCTP vendor-defined messages (DMTF DSP0236, type 0x7F, IANA) through the kernel's MCTP stack to the card BMC at endpoint ID {eid}, sidebridge OEM command set v1 and v2 (Redfish tunnel)"
+        ),
         Connection::None => "none".into(),
     }
 }
@@ -323,6 +327,7 @@ pub fn connection_name(c: &Connection) -> &'static str {
         Connection::MctpSerial { .. } => "NC-SI over MCTP serial",
         Connection::MctpKernel { .. } => "NC-SI over MCTP",
         Connection::CardBmcSerial { .. } => "Card BMC over MCTP serial",
+        Connection::CardBmcKernel { .. } => "Card BMC over MCTP",
         Connection::None => "None",
     }
 }

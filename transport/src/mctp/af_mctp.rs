@@ -18,6 +18,7 @@
 #![allow(unsafe_code)] // Only at the OS boundary: socket(2), sendto(2), recvfrom(2).
 
 use sidebridge_protocol::mctp::Eid;
+use sidebridge_protocol::mctp::vdm::VendorIana;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use tokio::io::unix::AsyncFd;
@@ -264,6 +265,23 @@ mod tests {
         assert_eq!(SockaddrMctp::from_bytes(&b[..11]), None);
     }
 
+    /// The addresses the vendor-defined path uses: requests as tag owner (the kernel
+    /// picks the tag), replies with the request's tag and the owner bit clear.
+    #[test]
+    fn vendor_defined_addresses() {
+        let req = SockaddrMctp::new(1, 20, 0x7F, MCTP_TAG_OWNER).to_bytes();
+        assert_eq!(&req[8..11], &[20, 0x7F, 0x08]);
+        let reply = SockaddrMctp::new(1, 8, 0x7F, 0x0B & 0x07).to_bytes();
+        assert_eq!(&reply[8..11], &[8, 0x7F, 0x03]);
+        match AfMctpVdm::open(MCTP_NET_ANY, 32473) {
+            Ok(_) => println!("AF_MCTP vendor-defined socket bound"),
+            Err(e) => assert!(
+                e.to_string().contains("vendor-defined") || e.kind() == io::ErrorKind::Unsupported,
+                "{e}"
+            ),
+        }
+    }
+
     #[test]
     fn errors_say_what_to_do() {
         let e = explain(io::Error::from_raw_os_error(libc::EAFNOSUPPORT));
@@ -335,5 +353,138 @@ impl crate::Transport for AfMctpNcsiTransport {
 
     fn describe(&self) -> String {
         format!("NC-SI over kernel MCTP (AF_MCTP), EID {:#04x}", self.eid)
+    }
+}
+
+/// Vendor-defined messages (IANA, type 0x7F, DSP0236 1.3 §13.2) of one enterprise
+/// number through the kernel's MCTP stack: the OEM command set to or from a card BMC
+/// that is its own MCTP endpoint, with routes and EIDs set up by `mctpd`.
+///
+/// One socket bound to type 0x7F receives the tag-owner messages of every peer
+/// (requests to an agent, events to the platform) and sends the replies; each request
+/// the platform sends goes out on a fresh socket as tag owner, and the kernel routes the
+/// response to that socket, so concurrent requests need no tag bookkeeping here. Only
+/// one socket per message type and network can bind: one `AfMctpVdm` per process.
+#[derive(Debug)]
+pub struct AfMctpVdm {
+    bound: MctpSocket,
+    network: u32,
+    enterprise: u32,
+}
+
+impl AfMctpVdm {
+    /// Binds type 0x7F on `network` for `enterprise`'s messages. Errors say when the
+    /// kernel has no `AF_MCTP`, or when another process holds the type.
+    pub fn open(network: u32, enterprise: u32) -> io::Result<Self> {
+        let bound = MctpSocket::open()?;
+        bound.bind(network, VDM_TYPE).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("binding AF_MCTP for vendor-defined messages (type 0x7F): {e}"),
+            )
+        })?;
+        Ok(AfMctpVdm {
+            bound,
+            network,
+            enterprise,
+        })
+    }
+
+    fn body(&self, payload: &[u8]) -> Vec<u8> {
+        VendorIana {
+            enterprise: self.enterprise,
+            payload,
+        }
+        .to_body()
+    }
+
+    /// The payload of a message from the kernel, when it is ours.
+    fn ours(&self, body: &[u8]) -> Option<Vec<u8>> {
+        match VendorIana::parse(body) {
+            Ok(v) if v.enterprise == self.enterprise => Some(v.payload.to_vec()),
+            _ => None,
+        }
+    }
+}
+
+/// MCTP message type of vendor-defined messages with an IANA enterprise number.
+const VDM_TYPE: u8 = 0x7F;
+
+impl super::VdmLink for AfMctpVdm {
+    fn vdm_request<'a>(
+        &'a self,
+        dest: Eid,
+        payload: &'a [u8],
+        timeout: std::time::Duration,
+    ) -> crate::BoxFuture<'a, io::Result<Vec<u8>>> {
+        Box::pin(async move {
+            let sock = MctpSocket::open()?;
+            let to = SockaddrMctp::new(self.network, dest, VDM_TYPE, MCTP_TAG_OWNER);
+            sock.send_to(&self.body(payload), to).await?;
+            let answer = async {
+                loop {
+                    let (body, from) = sock.recv_from().await?;
+                    if from.addr == dest && from.msg_type & 0x7F == VDM_TYPE {
+                        if let Some(p) = self.ours(&body) {
+                            return Ok::<_, io::Error>(p);
+                        }
+                    }
+                }
+            };
+            tokio::time::timeout(timeout, answer).await.map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "EID {dest:#04x} (AF_MCTP) did not answer within {} ms",
+                        timeout.as_millis()
+                    ),
+                )
+            })?
+        })
+    }
+
+    fn vdm_recv(&self) -> crate::BoxFuture<'_, io::Result<super::VdmIncoming>> {
+        Box::pin(async move {
+            loop {
+                let (body, from) = self.bound.recv_from().await?;
+                if from.msg_type & 0x7F != VDM_TYPE || from.tag & MCTP_TAG_OWNER == 0 {
+                    continue;
+                }
+                if let Some(payload) = self.ours(&body) {
+                    return Ok(super::VdmIncoming {
+                        src: from.addr,
+                        tag: from.tag & 0x07,
+                        payload,
+                    });
+                }
+            }
+        })
+    }
+
+    fn vdm_reply<'a>(
+        &'a self,
+        to: &'a super::VdmIncoming,
+        payload: &'a [u8],
+    ) -> crate::BoxFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            // A response: the request's tag, owner bit clear.
+            let addr = SockaddrMctp::new(self.network, to.src, VDM_TYPE, to.tag & 0x07);
+            self.bound.send_to(&self.body(payload), addr).await
+        })
+    }
+
+    fn vdm_notify<'a>(
+        &'a self,
+        dest: Eid,
+        payload: &'a [u8],
+    ) -> crate::BoxFuture<'a, io::Result<()>> {
+        Box::pin(async move {
+            let addr = SockaddrMctp::new(self.network, dest, VDM_TYPE, MCTP_TAG_OWNER);
+            self.bound.send_to(&self.body(payload), addr).await
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("kernel MCTP (AF_MCTP) network {}", self.network)
     }
 }

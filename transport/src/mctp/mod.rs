@@ -734,6 +734,63 @@ impl SerialEndpoint {
     }
 }
 
+/// Vendor-defined (IANA) messages of one enterprise number to and from MCTP peers, over
+/// whichever MCTP stack: the user-space [`SerialEndpoint`] or the kernel's `AF_MCTP`
+/// ([`af_mctp::AfMctpVdm`]). What the OEM client and the agent need of MCTP.
+pub trait VdmLink: Send + Sync + std::fmt::Debug {
+    /// Sends a request to `dest` as tag owner and waits up to `timeout` for the
+    /// response to it.
+    fn vdm_request<'a>(
+        &'a self,
+        dest: Eid,
+        payload: &'a [u8],
+        timeout: Duration,
+    ) -> BoxFuture<'a, io::Result<Vec<u8>>>;
+    /// The next tag-owner message a peer sent (a request, or an event).
+    fn vdm_recv(&self) -> BoxFuture<'_, io::Result<VdmIncoming>>;
+    /// Answers `to`.
+    fn vdm_reply<'a>(
+        &'a self,
+        to: &'a VdmIncoming,
+        payload: &'a [u8],
+    ) -> BoxFuture<'a, io::Result<()>>;
+    /// Sends an unsolicited message (an event) to `dest`.
+    fn vdm_notify<'a>(&'a self, dest: Eid, payload: &'a [u8]) -> BoxFuture<'a, io::Result<()>>;
+    /// What the link is, for messages.
+    fn describe(&self) -> String;
+}
+
+impl VdmLink for SerialEndpoint {
+    fn vdm_request<'a>(
+        &'a self,
+        dest: Eid,
+        payload: &'a [u8],
+        timeout: Duration,
+    ) -> BoxFuture<'a, io::Result<Vec<u8>>> {
+        Box::pin(SerialEndpoint::vdm_request(self, dest, payload, timeout))
+    }
+
+    fn vdm_recv(&self) -> BoxFuture<'_, io::Result<VdmIncoming>> {
+        Box::pin(SerialEndpoint::vdm_recv(self))
+    }
+
+    fn vdm_reply<'a>(
+        &'a self,
+        to: &'a VdmIncoming,
+        payload: &'a [u8],
+    ) -> BoxFuture<'a, io::Result<()>> {
+        Box::pin(SerialEndpoint::vdm_reply(self, to, payload))
+    }
+
+    fn vdm_notify<'a>(&'a self, dest: Eid, payload: &'a [u8]) -> BoxFuture<'a, io::Result<()>> {
+        Box::pin(SerialEndpoint::vdm_notify(self, dest, payload))
+    }
+
+    fn describe(&self) -> String {
+        format!("MCTP serial {}", self.link())
+    }
+}
+
 /// NC-SI over MCTP as a [`Transport`]: commands go out as tag owner with a fresh tag,
 /// responses with the tag of the command they answer (owner bit clear), AENs as tag
 /// owner (DSP0261 1.2 §6, DSP0236 §8.1).
