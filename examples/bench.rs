@@ -399,7 +399,7 @@ async fn tunnel(rows: &mut Vec<Row>, rounds: usize) {
     };
     let card = ep(Tty::open(&card_end).unwrap(), Role::Endpoint, 0);
     let agent = Agent::new(&cfg).unwrap();
-    tokio::spawn(agent.serve(card, Duration::from_secs(3600), std::future::pending()));
+    tokio::spawn(agent.serve(card, std::future::pending()));
     let platform = ep(Tty::open(&platform_end).unwrap(), Role::BusOwner, 8);
     platform
         .bring_up_for(20, sidebridge_protocol::mctp::MessageType::VendorIana)

@@ -202,6 +202,7 @@ async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), F
     }
     text.push_str("poll_interval_ms = 1000\n[mctp]\nserial = \"(built in)\"\n");
     let cfg = AgentConfig::parse(&text).map_err(|e| format!("--card-redfish: {e}"))?;
+    let enterprise = sidebridge_protocol::oem::DEFAULT_MANUFACTURER_ID;
     let agent = Agent::new(&cfg)?;
     let (master, slave) = tty::openpty()?;
     let endpoint = |tty, role, eid| {
@@ -211,7 +212,7 @@ async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), F
                 role,
                 eid,
                 uuid: [0; 16],
-                vendor_iana: Some(cfg.mctp.enterprise),
+                vendor_iana: Some(enterprise),
             },
         )
     };
@@ -221,13 +222,13 @@ async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), F
         Role::BusOwner,
         8,
     );
-    tokio::spawn(agent.serve(card_side, cfg.card.poll_interval, std::future::pending()));
+    agent.spawn_watch(cfg.card.poll_interval);
+    tokio::spawn(agent.serve(card_side, std::future::pending()));
     let timing = sidebridge::ncsi::Timing {
         timeout: std::time::Duration::from_secs(5),
         retries: 2,
     };
-    d.cards
-        .add_card_bmc(platform_side, 20, cfg.mctp.enterprise, timing);
+    d.cards.add_card_bmc(platform_side, 20, enterprise, timing);
     d.cards.probe_card_bmcs().await;
     match d.cards.cards().into_iter().find(|c| c.package().is_none()) {
         Some(c) => println!(
@@ -531,35 +532,80 @@ async fn agent(path: std::path::PathBuf) -> Result<(), Failure> {
         );
     }
     let agent = Agent::new(&cfg)?;
-    let ep: std::sync::Arc<dyn sidebridge_transport::mctp::VdmLink> = match &cfg.mctp.path {
-        MctpPath::Serial(tty) => {
-            let t = Tty::open(tty)
-                .map_err(|e| format!("mctp.serial: cannot open {}: {e}", tty.display()))?;
-            SerialEndpoint::start(
-                t,
-                EndpointConfig {
-                    role: Role::Endpoint,
-                    eid: sidebridge_protocol::mctp::EID_NULL,
-                    uuid: [0; 16],
-                    vendor_iana: Some(cfg.mctp.enterprise),
-                },
-            )
-        }
-        MctpPath::Kernel(net) => std::sync::Arc::new(
-            sidebridge_transport::mctp::af_mctp::AfMctpVdm::open(*net, cfg.mctp.enterprise)
-                .map_err(|e| format!("mctp.net: {e}"))?,
-        ),
+    let ep: Option<std::sync::Arc<dyn sidebridge_transport::mctp::VdmLink>> = match &cfg.mctp {
+        None => None,
+        Some(m) => Some(match &m.path {
+            MctpPath::Serial(tty) => {
+                let t = Tty::open(tty)
+                    .map_err(|e| format!("mctp.serial: cannot open {}: {e}", tty.display()))?;
+                SerialEndpoint::start(
+                    t,
+                    EndpointConfig {
+                        role: Role::Endpoint,
+                        eid: sidebridge_protocol::mctp::EID_NULL,
+                        uuid: [0; 16],
+                        vendor_iana: Some(m.enterprise),
+                    },
+                )
+            }
+            MctpPath::Kernel(net) => std::sync::Arc::new(
+                sidebridge_transport::mctp::af_mctp::AfMctpVdm::open(*net, m.enterprise)
+                    .map_err(|e| format!("mctp.net: {e}"))?,
+            ),
+        }),
+    };
+    let nc: Option<std::sync::Arc<dyn sidebridge_transport::Transport>> = match &cfg.ncsi {
+        None => None,
+        Some(n) => Some(std::sync::Arc::new(
+            sidebridge_transport::raw::RawSocket::open(&n.interface)
+                .map_err(|e| format!("ncsi.interface: {e}"))?,
+        )),
     };
     match agent.backend().ids().await {
         Ok(ids) => eprintln!(
-            "sidebridge agent: card service {} (system {}, manager {}); OEM set on {} as enterprise {}",
-            cfg.card.url, ids.system, ids.manager, cfg.mctp.path, cfg.mctp.enterprise
+            "sidebridge agent: card service {} (system {}, manager {})",
+            cfg.card.url, ids.system, ids.manager
         ),
         Err(e) => eprintln!("sidebridge agent: {e}; answering Busy until it does"),
     }
-    agent
-        .serve(ep, cfg.card.poll_interval, sidebridge::daemon::signal())
-        .await;
+    if let Some(m) = &cfg.mctp {
+        eprintln!(
+            "sidebridge agent: OEM set on {} as enterprise {}",
+            m.path, m.enterprise
+        );
+    }
+    if let Some(n) = &cfg.ncsi {
+        eprintln!(
+            "sidebridge agent: OEM set in NC-SI OEM commands on {} (manufacturer id {})",
+            n.interface, n.manufacturer_id
+        );
+    }
+    let watch = agent.spawn_watch(cfg.card.poll_interval);
+    let stop = sidebridge::daemon::signal();
+    tokio::pin!(stop);
+    let mctp = async {
+        match ep {
+            Some(ep) => agent.clone().serve(ep, std::future::pending()).await,
+            None => std::future::pending().await,
+        }
+    };
+    let ncsi = async {
+        match (nc, &cfg.ncsi) {
+            (Some(t), Some(n)) => {
+                agent
+                    .clone()
+                    .serve_ncsi(t, n.manufacturer_id, std::future::pending())
+                    .await
+            }
+            _ => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = &mut stop => {}
+        () = mctp => {}
+        () = ncsi => {}
+    }
+    watch.abort();
     Ok(())
 }
 

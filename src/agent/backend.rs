@@ -18,6 +18,11 @@ use sidebridge_protocol::oem::{
 };
 use std::sync::Mutex;
 
+/// Longest a card's task may run before the operation is reported timed out.
+pub const TASK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(600);
+/// How often a task monitor is polled.
+const TASK_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Where the card's resources are (found once, then again after an error).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ids {
@@ -473,11 +478,73 @@ impl Backend {
                 format!("type: the card does not offer ResetType {kind}"),
             ));
         }
-        self.client
+        let r = self
+            .client
             .send_json("POST", target, &json!({ "ResetType": kind }))
             .await
             .map_err(|e| from_client("type", e))?;
-        Ok(())
+        self.complete(r, "type").await
+    }
+
+    /// The end of an operation the service accepted: at once for 200/204; for 202,
+    /// when its task monitor (`Location`) stops answering 202 or its Task reaches a
+    /// final `TaskState` (DSP0266 "Asynchronous operations"), within [`TASK_DEADLINE`].
+    async fn complete(&self, r: super::client::Reply, field: &str) -> Result<(), Failed> {
+        if r.status != 202 {
+            return Ok(());
+        }
+        let Some(monitor) = r.header("location").map(str::to_string) else {
+            // Accepted without a monitor: the service gives nothing to wait on.
+            return Ok(());
+        };
+        let deadline = tokio::time::Instant::now() + TASK_DEADLINE;
+        loop {
+            tokio::time::sleep(TASK_POLL).await;
+            if tokio::time::Instant::now() > deadline {
+                return Err((
+                    ResultCode::OperationTimeout,
+                    format!(
+                        "{field}: the task {monitor} did not end within {} s",
+                        TASK_DEADLINE.as_secs()
+                    ),
+                ));
+            }
+            let m = match self
+                .client
+                .request("GET", &monitor, &[], bytes::Bytes::new())
+                .await
+            {
+                Ok(m) => m,
+                Err(e) => return Err(from_client(field, e)),
+            };
+            match m.status {
+                202 => continue,
+                200..=299 => {}
+                404 => return Ok(()), // a monitor may vanish once the operation is done
+                s => {
+                    return Err((
+                        ResultCode::OperationFailed,
+                        format!("{field}: the task monitor {monitor} answered {s}"),
+                    ));
+                }
+            }
+            let Ok(t) = serde_json::from_slice::<Value>(&m.body) else {
+                return Ok(()); // the operation's own response, not a Task
+            };
+            let ok = t["TaskStatus"].as_str().is_none_or(|s| s == "OK");
+            match t["TaskState"].as_str() {
+                // Not a Task: the operation's own response.
+                None => return Ok(()),
+                Some("Completed") if ok => return Ok(()),
+                Some("Exception" | "Killed" | "Cancelled" | "Completed") => {
+                    let why = t["Messages"][0]["Message"]
+                        .as_str()
+                        .unwrap_or("the task failed");
+                    return Err((ResultCode::OperationFailed, format!("{field}: {why}")));
+                }
+                _ => continue,
+            }
+        }
     }
 
     async fn media(&self, ids: &Ids, slot: MediaSlot) -> Result<(String, Value), Failed> {
@@ -514,11 +581,12 @@ impl Backend {
             body["UserName"] = json!(m.username);
             body["Password"] = json!(m.password);
         }
-        self.client
+        let r = self
+            .client
             .send_json("POST", &target, &body)
             .await
             .map_err(|e| from_client("image", e))?;
-        Ok(())
+        self.complete(r, "image").await
     }
 
     async fn eject(&self, ids: &Ids, slot: MediaSlot) -> Result<(), Failed> {

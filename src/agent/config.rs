@@ -21,6 +21,10 @@
 //! # net = 1                                # the kernel's AF_MCTP on this network
 //! enterprise = 32473                       # IANA number of the vendor-defined messages
 //!
+//! [ncsi]                                   # and/or: NC-SI OEM commands (0x50) that
+//! interface = "eth1"                       # the card's NIC forwards on this interface
+//! manufacturer_id = 32473                  # (raw socket: needs CAP_NET_RAW)
+//!
 //! [[allow]]                                # the tunnel's allow-list (§"Allow-list");
 //! role = "Operator"                        # none given: the default list below
 //! methods = ["POST", "PATCH"]
@@ -42,8 +46,10 @@ pub struct AgentConfigError(pub String);
 pub struct AgentConfig {
     /// The card BMC's Redfish service.
     pub card: CardService,
-    /// The MCTP link to the platform BMC.
-    pub mctp: MctpLink,
+    /// The MCTP link to the platform BMC, if it comes that way.
+    pub mctp: Option<MctpLink>,
+    /// The NC-SI interface the card's NIC forwards OEM commands on, if it does.
+    pub ncsi: Option<NcsiLink>,
     /// Who may do what through the tunnel.
     pub allow: AllowList,
 }
@@ -91,6 +97,15 @@ pub struct MctpLink {
     pub enterprise: u32,
 }
 
+/// `[ncsi]`, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NcsiLink {
+    /// The interface.
+    pub interface: String,
+    /// The manufacturer id of the OEM commands answered.
+    pub manufacturer_id: u32,
+}
+
 /// Which MCTP stack the agent is an endpoint on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MctpPath {
@@ -113,7 +128,8 @@ impl std::fmt::Display for MctpPath {
 #[serde(deny_unknown_fields)]
 struct Raw {
     card: RawCard,
-    mctp: RawMctp,
+    mctp: Option<RawMctp>,
+    ncsi: Option<RawNcsi>,
     #[serde(default)]
     allow: Vec<RawRule>,
 }
@@ -146,6 +162,14 @@ struct RawMctp {
     net: Option<u32>,
     #[serde(default = "d_enterprise")]
     enterprise: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNcsi {
+    interface: String,
+    #[serde(default = "d_enterprise")]
+    manufacturer_id: u32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,10 +208,10 @@ impl AgentConfig {
     /// Parses and checks configuration text.
     pub fn parse(text: &str) -> Result<Self, AgentConfigError> {
         let raw: Raw = toml::from_str(text).map_err(|e| err(e.to_string().trim_end().into()))?;
-        Ok(AgentConfig {
-            card: check_card(raw.card)?,
-            mctp: MctpLink {
-                path: match (raw.mctp.serial, raw.mctp.net) {
+        let mctp = match raw.mctp {
+            None => None,
+            Some(m) => Some(MctpLink {
+                path: match (m.serial, m.net) {
                     (Some(tty), None) => MctpPath::Serial(tty),
                     (None, Some(net)) => MctpPath::Kernel(net),
                     _ => {
@@ -196,8 +220,36 @@ impl AgentConfig {
                         ));
                     }
                 },
-                enterprise: raw.mctp.enterprise,
-            },
+                enterprise: m.enterprise,
+            }),
+        };
+        let ncsi = match raw.ncsi {
+            None => None,
+            Some(n) => {
+                if n.interface.is_empty()
+                    || n.interface.len() > 15
+                    || n.interface.contains(['/', ' '])
+                {
+                    return Err(err(format!(
+                        "ncsi.interface: {:?} is not a network interface name",
+                        n.interface
+                    )));
+                }
+                Some(NcsiLink {
+                    interface: n.interface,
+                    manufacturer_id: n.manufacturer_id,
+                })
+            }
+        };
+        if mctp.is_none() && ncsi.is_none() {
+            return Err(err(
+                "nothing to serve: give [mctp] (the agent as an MCTP endpoint) or [ncsi] (OEM commands the NIC forwards), or both".into(),
+            ));
+        }
+        Ok(AgentConfig {
+            card: check_card(raw.card)?,
+            mctp,
+            ncsi,
             allow: check_rules(raw.allow)?,
         })
     }
@@ -364,7 +416,16 @@ mod tests {
             c.card.trust,
             Trust::CaFile("/etc/ssl/certs/ca-certificates.crt".into())
         );
-        assert_eq!(c.mctp.enterprise, 32473);
+        assert_eq!(c.mctp.as_ref().unwrap().enterprise, 32473);
+        assert!(
+            parse("[card]\n")
+                .unwrap_err()
+                .0
+                .contains("nothing to serve")
+        );
+        let n = parse("[card]\n[ncsi]\ninterface = \"eth1\"\n").unwrap();
+        assert_eq!(n.ncsi.unwrap().manufacturer_id, 32473);
+        assert!(parse("[card]\n[ncsi]\ninterface = \"a/b\"\n").is_err());
         assert_eq!(c.allow, AllowList::default());
         for (text, want) in [
             (
@@ -412,8 +473,9 @@ mod tests {
     #[test]
     fn one_mctp_path() {
         let c = parse("[card]\n[mctp]\nnet = 1\nenterprise = 7\n").unwrap();
-        assert_eq!(c.mctp.path, MctpPath::Kernel(1));
-        assert_eq!(c.mctp.enterprise, 7);
+        let m = c.mctp.unwrap();
+        assert_eq!(m.path, MctpPath::Kernel(1));
+        assert_eq!(m.enterprise, 7);
         for text in [
             "[card]\n[mctp]\n",
             "[card]\n[mctp]\nnet = 1\nserial = \"/dev/ttyS1\"\n",

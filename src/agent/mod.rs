@@ -7,6 +7,10 @@
 //! - [`backend`]: the typed commands, each mapped to Redfish (OEM.md §11).
 //! - [`tunnel`]: the Redfish tunnel and its allow-list (OEM.md §4.18).
 //!
+//! The agent is reached as its own MCTP endpoint ([`Agent::serve`], vendor-defined
+//! messages, OEM.md §2.1), or through NC-SI OEM commands that the card's network
+//! controller forwards to it on an interface ([`Agent::serve_ncsi`], OEM.md §2).
+//!
 //! Framing, chunks and retries are the protocol crate's [`Responder`]: a retried
 //! frame is answered from the record and never executed twice. Requests are executed
 //! one at a time, in arrival order, so a retry that arrives while its first copy runs
@@ -23,12 +27,17 @@ pub mod tunnel;
 use backend::Backend;
 use client::RedfishClient;
 use config::AgentConfig;
+use sidebridge_protocol::ncsi::ChannelId;
 use sidebridge_protocol::ncsi::aen::Aen;
+use sidebridge_protocol::ncsi::{
+    Body, Command, PacketRepr, ReasonCode, ResponseCode, ResponseData,
+};
 use sidebridge_protocol::oem::responder::{Responder, Step};
 use sidebridge_protocol::oem::{
     self, BootProgress, CommandId, Event, Frame, OperationState, OperationStatus, PowerState,
     Request, Response, ResponseBody, ResultCode,
 };
+use sidebridge_transport::Transport;
 use sidebridge_transport::mctp::VdmLink;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -37,17 +46,34 @@ use tunnel::AllowList;
 /// How many long operations the agent remembers (OEM.md §5.3).
 pub const OPERATIONS: usize = 16;
 
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Peer::Mctp(l, eid) => write!(f, "EID {eid:#04x} on {}", l.describe()),
+            Peer::Ncsi(t, ch, _) => write!(f, "{ch} on {}", t.describe()),
+        }
+    }
+}
+
 /// The agent.
 #[derive(Debug)]
 pub struct Agent {
     backend: Backend,
     allow: AllowList,
-    enterprise: u32,
     /// Std mutexes: short critical sections, never held across an `.await`.
     responder: Mutex<Responder>,
     operations: Mutex<VecDeque<OperationStatus>>,
-    /// Where events go: the endpoint served and the EID of the last requester.
-    peer: Mutex<Option<(Arc<dyn VdmLink>, u8)>>,
+    /// Where events go: the last requester, on the link it used.
+    peer: Mutex<Option<Peer>>,
+}
+
+/// Where the last request came from.
+#[derive(Clone)]
+enum Peer {
+    /// An MCTP endpoint (the link carries one enterprise number).
+    Mctp(Arc<dyn VdmLink>, u8),
+    /// An NC-SI channel on an interface, with the manufacturer id it uses.
+    Ncsi(Arc<dyn Transport>, ChannelId, u32),
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -61,7 +87,6 @@ impl Agent {
         Ok(Arc::new(Agent {
             backend: Backend::new(client, &cfg.card),
             allow: cfg.allow.clone(),
-            enterprise: cfg.mctp.enterprise,
             responder: Mutex::new(Responder::new(oem::TUNNEL_VERSION)),
             operations: Mutex::new(VecDeque::new()),
             peer: Mutex::new(None),
@@ -173,14 +198,76 @@ impl Agent {
     }
 
     async fn notify(&self, e: Event) {
-        let Some((ep, peer)) = lock(&self.peer).clone() else {
-            return;
+        let peer = lock(&self.peer).clone();
+        let sent = match peer {
+            // OEM.md §2.1: the AEN payload after its manufacturer id, behind the
+            // message's own enterprise number.
+            Some(Peer::Mctp(ep, eid)) => match e.to_aen(0) {
+                Aen::Other { data, .. } => ep.vdm_notify(eid, &data[4..]).await,
+                _ => return,
+            },
+            Some(Peer::Ncsi(t, channel, mfr)) => {
+                match PacketRepr::aen(0, channel, e.to_aen(mfr)).to_bytes() {
+                    Ok(bytes) => t.send(&bytes).await,
+                    Err(e) => Err(std::io::Error::other(e.to_string())),
+                }
+            }
+            None => return,
         };
-        let Aen::Other { data, .. } = e.to_aen(self.enterprise) else {
-            return;
-        };
-        if let Err(err) = ep.vdm_notify(peer, &data).await {
+        if let Err(err) = sent {
             tracing::debug!("agent: event not sent: {err}");
+        }
+    }
+
+    /// Serves the OEM set in NC-SI OEM commands (0x50) of manufacturer id `mfr`
+    /// arriving on `t` (an interface the card's network controller forwards them on),
+    /// until `shutdown`; everything else on it is the NC's business and ignored.
+    /// Answers are OEM Command Responses (0xD0) on the command's channel; events go as
+    /// OEM AENs (type 0x80) on the channel of the last command.
+    pub async fn serve_ncsi(
+        self: Arc<Self>,
+        t: Arc<dyn Transport>,
+        mfr: u32,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            let bytes = tokio::select! {
+                () = &mut shutdown => break,
+                b = t.recv() => match b {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::warn!("agent: {}: {e}", t.describe());
+                        break;
+                    }
+                },
+            };
+            let Ok(packet) = PacketRepr::parse(&bytes) else {
+                continue;
+            };
+            let Body::Command(Command::Oem(cmd)) = &packet.body else {
+                continue;
+            };
+            if cmd.manufacturer_id != mfr {
+                continue;
+            }
+            *lock(&self.peer) = Some(Peer::Ncsi(t.clone(), packet.channel, mfr));
+            let Some(answer) = self.answer(u32::from(packet.channel.0), &cmd.data).await else {
+                continue;
+            };
+            let response = sidebridge_protocol::ncsi::Response {
+                code: ResponseCode::Completed,
+                reason: ReasonCode::NoError,
+                data: ResponseData::Oem(answer.to_oem_response(mfr)),
+            };
+            match PacketRepr::response(packet.iid, packet.channel, response).to_bytes() {
+                Ok(out) => {
+                    if let Err(e) = t.send(&out).await {
+                        tracing::warn!("agent: answer not sent on {}: {e}", t.describe());
+                    }
+                }
+                Err(e) => tracing::warn!("agent: answer not encoded: {e}"),
+            }
         }
     }
 
@@ -188,10 +275,8 @@ impl Agent {
     pub async fn serve(
         self: Arc<Self>,
         ep: Arc<dyn VdmLink>,
-        poll: std::time::Duration,
         shutdown: impl std::future::Future<Output = ()>,
     ) {
-        let watcher = tokio::spawn(self.clone().watch(poll));
         tokio::pin!(shutdown);
         loop {
             let m = tokio::select! {
@@ -204,7 +289,7 @@ impl Agent {
                     }
                 },
             };
-            *lock(&self.peer) = Some((ep.clone(), m.src));
+            *lock(&self.peer) = Some(Peer::Mctp(ep.clone(), m.src));
             if let Some(answer) = self.answer(u32::from(m.src), &m.payload).await {
                 let mut out = Vec::with_capacity(oem::HEADER_LEN + answer.chunk.len());
                 answer.emit(&mut out);
@@ -213,10 +298,17 @@ impl Agent {
                 }
             }
         }
-        watcher.abort();
     }
 
-    /// Polls the card's power state and boot progress; each change is an event.
+    /// Polls the card's power state and boot progress every `every`; each change is an
+    /// event to the last requester. Runs until the handle is aborted.
+    pub fn spawn_watch(
+        self: &Arc<Self>,
+        every: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(self.clone().watch(every))
+    }
+
     async fn watch(self: Arc<Self>, every: std::time::Duration) {
         let mut last: Option<(PowerState, BootProgress)> = None;
         let mut tick = tokio::time::interval(every);

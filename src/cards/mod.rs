@@ -258,9 +258,13 @@ impl Cards {
         let cards = Arc::downgrade(self);
         tokio::spawn(async move {
             while let Ok(m) = endpoint.vdm_recv().await {
+                // OEM.md §2.1: the payload is the AEN payload of §7 after its
+                // manufacturer id, which is the message's own enterprise number.
+                let mut data = manufacturer_id.to_be_bytes().to_vec();
+                data.extend_from_slice(&m.payload);
                 let aen = Aen::Other {
                     aen_type: oem::EVENT_AEN_TYPE,
-                    data: m.payload,
+                    data,
                 };
                 let _ = events.send((ChannelId::package(0), aen.clone()));
                 let Some(cards) = cards.upgrade() else { return };

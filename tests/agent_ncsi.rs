@@ -1,0 +1,201 @@
+//! `sidebridge agent` through NC-SI OEM commands (as a card's NIC forwards them), in
+//! front of a Redfish service with ETags and task monitors: sidebridge's own platform
+//! service over the simulator plays the card BMC's Redfish. Needs nothing installed:
+//! the NC-SI link is an in-memory pair, the service is on loopback.
+
+mod common;
+
+use sidebridge::agent::{Agent, config::AgentConfig};
+use sidebridge::ncsi::{OemClient, Requester, Timing};
+use sidebridge_protocol::ncsi::ChannelId;
+use sidebridge_protocol::oem::{
+    BootEnabled, BootMode, BootOverride, BootTarget, CommandId, Event, Method, Request, ResetType,
+    ResponseBody, TunnelRequest, TunnelRole, capability,
+};
+use sidebridge_transport::memory;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
+    // The "card BMC's Redfish": a platform service over the simulated DPUs.
+    let dir = common::temp_dir();
+    let card = common::daemon(&dir).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let app = sidebridge::redfish::app_trusting(
+        card.daemon.state.clone(),
+        sidebridge::redfish::auth::Role::Administrator,
+    );
+    tokio::spawn(sidebridge::daemon::serve_plain(
+        listener,
+        app,
+        card.stop_rx.clone(),
+    ));
+
+    let cfg = AgentConfig::parse(&format!(
+        "[card]\nurl = \"http://127.0.0.1:{port}\"\ninsecure_plain_http = true\npoll_interval_ms = 100\n\
+         system = \"DPU0000A1\"\nmanager = \"DPU0000A1\"\nchassis = \"DPU0000A1\"\n\
+         [ncsi]\ninterface = \"lo\"\n"
+    ))
+    .unwrap();
+    let agent = Agent::new(&cfg).unwrap();
+    let (mc, nc) = memory::pair(64);
+    let watch = agent.spawn_watch(cfg.card.poll_interval);
+    tokio::spawn(agent.serve_ncsi(Arc::new(nc), 32473, std::future::pending()));
+    let requester = Arc::new(Requester::new(Arc::new(mc)));
+    let mut client = OemClient::new(
+        requester.clone(),
+        ChannelId::new(0, 0),
+        32473,
+        Timing {
+            timeout: Duration::from_secs(5),
+            retries: 1,
+        },
+    );
+    client.poll_interval = Duration::from_millis(50);
+    let call = |r: Request| {
+        let client = client.clone();
+        async move { client.call(&r).await.unwrap().1.body }
+    };
+
+    // Identity and capabilities from the service's resources; version 2.
+    let ResponseBody::BridgeInfo(info) = call(Request::GetBridgeInfo {
+        min_version: 1,
+        max_version: 2,
+    })
+    .await
+    else {
+        panic!("no bridge info")
+    };
+    assert_eq!((info.min_version, info.max_version), (1, 2));
+    for cap in [
+        capability::BOOT_OVERRIDE,
+        capability::POWER,
+        capability::VIRTUAL_MEDIA_CD,
+        capability::REDFISH_TUNNEL,
+        capability::BOOT_PROGRESS,
+    ] {
+        assert!(
+            info.capabilities & cap != 0,
+            "capability {cap:#x}: {info:?}"
+        );
+    }
+    let sim_card = card
+        .sim
+        .with(|nc| nc.card(0).unwrap().config().identity.clone());
+    assert_eq!(
+        info.serial, sim_card.serial,
+        "the card's identity, read from Redfish"
+    );
+
+    // What the service accepts, from its AllowableValues: DPU0000A1 boots UEFI only.
+    let ResponseBody::AllowableValues(a) = call(Request::GetAllowableValues).await else {
+        panic!()
+    };
+    assert_eq!(a.boot_modes, 1 << u8::from(BootMode::Uefi));
+
+    // A boot override set through the agent reaches the simulated card.
+    let boot = BootOverride {
+        target: BootTarget::Cd,
+        enabled: BootEnabled::Once,
+        mode: BootMode::Uefi,
+        uri: String::new(),
+    };
+    call(Request::SetBootOverride(boot.clone())).await;
+    assert_eq!(
+        card.sim
+            .with(|nc| nc.card(0).unwrap().boot_override().clone()),
+        boot
+    );
+    assert_eq!(
+        call(Request::GetBootOverride).await,
+        ResponseBody::BootOverride(boot)
+    );
+    // Legacy is refused before any PATCH, naming the field.
+    let e = client
+        .call(&Request::SetBootOverride(BootOverride {
+            target: BootTarget::Pxe,
+            enabled: BootEnabled::Once,
+            mode: BootMode::Legacy,
+            uri: String::new(),
+        }))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("ValueNotSupported") && e.contains("mode:"),
+        "{e}"
+    );
+
+    // A reset is a long operation: Accepted, and done once the service's task ended.
+    let mut aens = requester.subscribe_aens();
+    client
+        .run_to_completion(
+            &Request::Reset(ResetType::ForceRestart),
+            Some(requester.subscribe_aens()),
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        card.sim
+            .with(|nc| nc.card(0).unwrap().executed(CommandId::Reset)),
+        1,
+        "the reset reached the card once"
+    );
+    // The agent saw the power change by polling and said so.
+    let power_event = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let (_, aen) = aens.recv().await.unwrap();
+            if let Ok(Some((_, Event::PowerStateChanged(p)))) = Event::from_aen(&aen, 32473) {
+                return p;
+            }
+        }
+    })
+    .await
+    .expect("a PowerStateChanged event");
+    let _ = power_event;
+
+    // The tunnel: a GET with its ETag, then revalidation.
+    let get = |inm: Option<String>, role| {
+        Request::Redfish(TunnelRequest {
+            method: Method::Get,
+            role,
+            path: "/redfish/v1/Systems/DPU0000A1".into(),
+            headers: inm
+                .map(|t| vec![("If-None-Match".into(), t)])
+                .unwrap_or_default(),
+            body: Vec::new(),
+        })
+    };
+    let ResponseBody::Redfish(r) = call(get(None, TunnelRole::ReadOnly)).await else {
+        panic!()
+    };
+    assert_eq!(r.status, 200);
+    let etag = r.header("ETag").expect("the service's ETag").to_string();
+    let v: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    assert_eq!(v["Id"], "DPU0000A1");
+    let ResponseBody::Redfish(r) = call(get(Some(etag), TunnelRole::ReadOnly)).await else {
+        panic!()
+    };
+    assert_eq!(r.status, 304);
+    assert!(r.body.is_empty());
+    // A ReadOnly PATCH: refused by the agent's default allow-list.
+    let ResponseBody::Redfish(r) = call(Request::Redfish(TunnelRequest {
+        method: Method::Patch,
+        role: TunnelRole::ReadOnly,
+        path: "/redfish/v1/Systems/DPU0000A1".into(),
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: br#"{"AssetTag": "x"}"#.to_vec(),
+    }))
+    .await
+    else {
+        panic!()
+    };
+    assert_eq!(r.status, 403);
+    assert!(String::from_utf8_lossy(&r.body).contains("default[1]"));
+    watch.abort();
+    let _ = card.stop.send(true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
