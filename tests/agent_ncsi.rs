@@ -1,7 +1,8 @@
-//! `sidebridge agent` through NC-SI OEM commands (as a card's NIC forwards them), in
-//! front of a Redfish service with ETags and task monitors: sidebridge's own platform
-//! service over the simulator plays the card BMC's Redfish. Needs nothing installed:
-//! the NC-SI link is an in-memory pair, the service is on loopback.
+//! `sidebridge agent` in front of a Redfish service with ETags and task monitors:
+//! sidebridge's own platform service over the simulator plays the card BMC's Redfish.
+//! Reached through NC-SI OEM commands (as a card's NIC forwards them, on an in-memory
+//! link) and as an MCTP endpoint on a pseudo-terminal pair, into the platform's card
+//! layer. Needs nothing installed.
 
 mod common;
 
@@ -16,9 +17,9 @@ use sidebridge_transport::memory;
 use std::sync::Arc;
 use std::time::Duration;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
-    // The "card BMC's Redfish": a platform service over the simulated DPUs.
+/// The "card BMC's Redfish": a platform service over the simulated DPUs, on loopback;
+/// and an agent configuration for it (DPU0000A1's resources).
+async fn card_service(link: &str) -> (common::Running, AgentConfig, std::path::PathBuf) {
     let dir = common::temp_dir();
     let card = common::daemon(&dir).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -32,13 +33,17 @@ async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
         app,
         card.stop_rx.clone(),
     ));
-
     let cfg = AgentConfig::parse(&format!(
         "[card]\nurl = \"http://127.0.0.1:{port}\"\ninsecure_plain_http = true\npoll_interval_ms = 100\n\
-         system = \"DPU0000A1\"\nmanager = \"DPU0000A1\"\nchassis = \"DPU0000A1\"\n\
-         [ncsi]\ninterface = \"lo\"\n"
+         system = \"DPU0000A1\"\nmanager = \"DPU0000A1\"\nchassis = \"DPU0000A1\"\n{link}"
     ))
     .unwrap();
+    (card, cfg, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
+    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n").await;
     let agent = Agent::new(&cfg).unwrap();
     let (mc, nc) = memory::pair(64);
     let watch = agent.spawn_watch(cfg.card.poll_interval);
@@ -195,6 +200,85 @@ async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
     };
     assert_eq!(r.status, 403);
     assert!(String::from_utf8_lossy(&r.body).contains("default[1]"));
+    watch.abort();
+    let _ = card.stop.send(true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The platform's card layer reaches the agent as an MCTP endpoint (vendor-defined
+/// messages on a pty pair, this side the bus owner): the card appears with the tunnel,
+/// a reset is a task that ends when the card's did, and the agent's power event
+/// arrives as a card event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_layer_reaches_the_agent_over_mctp() {
+    use sidebridge::cards::{CardEventKind, Cards, TaskState};
+    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty};
+    let (card, cfg, dir) = card_service("[mctp]\nserial = \"(pty)\"\n").await;
+    let agent = Agent::new(&cfg).unwrap();
+    let watch = agent.spawn_watch(cfg.card.poll_interval);
+    let (master, slave) = tty::openpty().unwrap();
+    let ep = |t, role, eid| {
+        SerialEndpoint::start(
+            t,
+            EndpointConfig {
+                role,
+                eid,
+                uuid: [0; 16],
+                vendor_iana: Some(32473),
+            },
+        )
+    };
+    let card_side = ep(tty::Tty::open(&slave).unwrap(), Role::Endpoint, 0);
+    tokio::spawn(agent.serve(card_side, std::future::pending()));
+    let platform = ep(
+        tty::Tty::from_file(master, "platform".into()).unwrap(),
+        Role::BusOwner,
+        8,
+    );
+    let manager = Arc::new(sidebridge::ncsi::Manager::new(
+        Arc::new(Requester::new(Arc::new(memory::Idle))),
+        sidebridge::ncsi::ManagerConfig {
+            packages: vec![],
+            ..Default::default()
+        },
+    ));
+    let cards = Cards::new(manager);
+    let timing = Timing {
+        timeout: Duration::from_secs(5),
+        retries: 1,
+    };
+    cards.add_card_bmc(platform, 20, 32473, timing);
+    cards.probe_card_bmcs().await;
+    let c = cards.cards().pop().expect("the card BMC appeared");
+    assert!(c.tunnel() && c.package().is_none(), "{c:?}");
+    cards.refresh(&c.id).await.unwrap();
+    let mut events = cards.subscribe();
+    let task = cards
+        .reset(&c.id, ResetType::ForceRestart)
+        .await
+        .unwrap()
+        .expect("a task");
+    let (mut ended, mut power) = (false, false);
+    tokio::time::timeout(Duration::from_secs(20), async {
+        while !(ended && power) {
+            match events.recv().await.unwrap().kind {
+                CardEventKind::TaskEnded { task: t, ok } if t == task => {
+                    assert!(ok);
+                    ended = true;
+                }
+                CardEventKind::PowerChanged(_) => power = true,
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the task's end and a power event");
+    assert_eq!(cards.task(task).unwrap().state, TaskState::Completed);
+    assert_eq!(
+        card.sim
+            .with(|nc| nc.card(0).unwrap().executed(CommandId::Reset)),
+        1
+    );
     watch.abort();
     let _ = card.stop.send(true);
     let _ = std::fs::remove_dir_all(&dir);
