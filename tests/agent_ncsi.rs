@@ -19,7 +19,10 @@ use std::time::Duration;
 
 /// The "card BMC's Redfish": a platform service over the simulated DPUs, on loopback;
 /// and an agent configuration for it (DPU0000A1's resources).
-async fn card_service(link: &str) -> (common::Running, AgentConfig, std::path::PathBuf) {
+async fn card_service(
+    link: &str,
+    poll_ms: u64,
+) -> (common::Running, AgentConfig, std::path::PathBuf) {
     let dir = common::temp_dir();
     let card = common::daemon(&dir).await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -34,7 +37,7 @@ async fn card_service(link: &str) -> (common::Running, AgentConfig, std::path::P
         card.stop_rx.clone(),
     ));
     let cfg = AgentConfig::parse(&format!(
-        "[card]\nurl = \"http://127.0.0.1:{port}\"\ninsecure_plain_http = true\npoll_interval_ms = 100\n\
+        "[card]\nurl = \"http://127.0.0.1:{port}\"\ninsecure_plain_http = true\npoll_interval_ms = {poll_ms}\n\
          system = \"DPU0000A1\"\nmanager = \"DPU0000A1\"\nchassis = \"DPU0000A1\"\n{link}"
     ))
     .unwrap();
@@ -43,7 +46,7 @@ async fn card_service(link: &str) -> (common::Running, AgentConfig, std::path::P
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
-    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n").await;
+    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 100).await;
     let agent = Agent::new(&cfg).unwrap();
     let (mc, nc) = memory::pair(64);
     let watch = agent.spawn_watch(cfg.card.poll_interval);
@@ -207,13 +210,15 @@ async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
 
 /// The platform's card layer reaches the agent as an MCTP endpoint (vendor-defined
 /// messages on a pty pair, this side the bus owner): the card appears with the tunnel,
-/// a reset is a task that ends when the card's did, and the agent's power event
-/// arrives as a card event.
+/// a reset is a task that ends when the card's did, and the agent's power event,
+/// prompted by the card service's server-sent events, arrives as a card event.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_card_layer_reaches_the_agent_over_mctp() {
     use sidebridge::cards::{CardEventKind, Cards, TaskState};
     use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty};
-    let (card, cfg, dir) = card_service("[mctp]\nserial = \"(pty)\"\n").await;
+    // Polling only once an hour: the power event can only come from the card
+    // service's server-sent events, which the agent follows.
+    let (card, cfg, dir) = card_service("[mctp]\nserial = \"(pty)\"\n", 3_600_000).await;
     let agent = Agent::new(&cfg).unwrap();
     let watch = agent.spawn_watch(cfg.card.poll_interval);
     let (master, slave) = tty::openpty().unwrap();

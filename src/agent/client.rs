@@ -154,32 +154,43 @@ impl RedfishClient {
             })?
     }
 
-    async fn exchange(
+    fn build(
         &self,
         method: &str,
         path: &str,
-        headers: &[(String, String)],
+        headers: &[(&str, &str)],
         body: Bytes,
-    ) -> Result<Reply, ClientError> {
+    ) -> Result<hyper::Request<Full<Bytes>>, ClientError> {
         let mut req = hyper::Request::builder()
             .method(method)
             .uri(path)
-            .header(hyper::header::HOST, &self.authority)
-            .header(hyper::header::ACCEPT, "application/json");
+            .header(hyper::header::HOST, &self.authority);
+        if !headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("accept"))
+        {
+            req = req.header(hyper::header::ACCEPT, "application/json");
+        }
         if let Some(a) = &self.authorization {
             req = req.header(hyper::header::AUTHORIZATION, a);
         }
         for (n, v) in headers {
-            req = req.header(n.as_str(), v.as_str());
+            req = req.header(*n, *v);
         }
-        let req = req
-            .body(Full::new(body))
-            .map_err(|e| ClientError::Malformed(format!("request {method} {path}: {e}")))?;
+        req.body(Full::new(body))
+            .map_err(|e| ClientError::Malformed(format!("request {method} {path}: {e}")))
+    }
+
+    /// Connects (TCP, then TLS unless plain HTTP is configured) and sends `req`.
+    async fn send(
+        &self,
+        req: hyper::Request<Full<Bytes>>,
+    ) -> Result<hyper::Response<hyper::body::Incoming>, ClientError> {
         let tcp = tokio::net::TcpStream::connect(&self.authority)
             .await
             .map_err(|e| self.unreachable(e))?;
         let _ = tcp.set_nodelay(true);
-        let response = match &self.tls {
+        match &self.tls {
             Some(tls) => {
                 let name = rustls::pki_types::ServerName::try_from(self.host.clone())
                     .map_err(|e| self.unreachable(e))?;
@@ -191,7 +202,22 @@ impl RedfishClient {
             }
             None => send(TokioIo::new(tcp), req).await,
         }
-        .map_err(|e| self.unreachable(e))?;
+        .map_err(|e| self.unreachable(e))
+    }
+
+    async fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+    ) -> Result<Reply, ClientError> {
+        let headers: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        let req = self.build(method, path, &headers, body)?;
+        let response = self.send(req).await?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -212,6 +238,32 @@ impl RedfishClient {
             headers,
             body,
         })
+    }
+
+    /// Opens a server-sent event stream (DSP0266 "Server-sent events"): the response
+    /// body as it arrives, once the service answered 200. The connection deadline
+    /// applies to the answer, not to the stream.
+    pub async fn stream(&self, path: &str) -> Result<hyper::body::Incoming, ClientError> {
+        let req = self.build(
+            "GET",
+            path,
+            &[("accept", "text/event-stream")],
+            Bytes::new(),
+        )?;
+        let response = tokio::time::timeout(self.timeout, self.send(req))
+            .await
+            .map_err(|_| {
+                self.unreachable(format!("no answer within {} ms", self.timeout.as_millis()))
+            })??;
+        if response.status() != 200 {
+            return Err(ClientError::Status {
+                method: "GET".into(),
+                path: path.into(),
+                status: response.status().as_u16(),
+                message: "the event stream was refused".into(),
+            });
+        }
+        Ok(response.into_body())
     }
 
     /// GETs a resource that must exist; its JSON.

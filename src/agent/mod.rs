@@ -43,6 +43,15 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use tunnel::AllowList;
 
+/// A task aborted when its handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// How many long operations the agent remembers (OEM.md §5.3).
 pub const OPERATIONS: usize = 16;
 
@@ -300,21 +309,73 @@ impl Agent {
         }
     }
 
-    /// Polls the card's power state and boot progress every `every`; each change is an
-    /// event to the last requester. Runs until the handle is aborted.
+    /// Watches the card's power state and boot progress: read every `every`, and at
+    /// once whenever the card's EventService pushes an event over server-sent events
+    /// (when it offers them); each change is an event to the last requester. Runs until
+    /// the handle is aborted.
     pub fn spawn_watch(
         self: &Arc<Self>,
         every: std::time::Duration,
     ) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(self.clone().watch(every))
+        let pushed = Arc::new(tokio::sync::Notify::new());
+        let sse = tokio::spawn(self.clone().follow_sse(pushed.clone(), every));
+        let agent = self.clone();
+        tokio::spawn(async move {
+            let _sse = AbortOnDrop(sse);
+            agent.watch(every, pushed).await;
+        })
     }
 
-    async fn watch(self: Arc<Self>, every: std::time::Duration) {
+    /// Follows the card's server-sent event stream (EventService.ServerSentEventUri),
+    /// waking the watcher on every event; reconnects after a pause when the stream
+    /// ends; gives up on a service without one (polling remains).
+    async fn follow_sse(
+        self: Arc<Self>,
+        pushed: Arc<tokio::sync::Notify>,
+        pause: std::time::Duration,
+    ) {
+        use http_body_util::BodyExt;
+        loop {
+            let uri = match self
+                .backend
+                .client()
+                .get_json("/redfish/v1/EventService")
+                .await
+            {
+                Ok(v) => v["ServerSentEventUri"].as_str().map(str::to_string),
+                Err(_) => None,
+            };
+            let Some(uri) = uri else {
+                tracing::debug!("agent: the card's service offers no server-sent events; polling");
+                return;
+            };
+            match self.backend.client().stream(&uri).await {
+                Ok(mut body) => {
+                    tracing::info!("agent: following the card's events at {uri}");
+                    while let Some(Ok(frame)) = body.frame().await {
+                        if frame
+                            .data_ref()
+                            .is_some_and(|d| d.windows(5).any(|w| w == b"data:"))
+                        {
+                            pushed.notify_one();
+                        }
+                    }
+                }
+                Err(e) => tracing::debug!("agent: event stream {uri}: {e}"),
+            }
+            tokio::time::sleep(pause.max(std::time::Duration::from_secs(1))).await;
+        }
+    }
+
+    async fn watch(self: Arc<Self>, every: std::time::Duration, pushed: Arc<tokio::sync::Notify>) {
         let mut last: Option<(PowerState, BootProgress)> = None;
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = pushed.notified() => {}
+            }
             let Ok(ids) = self.backend.ids().await else {
                 continue;
             };
