@@ -183,7 +183,7 @@ fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> ExitCo
 #[cfg(feature = "demo")]
 async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), Failure> {
     use sidebridge::agent::{Agent, config::AgentConfig};
-    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty};
+    use sidebridge_transport::mctp::SerialEndpoint;
     let Some(url) = &c.card_redfish else {
         return Ok(());
     };
@@ -204,24 +204,7 @@ async fn demo_card(d: &sidebridge::daemon::Daemon, c: &DemoCard) -> Result<(), F
     let cfg = AgentConfig::parse(&text).map_err(|e| format!("--card-redfish: {e}"))?;
     let enterprise = sidebridge_protocol::oem::DEFAULT_MANUFACTURER_ID;
     let agent = Agent::new(&cfg)?;
-    let (master, slave) = tty::openpty()?;
-    let endpoint = |tty, role, eid| {
-        SerialEndpoint::start(
-            tty,
-            EndpointConfig {
-                role,
-                eid,
-                uuid: [0; 16],
-                vendor_iana: Some(enterprise),
-            },
-        )
-    };
-    let card_side = endpoint(tty::Tty::open(&slave)?, Role::Endpoint, 0);
-    let platform_side = endpoint(
-        tty::Tty::from_file(master, "demo-card".into())?,
-        Role::BusOwner,
-        8,
-    );
+    let (platform_side, card_side) = SerialEndpoint::pty_pair(8, Some(enterprise))?;
     agent.spawn_watch(cfg.card.poll_interval);
     tokio::spawn(agent.serve(card_side, std::future::pending()));
     let timing = sidebridge::ncsi::Timing {

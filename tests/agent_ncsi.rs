@@ -215,31 +215,14 @@ async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_card_layer_reaches_the_agent_over_mctp() {
     use sidebridge::cards::{CardEventKind, Cards, TaskState};
-    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty};
+    use sidebridge_transport::mctp::SerialEndpoint;
     // Polling only once an hour: the power event can only come from the card
     // service's server-sent events, which the agent follows.
     let (card, cfg, dir) = card_service("[mctp]\nserial = \"(pty)\"\n", 3_600_000).await;
     let agent = Agent::new(&cfg).unwrap();
     let watch = agent.spawn_watch(cfg.card.poll_interval);
-    let (master, slave) = tty::openpty().unwrap();
-    let ep = |t, role, eid| {
-        SerialEndpoint::start(
-            t,
-            EndpointConfig {
-                role,
-                eid,
-                uuid: [0; 16],
-                vendor_iana: Some(32473),
-            },
-        )
-    };
-    let card_side = ep(tty::Tty::open(&slave).unwrap(), Role::Endpoint, 0);
+    let (platform, card_side) = SerialEndpoint::pty_pair(8, Some(32473)).unwrap();
     tokio::spawn(agent.serve(card_side, std::future::pending()));
-    let platform = ep(
-        tty::Tty::from_file(master, "platform".into()).unwrap(),
-        Role::BusOwner,
-        8,
-    );
     let manager = Arc::new(sidebridge::ncsi::Manager::new(
         Arc::new(Requester::new(Arc::new(memory::Idle))),
         sidebridge::ncsi::ManagerConfig {

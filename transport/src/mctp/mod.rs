@@ -465,6 +465,28 @@ impl SerialEndpoint {
         })
     }
 
+    /// Two endpoints on the two ends of a pseudo-terminal pair, a serial line inside
+    /// one process (the demo's built-in card, tests): a bus owner with EID `owner_eid`
+    /// and an endpoint waiting for its EID, both carrying `vendor_iana`'s messages.
+    pub fn pty_pair(
+        owner_eid: Eid,
+        vendor_iana: Option<u32>,
+    ) -> io::Result<(Arc<SerialEndpoint>, Arc<SerialEndpoint>)> {
+        let (master, slave) = tty::openpty()?;
+        let config = |role, eid| EndpointConfig {
+            role,
+            eid,
+            uuid: [0; 16],
+            vendor_iana,
+        };
+        let endpoint = SerialEndpoint::start(Tty::open(&slave)?, config(Role::Endpoint, EID_NULL));
+        let owner = SerialEndpoint::start(
+            Tty::from_file(master, "pty pair".into())?,
+            config(Role::BusOwner, owner_eid),
+        );
+        Ok((owner, endpoint))
+    }
+
     /// Our current EID.
     pub fn eid(&self) -> Eid {
         self.shared.eid()
