@@ -271,3 +271,201 @@ async fn the_card_layer_reaches_the_agent_over_mctp() {
     let _ = card.stop.send(true);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The platform's side of the tunnel against a card service with ETags: the card's
+/// ComputerSystem under the platform's id, a second GET revalidated with the card's
+/// ETag (the card answers 304, the platform serves what it kept), a stale If-Match
+/// refused by the card with 412, and the platform's own privilege table first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_platform_tunnel_revalidates_with_the_cards_etag() {
+    use axum::body::Body;
+    use axum::http::{Method as M, Request as Rq, StatusCode};
+    use http_body_util::BodyExt;
+    use sidebridge::cards::Cards;
+    use sidebridge_transport::mctp::SerialEndpoint;
+    use std::sync::Mutex;
+
+    // The card service, recording what reaches it: path, status, If-None-Match sent.
+    let dir = common::temp_dir();
+    let card = common::daemon(&dir).await;
+    let seen: Arc<Mutex<Vec<(String, u16, bool)>>> = Arc::default();
+    let record = seen.clone();
+    let app = sidebridge::redfish::app_trusting(
+        card.daemon.state.clone(),
+        sidebridge::redfish::auth::Role::Administrator,
+    )
+    .layer(axum::middleware::from_fn(
+        move |req: axum::extract::Request, next: axum::middleware::Next| {
+            let record = record.clone();
+            async move {
+                let path = req.uri().path().to_string();
+                let inm = req.headers().contains_key("if-none-match");
+                let r = next.run(req).await;
+                record
+                    .lock()
+                    .unwrap()
+                    .push((path, r.status().as_u16(), inm));
+                r
+            }
+        },
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(sidebridge::daemon::serve_plain(
+        listener,
+        app,
+        card.stop_rx.clone(),
+    ));
+    let cfg = AgentConfig::parse(&format!(
+        "[card]\nurl = \"http://127.0.0.1:{port}\"\ninsecure_plain_http = true\n[mctp]\nserial = \"(pty)\"\n"
+    ))
+    .unwrap();
+    let agent = Agent::new(&cfg).unwrap();
+    let (platform_ep, card_ep) = SerialEndpoint::pty_pair(8, Some(32473)).unwrap();
+    tokio::spawn(agent.serve(card_ep, std::future::pending()));
+
+    // The platform: card layer with that link, and its Redfish service.
+    let manager = Arc::new(sidebridge::ncsi::Manager::new(
+        Arc::new(Requester::new(Arc::new(memory::Idle))),
+        sidebridge::ncsi::ManagerConfig {
+            packages: vec![],
+            ..Default::default()
+        },
+    ));
+    let cards = Cards::new(manager);
+    cards.add_card_bmc(
+        platform_ep,
+        20,
+        32473,
+        Timing {
+            timeout: Duration::from_secs(5),
+            retries: 1,
+        },
+    );
+    cards.probe_card_bmcs().await;
+    let id = cards.cards().pop().expect("the card").id.clone();
+    let pdir = common::temp_dir();
+    sidebridge::daemon::check_state_dir(&pdir).unwrap();
+    let (state, created) = sidebridge::redfish::AppState::open(cards, pdir.clone()).unwrap();
+    let platform = sidebridge::redfish::app(state.clone());
+    let password = std::fs::read_to_string(created.expect("the first start")).unwrap();
+    let basic = |user: &str, pw: &str| {
+        use base64::Engine;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{}", pw.trim()))
+        )
+    };
+    let admin = basic("admin", &password);
+    let send = |method: M,
+                path: String,
+                auth: String,
+                headers: Vec<(&'static str, String)>,
+                body: &'static str| {
+        let platform = platform.clone();
+        async move {
+            let mut req = Rq::builder()
+                .method(method)
+                .uri(path)
+                .header("Authorization", auth);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            let r = tower::ServiceExt::oneshot(platform, req.body(Body::from(body)).unwrap())
+                .await
+                .unwrap();
+            let status = r.status();
+            let etag = r
+                .headers()
+                .get("etag")
+                .map(|v| v.to_str().unwrap().to_string());
+            let bytes = r.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                etag,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default(),
+            )
+        }
+    };
+    let system = format!("/redfish/v1/Systems/{id}");
+    // The card ids, read once through the tunnel; then only the two GETs count.
+    let _ = send(
+        M::GET,
+        format!("{system}/NoSuch"),
+        admin.clone(),
+        vec![],
+        "",
+    )
+    .await;
+    seen.lock().unwrap().clear();
+    let (status, etag, first) = send(M::GET, system.clone(), admin.clone(), vec![], "").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(
+        first["@odata.id"],
+        system.as_str(),
+        "the card's URI rewritten"
+    );
+    assert_eq!(first["Id"], id.as_str());
+    let etag = etag.expect("the card's ETag passed on");
+    let (status, _, second) = send(M::GET, system.clone(), admin.clone(), vec![], "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(second, first, "served from what was kept");
+    let card_path = "/redfish/v1/Systems/DPU0000A1";
+    let at_card: Vec<(u16, bool)> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, _, _)| p == card_path)
+        .map(|(_, s, inm)| (*s, *inm))
+        .collect();
+    assert_eq!(
+        at_card,
+        [(200, false), (304, true)],
+        "the second GET revalidated at the card"
+    );
+    // The client's own If-None-Match: 304 from the platform.
+    let (status, _, _) = send(
+        M::GET,
+        system.clone(),
+        admin.clone(),
+        vec![("If-None-Match", etag)],
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    // A stale If-Match: the card refuses, the platform says so.
+    let (status, _, v) = send(
+        M::PATCH,
+        system.clone(),
+        admin.clone(),
+        vec![
+            ("If-Match", "\"stale\"".into()),
+            ("Content-Type", "application/json".into()),
+        ],
+        r#"{"AssetTag": "t"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::PRECONDITION_FAILED, "{v}");
+    // The platform's privilege table comes first: a ReadOnly user cannot PATCH.
+    let (status, _, _) = send(
+        M::POST,
+        "/redfish/v1/AccountService/Accounts".into(),
+        admin.clone(),
+        vec![("Content-Type", "application/json".into())],
+        r#"{"UserName": "viewer", "Password": "viewer-pass-1", "RoleId": "ReadOnly"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _, v) = send(
+        M::PATCH,
+        system.clone(),
+        basic("viewer", "viewer-pass-1"),
+        vec![("Content-Type", "application/json".into())],
+        r#"{"AssetTag": "t"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    let _ = card.stop.send(true);
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&pdir);
+}
