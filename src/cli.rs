@@ -646,6 +646,9 @@ pub fn topology_text(t: &Topology) -> String {
                 c.host_mac
                     .map(|m| format!(", host MAC {}", mac_str(&m)))
                     .unwrap_or_default()
+                    + &c.mc_mac
+                        .map(|m| format!(", MC MAC {}", mac_str(&m)))
+                        .unwrap_or_default()
             ));
         }
     }

@@ -69,8 +69,11 @@ async fn discovers_two_dpus_as_the_kernel_would() {
     }
     assert_eq!(t.packages[0].card.as_ref().unwrap().serial, "DPU0000A1");
     assert_eq!(t.packages[1].card.as_ref().unwrap().serial, "DPU0000B2");
+    // A Mellanox get-MAC answers the MC's own address, not the host's (as the kernel
+    // reads it): no host MAC, and that address as the MC's.
+    assert_eq!(t.packages[0].channels[1].host_mac, None);
     assert_eq!(
-        t.packages[0].channels[1].host_mac,
+        t.packages[0].channels[1].mc_mac,
         Some([0x02, 0x5b, 0, 0, 0, 0x11])
     );
     assert_eq!(t.packages[0].uuid.unwrap()[15], 0);
@@ -86,9 +89,14 @@ async fn a_plain_nic_has_no_card_and_eight_by_four_has_32_channels() {
     let t = manager(&b).discover().await;
     assert_eq!(t.packages.len(), 1);
     assert!(t.packages[0].card.is_none());
+    // Broadcom answers the host's address; the MC's is one more.
     assert_eq!(
         t.packages[0].channels[0].host_mac,
         Some([0x02, 0x5b, 0, 0, 0, 0x20])
+    );
+    assert_eq!(
+        t.packages[0].channels[0].mc_mac,
+        Some([0x02, 0x5b, 0, 0, 0, 0x21])
     );
 
     let b = start(&scenario_text("eight-by-four.toml"));

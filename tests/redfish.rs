@@ -313,7 +313,9 @@ async fn resources_show_what_ncsi_and_the_card_report() {
     let ndf = s
         .get("/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/NetworkDeviceFunctions/1")
         .await;
-    assert_eq!(ndf["Ethernet"]["MACAddress"], "02:5B:00:00:00:11");
+    // The NIC is a Mellanox one: its get-MAC answers the MC's address, not the host
+    // port's, so the port's MAC is not known and not shown.
+    assert!(ndf["Ethernet"].get("MACAddress").is_none(), "{ndf}");
     let fw = s
         .get("/redfish/v1/UpdateService/FirmwareInventory/DPU0000A1-1")
         .await;

@@ -63,7 +63,7 @@ async fn discovers_eight_by_four_over_veth_and_tshark_reads_the_capture() {
         assert!(
             p.channels
                 .iter()
-                .all(|c| c.link.link_up() && c.host_mac.is_some())
+                .all(|c| c.link.link_up() && c.mc_mac.is_some() && c.host_mac.is_none())
         );
     }
     println!(
@@ -250,7 +250,7 @@ async fn the_cli_discovers_and_reaches_a_card_over_veth() {
         out.contains("card BMC: Example Networks DPU-1000 serial DPU0000A1"),
         "{out}"
     );
-    assert!(out.contains("channel 1: Standby, link up 100000 Mb/s, DPU NIC 24.1.0.7 (PCI 15b3:a2dc, IANA 33049), host MAC 02:5b:00:00:00:11"), "{out}");
+    assert!(out.contains("channel 1: Standby, link up 100000 Mb/s, DPU NIC 24.1.0.7 (PCI 15b3:a2dc, IANA 33049), MC MAC 02:5b:00:00:00:11"), "{out}");
     let (ok, out, _) = cli(&["get-link-status", "-p", "0", "-c", "1"]);
     assert!(ok);
     assert!(out.starts_with("Get Link Status (package 0 channel 1): Command Completed (0x0000), reason No Error (0x0000)\n  link up"), "{out}");

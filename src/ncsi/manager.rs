@@ -97,8 +97,16 @@ pub struct ChannelInfo {
     pub parameters: Option<Parameters>,
     /// Last known link status.
     pub link: LinkStatus,
-    /// The host MAC from the vendor get-MAC command, when the NC answers one.
+    /// The host port's MAC, when the NC's vendor get-MAC command reports it: Broadcom
+    /// and Intel answer the host's address (the kernel gives the BMC that plus one).
+    /// Mellanox answers the management controller's own allocated address instead,
+    /// which is not the host's, so a Mellanox channel has none here (Linux
+    /// `net/ncsi/ncsi-rsp.c`: `ncsi_rsp_handler_oem_mlx_gma` sets it as is, the Broadcom
+    /// and Intel handlers after `eth_addr_inc`).
     pub host_mac: Option<[u8; 6]>,
+    /// The management controller's own MAC on this channel, as the kernel derives it
+    /// from the same answer ([`VendorMac::bmc_mac`]).
+    pub mc_mac: Option<[u8; 6]>,
     /// Its role.
     pub role: ChannelRole,
 }
@@ -303,10 +311,13 @@ impl Manager {
             Some(ResponseData::LinkStatus(l)) => l.status,
             _ => LinkStatus(0),
         };
-        let mut host_mac = None;
+        let (mut host_mac, mut mc_mac) = (None, None);
         if let Some(vendor) = VendorGetMac::from_manufacturer(version.manufacturer_id) {
             if let Some(ResponseData::Oem(o)) = self.cmd(ch, Command::Oem(vendor.request())).await {
-                host_mac = VendorGetMac::parse_response(&o).ok().map(|m| m.mac);
+                if let Ok(m) = VendorGetMac::parse_response(&o) {
+                    mc_mac = Some(m.bmc_mac());
+                    host_mac = (m.vendor != VendorGetMac::Mellanox).then_some(m.mac);
+                }
             }
         }
         Some(ChannelInfo {
@@ -316,6 +327,7 @@ impl Manager {
             parameters,
             link,
             host_mac,
+            mc_mac,
             role: ChannelRole::Standby,
         })
     }

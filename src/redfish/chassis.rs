@@ -230,7 +230,12 @@ async fn function(
             "Id": n,
             "Name": format!("Ethernet function of port {n}"),
             "NetDevFuncType": "Ethernet",
-            "Ethernet": { "MACAddress": mac, "PermanentMACAddress": mac },
+            // Left out when the NC does not tell the host's address (a Mellanox get-MAC
+            // answers the MC's own).
+            "Ethernet": match &mac {
+                Some(m) => json!({ "MACAddress": m, "PermanentMACAddress": m }),
+                None => json!({}),
+            },
             "Status": status(&card),
             "Links": { "PhysicalNetworkPortAssignment": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}") } }
         }),
