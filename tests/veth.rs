@@ -244,6 +244,19 @@ async fn the_cli_discovers_and_reaches_a_card_over_veth() {
     let t: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(t["packages"].as_array().unwrap().len(), 2);
     assert_eq!(t["packages"][1]["card"]["serial"], "DPU0000B2");
+    // Addresses, UUIDs, versions and names as text, not byte arrays.
+    let p0 = &t["packages"][0];
+    assert_eq!(p0["uuid"], "5b1d0c3a-7f00-4d2e-9c41-000000000000");
+    assert_eq!(p0["card"]["uuid"].as_str().map(str::len), Some(36), "{p0}");
+    let ch = &p0["channels"][1];
+    assert_eq!(ch["mc_mac"], "02:5b:00:00:00:11");
+    assert_eq!(
+        ch["host_mac"],
+        serde_json::Value::Null,
+        "Mellanox: the host's is not known"
+    );
+    assert_eq!(ch["version"]["firmware_name"], "DPU NIC");
+    assert_eq!(ch["version"]["firmware_version"], "24.1.0.7");
     let (ok, out, err) = cli(&["discover", "--packages", "0"]);
     assert!(ok, "{err}");
     assert!(

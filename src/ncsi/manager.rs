@@ -103,9 +103,11 @@ pub struct ChannelInfo {
     /// which is not the host's, so a Mellanox channel has none here (Linux
     /// `net/ncsi/ncsi-rsp.c`: `ncsi_rsp_handler_oem_mlx_gma` sets it as is, the Broadcom
     /// and Intel handlers after `eth_addr_inc`).
+    #[serde(serialize_with = "sidebridge_protocol::text::ser::opt_mac")]
     pub host_mac: Option<[u8; 6]>,
     /// The management controller's own MAC on this channel, as the kernel derives it
     /// from the same answer ([`VendorMac::bmc_mac`]).
+    #[serde(serialize_with = "sidebridge_protocol::text::ser::opt_mac")]
     pub mc_mac: Option<[u8; 6]>,
     /// Its role.
     pub role: ChannelRole,
@@ -117,6 +119,7 @@ pub struct PackageInfo {
     /// Package id.
     pub id: u8,
     /// Get Package UUID, when answered.
+    #[serde(serialize_with = "sidebridge_protocol::text::ser::opt_uuid")]
     pub uuid: Option<[u8; 16]>,
     /// Whether the package does hardware arbitration (may stay selected).
     pub hardware_arbitration: bool,

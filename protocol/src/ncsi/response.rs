@@ -54,11 +54,16 @@ pub enum ResponseData {
     /// PLDM (§8.4.61): the PLDM response, raw.
     Pldm(Vec<u8>),
     /// Get Package UUID (§8.4.63): 16 bytes.
-    PackageUuid([u8; 16]),
+    PackageUuid(
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::uuid"))] [u8; 16],
+    ),
     /// Query Pending NC PLDM Request (§8.4.65): the pending PLDM request, raw.
     PendingPldmRequest(Vec<u8>),
     /// Get MC MAC Address (§8.4.69): the addresses the NC holds for the MC.
-    McMacAddresses(Vec<[u8; 6]>),
+    McMacAddresses(
+        #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::macs"))]
+        Vec<[u8; 6]>,
+    ),
     /// Bytes after the codes kept unparsed: a response that did not complete, or a
     /// response to a command type this crate does not know.
     Raw {
@@ -89,12 +94,18 @@ pub struct LinkStatusData {
 pub struct VersionId {
     /// NC-SI version: major, minor, update (BCD; 0xF in the high nibble for one digit,
     /// 0xFF for "none") and alpha1 (ASCII or 0).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::dotted4"))]
     pub ncsi_version: [u8; 4],
     /// Alpha2 of the NC-SI version (ASCII or 0).
     pub alpha2: u8,
     /// Firmware name string, 12 bytes, NUL padded.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::ascii"))]
     pub firmware_name: [u8; 12],
     /// Firmware version (vendor defined; typically 4 bytes major.minor.x.y).
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::text::ser::dotted_u32")
+    )]
     pub firmware_version: u32,
     /// PCI Device ID.
     pub pci_device_id: u16,
@@ -212,6 +223,7 @@ pub struct Parameters {
             strategy = "proptest::collection::vec(proptest::prelude::any::<[u8; 6]>(), 0..9)"
         )
     )]
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::macs"))]
     pub macs: Vec<[u8; 6]>,
     /// The VLAN filter table (at most 255 entries; the count byte is derived).
     #[cfg_attr(

@@ -217,6 +217,7 @@ pub struct VendorMac {
     /// Whose command set answered.
     pub vendor: VendorGetMac,
     /// The address as the response carries it.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::mac"))]
     pub mac: [u8; 6],
 }
 

@@ -392,6 +392,7 @@ pub struct SystemSettings {
     /// The host watchdog.
     pub watchdog: HostWatchdog,
     /// The host system's UUID (RFC 4122 byte order; zero when the card has none).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::uuid"))]
     pub uuid: [u8; 16],
 }
 
@@ -426,6 +427,7 @@ pub struct BridgeInfo {
     /// `capability` bits.
     pub capabilities: u32,
     /// The card's UUID (RFC 4122 byte order).
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::uuid"))]
     pub uuid: [u8; 16],
     /// Manufacturer name.
     pub manufacturer: String,
@@ -506,10 +508,13 @@ pub struct NetworkIdentity {
     /// Host name.
     pub host_name: String,
     /// MAC addresses of the card BMC's interfaces.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::macs"))]
     pub macs: Vec<[u8; 6]>,
     /// IPv4 addresses with prefix length.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::ipv4"))]
     pub ipv4: Vec<([u8; 4], u8)>,
     /// IPv6 addresses with prefix length.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::ipv6"))]
     pub ipv6: Vec<([u8; 16], u8)>,
 }
 
