@@ -693,6 +693,24 @@ async fn reset_is_a_task_that_ends_when_the_card_says_so() {
     assert_eq!(st, StatusCode::NO_CONTENT);
     let tasks = s.get("/redfish/v1/TaskService/Tasks").await;
     assert_eq!(tasks["Members@odata.count"], 1);
+    // An NMI to a host that is off: not "in use or in transition", but not possible
+    // in that state, and the message says why.
+    let (st, _, _) = s
+        .admin(Method::POST, action, r#"{"ResetType": "ForceOff"}"#)
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED);
+    for _ in 0..200 {
+        if s.sim.with(|nc| nc.card(0).unwrap().power()) == PowerState::Off {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (st, _, v) = s
+        .admin(Method::POST, action, r#"{"ResetType": "Nmi"}"#)
+        .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{v}");
+    let text = v.to_string();
+    assert!(text.contains("OperationNotAllowed") && text.contains("the host is off"), "{v}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -590,7 +590,10 @@ impl CardBmc {
                     err(ResultCode::InvalidState, "a reset is in progress")
                 }
                 ResetType::Nmi if self.power != PowerState::On => {
-                    err(ResultCode::InvalidState, "NMI needs the host on")
+                    err(
+                        ResultCode::InvalidState,
+                        "state: the host is off, and an NMI needs it on",
+                    )
                 }
                 ResetType::Nmi => Response::ok(command, ResponseBody::Empty),
                 t => {

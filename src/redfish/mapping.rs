@@ -73,7 +73,12 @@ pub fn card_error(e: &CardError, ctx: Context<'_>) -> RedfishError {
         CardError::Unreachable { .. } | CardError::NotReady { .. } | CardError::Busy { .. } => {
             RedfishError::unavailable(5)
         }
-        CardError::Conflict { .. } => RedfishError::in_use(),
+        // "state: …": the operation does not apply in the card's state (an NMI to a
+        // host that is off), which is not "in use or in transition" (OEM.md §6).
+        CardError::Conflict { detail, .. } => match detail.strip_prefix("state:") {
+            Some(why) => RedfishError::not_allowed(why.trim()),
+            None => RedfishError::in_use(),
+        },
         CardError::TimedOut { .. } => RedfishError::timeout(),
         CardError::Protocol { .. } => RedfishError::internal(),
         CardError::Refused { result, detail, .. } => {
@@ -403,6 +408,15 @@ mod tests {
             detail: "d".into(),
         };
         assert_eq!(status(&conflict, action), StatusCode::CONFLICT);
+        assert!(text(&card_error(&conflict, action)).contains("ResourceInUse"));
+        let off = CardError::Conflict {
+            card: "c".into(),
+            detail: "state: the host is off, and an NMI needs it on".into(),
+        };
+        let e = card_error(&off, action);
+        assert_eq!(e.status, StatusCode::CONFLICT);
+        assert!(text(&e).contains("OperationNotAllowed"), "{e:?}");
+        assert!(text(&e).contains("the host is off, and an NMI needs it on"), "{e:?}");
         let timed_out = CardError::TimedOut {
             card: "c".into(),
             detail: "d".into(),
