@@ -374,6 +374,11 @@ impl Daemon {
         let stop = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.changed().await;
         };
+        tokio::spawn(redfish::log_services::record(
+            state.clone(),
+            cards.subscribe(),
+            stop(shutdown.clone()),
+        ));
         let mut topo = manager.topology();
         tokio::spawn(manager.clone().run(stop(shutdown.clone())));
         // The first discovery publishes the topology; wait for it (bounded).

@@ -710,7 +710,10 @@ async fn reset_is_a_task_that_ends_when_the_card_says_so() {
         .await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
     let text = v.to_string();
-    assert!(text.contains("OperationNotAllowed") && text.contains("the host is off"), "{v}");
+    assert!(
+        text.contains("OperationNotAllowed") && text.contains("the host is off"),
+        "{v}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1227,4 +1230,100 @@ async fn the_sse_stream_carries_card_events() {
         ev["Events"][0]["MessageId"],
         "ResourceEvent.1.3.ResourceChanged"
     );
+}
+
+/// Each card's event log, kept by the platform: a card event becomes a LogEntry with
+/// the event's message; entries survive a restart; ClearLog needs ConfigureManager
+/// and empties the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_log_records_card_events_and_is_cleared() {
+    let dir = std::env::temp_dir().join(format!(
+        "sb-redfish-{}",
+        sidebridge::redfish::auth::random_hex(6)
+    ));
+    let entries = "/redfish/v1/Managers/DPU0000A1/LogServices/EventLog/Entries";
+    let saved = {
+        let s = start_in(dir.clone()).await;
+        let m = s.get("/redfish/v1/Managers/DPU0000A1").await;
+        assert_eq!(
+            m["LogServices"]["@odata.id"],
+            "/redfish/v1/Managers/DPU0000A1/LogServices"
+        );
+        let svc = s
+            .get("/redfish/v1/Managers/DPU0000A1/LogServices/EventLog")
+            .await;
+        assert_eq!(svc["OverWritePolicy"], "WrapsWhenFull");
+        let (st, _, v) = s
+            .admin(
+                Method::PATCH,
+                "/redfish/v1/Systems/DPU0000A1",
+                r#"{"Boot": {"BootSourceOverrideTarget": "Pxe", "BootSourceOverrideEnabled": "Once"}}"#,
+            )
+            .await;
+        assert!(st.is_success(), "{v}");
+        let mut found = None;
+        for _ in 0..100 {
+            let v = s.get(entries).await;
+            found = v["Members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| {
+                    e["Message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("boot override of DPU0000A1 changed"))
+                })
+                .cloned();
+            if found.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let e = found.expect("the boot override change is logged");
+        assert_eq!(e["MessageId"], "ResourceEvent.1.3.ResourceChanged");
+        assert_eq!(
+            e["Links"]["OriginOfCondition"]["@odata.id"],
+            "/redfish/v1/Systems/DPU0000A1"
+        );
+        let one = s.get(e["@odata.id"].as_str().unwrap()).await;
+        assert_eq!(one["Message"], e["Message"]);
+        // Other cards' logs are their own.
+        let other = s
+            .get("/redfish/v1/Managers/DPU0000B2/LogServices/EventLog/Entries")
+            .await;
+        assert!(
+            other["Members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| !x["Message"].as_str().unwrap().contains("DPU0000A1"))
+        );
+        let (st, _, _) = s
+            .call(
+                Method::GET,
+                "/redfish/v1/Managers/DPU0000A1/LogServices/Audit",
+                None,
+                Who::Basic("admin", &s.password),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND);
+        std::fs::read(dir.join("event-log.json")).unwrap()
+    };
+    // A restart keeps the entries (the first service removed its directory on drop:
+    // put the file back as a restart would find it).
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("event-log.json"), saved).unwrap();
+    let s = start_in(dir).await;
+    let v = s.get(entries).await;
+    assert!(
+        v["Members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["Message"].as_str().unwrap().contains("boot override"))
+    );
+    let clear = "/redfish/v1/Managers/DPU0000A1/LogServices/EventLog/Actions/LogService.ClearLog";
+    let (st, _, _) = s.admin(Method::POST, clear, "{}").await;
+    assert_eq!(st, StatusCode::NO_CONTENT);
+    assert_eq!(s.get(entries).await["Members@odata.count"], 0);
 }

@@ -589,12 +589,10 @@ impl CardBmc {
                 _ if self.operation_running(CommandId::Reset) => {
                     err(ResultCode::InvalidState, "a reset is in progress")
                 }
-                ResetType::Nmi if self.power != PowerState::On => {
-                    err(
-                        ResultCode::InvalidState,
-                        "state: the host is off, and an NMI needs it on",
-                    )
-                }
+                ResetType::Nmi if self.power != PowerState::On => err(
+                    ResultCode::InvalidState,
+                    "state: the host is off, and an NMI needs it on",
+                ),
                 ResetType::Nmi => Response::ok(command, ResponseBody::Empty),
                 t => {
                     self.start_operation(sequence, command);

@@ -38,6 +38,21 @@ pub enum CardEventKind {
         /// Its new state.
         state: MediaState,
     },
+    /// A port's link (an NC-SI channel of the card's package) went up or down.
+    LinkChanged {
+        /// The port (the channel number).
+        port: u8,
+        /// Up?
+        up: bool,
+    },
+    /// The platform's active NC-SI channel moved to (true) or away from (false) one of
+    /// this card's ports.
+    ActiveChannel {
+        /// The port.
+        port: u8,
+        /// Now active?
+        active: bool,
+    },
     /// The card stopped answering.
     Offline {
         /// What failed.

@@ -668,6 +668,26 @@ impl Cards {
                 }
             }
             NcsiEvent::PackageFound(_) | NcsiEvent::Reinitialised(_) => self.refresh_all().await,
+            NcsiEvent::LinkChanged { channel, up } => {
+                if let Some(id) = self.card_by_package(channel.package_id()) {
+                    self.emit(
+                        &id,
+                        CardEventKind::LinkChanged {
+                            port: channel.channel_id(),
+                            up,
+                        },
+                    );
+                }
+            }
+            NcsiEvent::Failover { from, to } => {
+                for (ch, active) in [(from, false), (to, true)] {
+                    let Some(ch) = ch else { continue };
+                    if let Some(id) = self.card_by_package(ch.package_id()) {
+                        let port = ch.channel_id();
+                        self.emit(&id, CardEventKind::ActiveChannel { port, active });
+                    }
+                }
+            }
             _ => {}
         }
     }

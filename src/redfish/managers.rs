@@ -45,6 +45,7 @@ fn manager_body(c: &Card) -> Value {
         "Status": status(c),
         "EthernetInterfaces": { "@odata.id": format!("/redfish/v1/Managers/{id}/EthernetInterfaces") },
         "VirtualMedia": { "@odata.id": format!("/redfish/v1/Managers/{id}/VirtualMedia") },
+        "LogServices": { "@odata.id": format!("/redfish/v1/Managers/{id}/LogServices") },
         "Links": {
             "ManagerForServers": [{ "@odata.id": format!("/redfish/v1/Systems/{id}") }],
             "ManagerForChassis": [{ "@odata.id": format!("/redfish/v1/Chassis/{id}") }]

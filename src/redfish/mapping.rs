@@ -171,6 +171,29 @@ impl From<&CardEvent> for RfEvent {
                 format!("Virtual media {slot:?} of {id} is now {state:?}."),
                 "OK",
             ),
+            CardEventKind::LinkChanged { port, up } => (
+                format!("/redfish/v1/Chassis/{id}/NetworkAdapters/NIC/Ports/{port}"),
+                if *up {
+                    "ResourceEvent.1.3.ResourceStatusChangedOK"
+                } else {
+                    "ResourceEvent.1.3.ResourceStatusChangedWarning"
+                },
+                format!(
+                    "The link of port {port} of {id} is {}.",
+                    if *up { "up" } else { "down" }
+                ),
+                if *up { "OK" } else { "Warning" },
+            ),
+            CardEventKind::ActiveChannel { port, active } => (
+                format!("/redfish/v1/Chassis/{id}/NetworkAdapters/NIC/Ports/{port}"),
+                CHANGED,
+                if *active {
+                    format!("Port {port} of {id} is now the platform's active NC-SI channel.")
+                } else {
+                    format!("Port {port} of {id} is no longer the platform's active NC-SI channel.")
+                },
+                "OK",
+            ),
             CardEventKind::Offline { reason } => (
                 system,
                 "ResourceEvent.1.3.ResourceStatusChangedCritical",
@@ -416,7 +439,10 @@ mod tests {
         let e = card_error(&off, action);
         assert_eq!(e.status, StatusCode::CONFLICT);
         assert!(text(&e).contains("OperationNotAllowed"), "{e:?}");
-        assert!(text(&e).contains("the host is off, and an NMI needs it on"), "{e:?}");
+        assert!(
+            text(&e).contains("the host is off, and an NMI needs it on"),
+            "{e:?}"
+        );
         let timed_out = CardError::TimedOut {
             card: "c".into(),
             detail: "d".into(),

@@ -23,6 +23,7 @@ mod aggregation;
 mod chassis;
 pub mod delivery;
 pub mod events;
+pub mod log_services;
 mod managers;
 mod service;
 mod sessions;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub write_locks: Arc<protocol::WriteLocks>,
     /// The Redfish tunnel's card ids and kept responses.
     pub tunnel: tunnel::TunnelState,
+    /// Each card's event log.
+    pub logs: log_services::EventLogs,
 }
 
 /// Shared state.
@@ -82,6 +85,7 @@ impl AppState {
     ) -> std::io::Result<(Shared, Option<PathBuf>)> {
         let (auth, created) = Auth::open(&state_dir)?;
         let subscriptions = events::Subscriptions::open(&state_dir)?;
+        let logs = log_services::EventLogs::open(&state_dir)?;
         Ok((
             Arc::new(AppState {
                 auth,
@@ -91,6 +95,7 @@ impl AppState {
                 rendered: std::sync::Mutex::new(std::collections::HashMap::new()),
                 write_locks: Arc::default(),
                 tunnel: tunnel::TunnelState::default(),
+                logs,
             }),
             created,
         ))
@@ -430,6 +435,7 @@ pub fn app(state: Shared) -> Router {
         .merge(sessions::routes())
         .merge(systems::routes())
         .merge(managers::routes())
+        .merge(log_services::routes())
         .merge(chassis::routes())
         .merge(aggregation::routes())
         .merge(events::routes())

@@ -39,6 +39,8 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ("ManagerAccount", "v1_14_1"),
     ("Role", "v1_3_3"),
     ("Message", "v1_3_0"),
+    ("LogService", "v1_9_0"),
+    ("LogEntry", "v1_21_0"),
 ];
 
 /// Collections served, each `<Type>Collection`.
@@ -61,6 +63,8 @@ const COLLECTIONS: &[&str] = &[
     "Session",
     "ManagerAccount",
     "Role",
+    "LogService",
+    "LogEntry",
 ];
 
 /// `#Type.vX_Y_Z.Type` for a schema in [`SCHEMAS`].
