@@ -45,6 +45,10 @@
 //! certificate = "/etc/sidebridge/cert.pem"   # optional, with private_key; else generated
 //! private_key = "/etc/sidebridge/key.pem"
 //! event_ca_file = "/etc/ssl/certs/ca-certificates.crt"  # CAs for https event destinations
+//! max_connections = 64           # per listener; one more is answered 503 (1..=4096)
+//! header_timeout_ms = 10000      # TLS handshake, then request line and headers
+//! idle_timeout_ms = 30000        # a connection without traffic is closed
+//! max_header_bytes = 16384       # request line and headers (8192..=65536; else 431)
 //! ```
 
 use crate::ncsi::{ManagerConfig, Timing};
@@ -121,6 +125,48 @@ pub struct RedfishConfig {
     /// The CAs (PEM bundle) an `https://` event destination must chain to; the
     /// system's bundle when absent.
     pub event_ca_file: Option<PathBuf>,
+    /// Connections served at once per listener (1..=4096).
+    #[serde(default = "d_max_connections")]
+    pub max_connections: usize,
+    /// The TLS handshake, then the request line and headers, must arrive within this
+    /// (ms, 100..=600000).
+    #[serde(default = "d_header_timeout")]
+    pub header_timeout_ms: u64,
+    /// A connection without traffic for this long is closed (ms, 100..=3600000).
+    #[serde(default = "d_idle_timeout")]
+    pub idle_timeout_ms: u64,
+    /// The request line and headers may take at most this many bytes (8192..=65536).
+    #[serde(default = "d_max_header_bytes")]
+    pub max_header_bytes: usize,
+}
+
+fn d_max_connections() -> usize {
+    crate::daemon::ConnectionLimits::default().max_connections
+}
+fn d_header_timeout() -> u64 {
+    crate::daemon::ConnectionLimits::default()
+        .header_timeout
+        .as_millis() as u64
+}
+fn d_idle_timeout() -> u64 {
+    crate::daemon::ConnectionLimits::default()
+        .idle_timeout
+        .as_millis() as u64
+}
+fn d_max_header_bytes() -> usize {
+    crate::daemon::ConnectionLimits::default().max_header_bytes
+}
+
+impl RedfishConfig {
+    /// The connection limits of both listeners.
+    pub fn limits(&self) -> crate::daemon::ConnectionLimits {
+        crate::daemon::ConnectionLimits {
+            max_connections: self.max_connections,
+            header_timeout: Duration::from_millis(self.header_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
+            max_header_bytes: self.max_header_bytes,
+        }
+    }
 }
 
 impl Default for RedfishConfig {
@@ -133,6 +179,10 @@ impl Default for RedfishConfig {
             certificate: None,
             private_key: None,
             event_ca_file: None,
+            max_connections: d_max_connections(),
+            header_timeout_ms: d_header_timeout(),
+            idle_timeout_ms: d_idle_timeout(),
+            max_header_bytes: d_max_header_bytes(),
         }
     }
 }
@@ -444,6 +494,15 @@ fn check_redfish(r: &RedfishConfig) -> Result<(), ConfigError> {
             )));
         }
     }
+    range("redfish.max_connections", r.max_connections, 1, 4096)?;
+    range(
+        "redfish.header_timeout_ms",
+        r.header_timeout_ms,
+        100,
+        600_000,
+    )?;
+    range("redfish.idle_timeout_ms", r.idle_timeout_ms, 100, 3_600_000)?;
+    range("redfish.max_header_bytes", r.max_header_bytes, 8192, 65_536)?;
     if r.certificate.is_some() != r.private_key.is_some() {
         return Err(ConfigError(
             "redfish.certificate and redfish.private_key go together".into(),

@@ -7,7 +7,6 @@ use crate::ncsi::{Manager, ManagerConfig, Requester};
 use crate::redfish::{self, AppState, Shared};
 use axum::Router;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use sidebridge_transport::Transport;
 use std::io;
@@ -153,16 +152,184 @@ pub async fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
     })
 }
 
-/// Serves `app` over TLS on `listener` until `shutdown` turns true; open connections
-/// get 5 s to finish.
-pub async fn serve_tls(
-    listener: TcpListener,
+/// What one listener allows its connections (`[redfish]` `max_connections`,
+/// `header_timeout_ms`, `idle_timeout_ms`): sized so that a 512 MiB BMC cannot be
+/// made to hold more connections than it can afford, by idle clients or slow ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections served at once; one more is answered 503 and closed.
+    pub max_connections: usize,
+    /// The request line and headers must arrive within this (slow-header clients).
+    pub header_timeout: Duration,
+    /// A connection with no traffic for this long is closed (after the request in
+    /// flight, if any).
+    pub idle_timeout: Duration,
+    /// The request line and headers may take at most this many bytes.
+    pub max_header_bytes: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            max_connections: 64,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_header_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// How many connections over the cap may be told so (503) at once; the rest are
+/// closed without a word.
+const REFUSALS: usize = 8;
+
+/// The answer to a connection over the cap: 503 with a Base message, then close.
+fn busy() -> Vec<u8> {
+    let body = crate::redfish::error::RedfishError::unavailable(5)
+        .with_summary(
+            "Too many connections: the service is temporarily unavailable.  Retry in 5 seconds.",
+        )
+        .body()
+        .to_string();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nOData-Version: 4.0\r\nRetry-After: 5\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// An I/O stream that notes when bytes last moved, for the idle timeout.
+struct Tracked<T> {
+    inner: T,
+    start: std::time::Instant,
+    last: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<T> Tracked<T> {
+    fn touch(&self) {
+        self.last.store(
+            self.start.elapsed().as_millis() as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+}
+
+impl<T: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Tracked<T> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let r = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.touch();
+        }
+        r
+    }
+}
+
+impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Tracked<T> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        let r = std::pin::Pin::new(&mut self.inner).poll_write(cx, data);
+        if matches!(r, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.touch();
+        }
+        r
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Serves one connection with `limits`: hyper's header-read timeout (with a timer, or
+/// it is silently off), a bounded read buffer for the headers, the idle timeout, and a
+/// graceful close on `shutdown`.
+async fn serve_connection<IO>(
+    io: IO,
     app: Router,
-    tls: Arc<rustls::ServerConfig>,
+    limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
-) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let graceful = GracefulShutdown::new();
+    peer: SocketAddr,
+) where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let last = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let start = std::time::Instant::now();
+    let io = Tracked {
+        inner: io,
+        start,
+        last: last.clone(),
+    };
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.max_header_bytes.max(8192));
+    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    tokio::pin!(conn);
+    let mut tick = tokio::time::interval(Duration::from_millis(250).min(limits.idle_timeout));
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            r = conn.as_mut() => {
+                if let Err(e) = r {
+                    tracing::debug!("connection from {peer}: {e}");
+                }
+                return;
+            }
+            _ = shutdown.changed(), if !closing => {
+                closing = true;
+                conn.as_mut().graceful_shutdown();
+            }
+            _ = tick.tick(), if !closing => {
+                let idle = start.elapsed().as_millis() as u64
+                    - last.load(std::sync::atomic::Ordering::Relaxed);
+                if idle >= limits.idle_timeout.as_millis() as u64 {
+                    tracing::debug!("connection from {peer}: idle for {idle} ms, closed");
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+        }
+    }
+}
+
+/// Accepts connections on `listener` while `shutdown` has not fired, each served by
+/// `serve` under the connection cap of `limits`; a connection over the cap gets
+/// `refuse` (a 503) if few are being refused already, else is closed.
+async fn accept_loop<F, R>(
+    listener: TcpListener,
+    limits: ConnectionLimits,
+    mut shutdown: watch::Receiver<bool>,
+    serve: F,
+    refuse: R,
+) where
+    F: Fn(
+        tokio::net::TcpStream,
+        SocketAddr,
+        watch::Receiver<bool>,
+    ) -> futures_util::future::BoxFuture<'static, ()>,
+    R: Fn(tokio::net::TcpStream) -> futures_util::future::BoxFuture<'static, ()>,
+{
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let refusals = Arc::new(tokio::sync::Semaphore::new(REFUSALS));
+    let mut tasks = tokio::task::JoinSet::new();
     loop {
         let (tcp, peer) = tokio::select! {
             r = listener.accept() => match r {
@@ -171,31 +338,104 @@ pub async fn serve_tls(
             },
             _ = shutdown.changed() => break,
         };
-        let acceptor = acceptor.clone();
-        let app = app.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let tls =
-                match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => return tracing::debug!("TLS handshake with {peer}: {e}"),
-                    Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
-                };
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), TowerToHyperService::new(app));
-            if let Err(e) = watcher.watch(conn).await {
-                tracing::debug!("connection from {peer}: {e}");
+        while tasks.try_join_next().is_some() {}
+        match slots.clone().try_acquire_owned() {
+            Ok(slot) => {
+                let fut = serve(tcp, peer, shutdown.clone());
+                tasks.spawn(async move {
+                    fut.await;
+                    drop(slot);
+                });
             }
-        });
+            Err(_) => match refusals.clone().try_acquire_owned() {
+                Ok(r) => {
+                    tracing::warn!(
+                        "{peer}: {} connections open, the most allowed; answered 503",
+                        limits.max_connections
+                    );
+                    let fut = refuse(tcp);
+                    tokio::spawn(async move {
+                        let _ = tokio::time::timeout(Duration::from_secs(5), fut).await;
+                        drop(r);
+                    });
+                }
+                Err(_) => drop(tcp),
+            },
+        }
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    // Let the connections finish what they are doing (each closes gracefully).
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+}
+
+/// Serves `app` over TLS on `listener` until `shutdown`, with the default
+/// [`ConnectionLimits`].
+pub async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: watch::Receiver<bool>,
+) {
+    serve_tls_with(listener, app, tls, ConnectionLimits::default(), shutdown).await
+}
+
+/// [`serve_tls`] with `limits`. The TLS handshake must end within the header timeout.
+pub async fn serve_tls_with(
+    listener: TcpListener,
+    app: Router,
+    tls: Arc<rustls::ServerConfig>,
+    limits: ConnectionLimits,
+    shutdown: watch::Receiver<bool>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let refusing = acceptor.clone();
+    accept_loop(
+        listener,
+        limits,
+        shutdown,
+        move |tcp, peer, shutdown| {
+            let (acceptor, app) = (acceptor.clone(), app.clone());
+            Box::pin(async move {
+                let tls =
+                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(tcp)).await {
+                        Ok(Ok(s)) => s,
+                        Ok(Err(e)) => return tracing::debug!("TLS handshake with {peer}: {e}"),
+                        Err(_) => return tracing::debug!("TLS handshake with {peer} timed out"),
+                    };
+                serve_connection(tls, app, limits, shutdown, peer).await;
+            })
+        },
+        move |tcp| {
+            let acceptor = refusing.clone();
+            Box::pin(async move {
+                use tokio::io::AsyncWriteExt;
+                if let Ok(mut tls) = acceptor.accept(tcp).await {
+                    let _ = tls.write_all(&busy()).await;
+                    let _ = tls.shutdown().await;
+                }
+            })
+        },
+    )
+    .await
 }
 
 /// Serves `app` over plain HTTP: only on a loopback address (a bmcweb satellite).
 pub async fn serve_plain(
     listener: TcpListener,
     app: Router,
-    mut shutdown: watch::Receiver<bool>,
+    shutdown: watch::Receiver<bool>,
+) -> io::Result<()> {
+    serve_plain_with(listener, app, ConnectionLimits::default(), shutdown).await
+}
+
+/// [`serve_plain`] with `limits`.
+pub async fn serve_plain_with(
+    listener: TcpListener,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let addr = listener.local_addr()?;
     if !addr.ip().is_loopback() {
@@ -204,11 +444,27 @@ pub async fn serve_plain(
             format!("the plain-HTTP listener may only bind a loopback address, not {addr}"),
         ));
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            let _ = shutdown.changed().await;
-        })
-        .await
+    accept_loop(
+        listener,
+        limits,
+        shutdown,
+        move |tcp, peer, shutdown| {
+            let app = app.clone();
+            Box::pin(async move {
+                let _ = tcp.set_nodelay(true);
+                serve_connection(tcp, app, limits, shutdown, peer).await;
+            })
+        },
+        |mut tcp| {
+            Box::pin(async move {
+                use tokio::io::AsyncWriteExt;
+                let _ = tcp.write_all(&busy()).await;
+                let _ = tcp.shutdown().await;
+            })
+        },
+    )
+    .await;
+    Ok(())
 }
 
 /// Why the path to the network controllers could not be opened.

@@ -425,7 +425,8 @@ async fn open_card_bmcs(
 async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
     use sidebridge::config::Config;
     use sidebridge::daemon::{
-        Daemon, TlsFiles, bind, check_state_dir, serve_plain, serve_tls, signal, tls_config,
+        Daemon, TlsFiles, bind, check_state_dir, serve_plain_with, serve_tls_with, signal,
+        tls_config,
     };
     let cfg = Config::load(&path)?;
     let r = &cfg.redfish;
@@ -479,8 +480,9 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
         }
         sidebridge::config::Unauthenticated::Refused => app.clone(),
     };
-    let https = tokio::spawn(serve_tls(listener, app, tls, stop_rx.clone()));
-    let http = plain.map(|l| tokio::spawn(serve_plain(l, plain_app, stop_rx)));
+    let limits = r.limits();
+    let https = tokio::spawn(serve_tls_with(listener, app, tls, limits, stop_rx.clone()));
+    let http = plain.map(|l| tokio::spawn(serve_plain_with(l, plain_app, limits, stop_rx)));
     signal().await;
     let _ = stop_tx.send(true);
     let _ = https.await;

@@ -1,0 +1,119 @@
+//! Connection limits of the HTTPS listener (issue: connections were never closed once
+//! TLS was up; hyper's header-read timeout was silently off without a timer): an idle
+//! connection is closed, a client that sends its headers slowly is cut off, headers
+//! over the limit get 431, and a connection over the cap is answered 503 and closed.
+
+mod common;
+
+use sidebridge::daemon::{ConnectionLimits, serve_tls_with, tls_config};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+type Tls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
+
+async fn connect(port: u16) -> Tls {
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let cfg = Arc::new(sidebridge::tls::unverified().unwrap());
+    tokio_rustls::TlsConnector::from(cfg)
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+/// Reads until the peer closes (or 10 s pass); what it sent, and how long it took.
+async fn until_closed(s: &mut Tls) -> (Vec<u8>, Duration) {
+    let t = Instant::now();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (got, t.elapsed()),
+            Ok(Ok(n)) => got.extend_from_slice(&buf[..n]),
+            Err(_) => panic!("still open after 10 s"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_slow_oversized_and_excess_connections_are_refused() {
+    let dir = common::temp_dir();
+    let r = common::daemon(&dir).await;
+    let tls = tls_config(&dir, None).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let limits = ConnectionLimits {
+        max_connections: 3,
+        header_timeout: Duration::from_millis(800),
+        idle_timeout: Duration::from_millis(1200),
+        max_header_bytes: 8192,
+    };
+    tokio::spawn(serve_tls_with(
+        listener,
+        r.daemon.app(),
+        tls,
+        limits,
+        r.stop_rx.clone(),
+    ));
+
+    // A served request, then nothing: closed once idle.
+    let mut s = connect(port).await;
+    s.write_all(b"GET /redfish/v1 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let (got, took) = until_closed(&mut s).await;
+    assert!(
+        got.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&got)
+    );
+    assert!(took < Duration::from_secs(5), "closed after {took:?}");
+
+    // Headers that never end: cut off at the header timeout.
+    let mut s = connect(port).await;
+    s.write_all(b"GET /redfish/v1 HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let (_, took) = until_closed(&mut s).await;
+    assert!(took < Duration::from_secs(5), "slow headers kept {took:?}");
+
+    // Headers over the limit: 431.
+    let mut s = connect(port).await;
+    let big = format!(
+        "GET /redfish/v1 HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    let _ = s.write_all(big.as_bytes()).await;
+    let (got, _) = until_closed(&mut s).await;
+    assert!(
+        got.starts_with(b"HTTP/1.1 431"),
+        "{}",
+        String::from_utf8_lossy(&got[..got.len().min(200)])
+    );
+
+    // Three idle connections hold every slot; a fourth is told so.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(connect(port).await);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut extra = connect(port).await;
+    let (got, _) = until_closed(&mut extra).await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 503"), "{text}");
+    assert!(text.contains("Too many connections"), "{text}");
+    // Once they are gone (closed as idle), there is room again.
+    for mut h in held {
+        let _ = until_closed(&mut h).await;
+    }
+    let mut s = connect(port).await;
+    s.write_all(b"GET /redfish/v1 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (got, _) = until_closed(&mut s).await;
+    assert!(got.starts_with(b"HTTP/1.1 200"));
+    let _ = r.stop.send(true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
