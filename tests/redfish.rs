@@ -1327,3 +1327,124 @@ async fn the_event_log_records_card_events_and_is_cleared() {
     assert_eq!(st, StatusCode::NO_CONTENT);
     assert_eq!(s.get(entries).await["Members@odata.count"], 0);
 }
+
+/// Sessions and Basic requests take the account as it is now: a demoted, disabled or
+/// re-passworded account's sessions end (a demoted Operator's session used to keep
+/// creating subscriptions); changing one's own password keeps the session that did it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_changes_end_sessions_and_take_effect_at_once() {
+    let s = start().await;
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/AccountService/Accounts",
+            r#"{"UserName": "op", "Password": "operator-pass-1", "RoleId": "Operator"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let login = |pw: &'static str| {
+        let s = &s;
+        async move {
+            let (st, h, v) = s
+                .call(
+                    Method::POST,
+                    "/redfish/v1/SessionService/Sessions",
+                    Some(&format!(r#"{{"UserName": "op", "Password": "{pw}"}}"#)),
+                    Who::Nobody,
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{v}");
+            h["x-auth-token"].to_str().unwrap().to_string()
+        }
+    };
+    let subscribe = |who: Who<'static>| {
+        let s = &s;
+        async move {
+            s.call(
+                Method::POST,
+                "/redfish/v1/EventService/Subscriptions",
+                Some(r#"{"Destination": "https://127.0.0.1:9/ev", "Protocol": "Redfish"}"#),
+                who,
+            )
+            .await
+            .0
+        }
+    };
+    let token: &'static str = Box::leak(login("operator-pass-1").await.into_boxed_str());
+    assert_eq!(subscribe(Who::Token(token)).await, StatusCode::CREATED);
+    // Demoted: the session ends; Basic requests have the new role.
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/AccountService/Accounts/op",
+            r#"{"RoleId": "ReadOnly"}"#,
+        )
+        .await;
+    assert!(st.is_success());
+    assert_eq!(subscribe(Who::Token(token)).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        subscribe(Who::Basic("op", "operator-pass-1")).await,
+        StatusCode::FORBIDDEN
+    );
+    // Disabled: sessions and Basic both refused.
+    let token2: &'static str = Box::leak(login("operator-pass-1").await.into_boxed_str());
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/AccountService/Accounts/op",
+            r#"{"Enabled": false}"#,
+        )
+        .await;
+    assert!(st.is_success());
+    let (st, _, _) = s
+        .call(Method::GET, "/redfish/v1/Systems", None, Who::Token(token2))
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    let (st, _, _) = s
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems",
+            None,
+            Who::Basic("op", "operator-pass-1"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+    // Re-enabled; a password change through one session ends the other, keeps itself.
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/AccountService/Accounts/op",
+            r#"{"Enabled": true}"#,
+        )
+        .await;
+    assert!(st.is_success());
+    let mine: &'static str = Box::leak(login("operator-pass-1").await.into_boxed_str());
+    let other: &'static str = Box::leak(login("operator-pass-1").await.into_boxed_str());
+    let (st, _, v) = s
+        .call(
+            Method::PATCH,
+            "/redfish/v1/AccountService/Accounts/op",
+            Some(r#"{"Password": "operator-pass-2"}"#),
+            Who::Token(mine),
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    let get = |t: &'static str| {
+        let s = &s;
+        async move {
+            s.call(Method::GET, "/redfish/v1/Systems", None, Who::Token(t))
+                .await
+                .0
+        }
+    };
+    assert_eq!(
+        get(mine).await,
+        StatusCode::OK,
+        "the session that changed it stays"
+    );
+    assert_eq!(
+        get(other).await,
+        StatusCode::UNAUTHORIZED,
+        "the other ended"
+    );
+}

@@ -131,7 +131,7 @@ pub struct Session {
     pub token: String,
     /// Owner.
     pub user: String,
-    /// Owner's role at login.
+    /// Owner's role at login (requests use the account's role as it is now).
     pub role: Role,
     /// Last request.
     pub last_used: Instant,
@@ -323,17 +323,37 @@ impl Auth {
         Some(s)
     }
 
-    /// The caller behind a session token; refreshes its idle timer.
+    /// The caller behind a session token, with the account's role as it is now;
+    /// refreshes its idle timer. A session whose account is gone or disabled is ended.
     pub fn session(&self, token: &str) -> Option<Caller> {
-        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
-        let timeout = self.session_timeout;
-        sessions.retain(|_, s| s.last_used.elapsed() < timeout);
-        let s = sessions.get_mut(token)?;
-        s.last_used = Instant::now();
+        let (user, id) = {
+            let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+            let timeout = self.session_timeout;
+            sessions.retain(|_, s| s.last_used.elapsed() < timeout);
+            let s = sessions.get_mut(token)?;
+            s.last_used = Instant::now();
+            (s.user.clone(), s.id.clone())
+        };
+        // The accounts lock is taken after the sessions lock is released: `remove`
+        // and `update` take them the other way round.
+        let role = self
+            .accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|a| a.user == user && a.enabled)
+            .map(|a| a.role);
+        let Some(role) = role else {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(token);
+            return None;
+        };
         Some(Caller {
-            user: s.user.clone(),
-            role: s.role,
-            session: Some(s.id.clone()),
+            user,
+            role,
+            session: Some(id),
         })
     }
 
@@ -379,13 +399,16 @@ impl Auth {
         Ok(a)
     }
 
-    /// Changes an account's password, role or enabled flag.
+    /// Changes an account's password, role or enabled flag. Any such change ends the
+    /// account's sessions but `keep` (the session making the change, if it is one of
+    /// them and the account stays enabled).
     pub fn update(
         &self,
         user: &str,
         password: Option<&str>,
         role: Option<Role>,
         enabled: Option<bool>,
+        keep: Option<&str>,
     ) -> RfResult<()> {
         let mut accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
         let mut next = accounts.clone();
@@ -402,8 +425,15 @@ impl Auth {
         if let Some(e) = enabled {
             a.enabled = e;
         }
+        let still_enabled = a.enabled;
         self.save(&next)?;
         *accounts = next;
+        if password.is_some() || role.is_some() || enabled.is_some() {
+            self.sessions
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .retain(|_, s| s.user != user || (still_enabled && Some(s.id.as_str()) == keep));
+        }
         self.basic_cache
             .lock()
             .unwrap_or_else(|e| e.into_inner())

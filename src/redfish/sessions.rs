@@ -315,7 +315,9 @@ async fn patch_account(
         check_password(p)?;
     }
     super::check_if_match(&headers, &account_body(&a.user, a.role, a.enabled))?;
-    state.auth.update(&id, password, role, enabled)?;
+    state
+        .auth
+        .update(&id, password, role, enabled, c.session.as_deref())?;
     let a = find(&state, &a.user)?;
     Ok(resource(
         account_body(&a.user, a.role, a.enabled),
