@@ -1448,3 +1448,68 @@ async fn account_changes_end_sessions_and_take_effect_at_once() {
         "the other ended"
     );
 }
+
+/// A body that is not JSON is refused with 415 before anything runs: a form-shaped
+/// text/plain POST under Basic auth used to create an account (a cross-site request
+/// forgery path). No Content-Type at all is taken as JSON, as DSP0266 allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_must_be_json() {
+    let s = start().await;
+    let send = |ct: Option<&'static str>, user: &'static str| {
+        let s = &s;
+        async move {
+            use base64::Engine;
+            let mut req = Request::builder()
+                .method(Method::POST)
+                .uri("/redfish/v1/AccountService/Accounts")
+                .header(
+                    "Authorization",
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD
+                            .encode(format!("admin:{}", s.password))
+                    ),
+                );
+            if let Some(ct) = ct {
+                req = req.header("Content-Type", ct);
+            }
+            let body = format!(
+                r#"{{"UserName": "{user}", "Password": "form-pass-123", "RoleId": "ReadOnly"}}"#
+            );
+            let r = tower::ServiceExt::oneshot(s.app.clone(), req.body(Body::from(body)).unwrap())
+                .await
+                .unwrap();
+            let st = r.status();
+            let b = r.into_body().collect().await.unwrap().to_bytes();
+            (st, String::from_utf8_lossy(&b).into_owned())
+        }
+    };
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let (st, body) = send(Some(ct), "forged").await;
+        assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{ct}: {body}");
+        assert!(
+            body.contains("UnrecognizedRequestBody") && body.contains("application/json only"),
+            "{body}"
+        );
+    }
+    let (st, _, _) = s
+        .call(
+            Method::GET,
+            "/redfish/v1/AccountService/Accounts/forged",
+            None,
+            Who::Basic("admin", &s.password),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "nothing was created");
+    assert_eq!(
+        send(Some("application/json; charset=utf-8"), "json1")
+            .await
+            .0,
+        StatusCode::CREATED
+    );
+    assert_eq!(send(None, "json2").await.0, StatusCode::CREATED);
+}

@@ -118,6 +118,25 @@ impl RedfishError {
         Self::one(StatusCode::BAD_REQUEST, msg("MalformedJSON", "The request body submitted was malformed JSON and could not be parsed by the receiving service.".into(), vec![], "Critical", "Ensure that the request body is valid JSON and resubmit the request."))
     }
 
+    /// 415 UnrecognizedRequestBody: a body that is not `application/json` (a form post
+    /// from another site is how cross-site request forgery arrives).
+    pub fn unsupported_media_type(content_type: &str) -> Self {
+        Self::one(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            msg(
+                "UnrecognizedRequestBody",
+                "The service detected a malformed request body that it was unable to interpret."
+                    .into(),
+                vec![],
+                "Warning",
+                "Correct the request body and resubmit the request if it failed.",
+            ),
+        )
+        .with_summary(format!(
+            "The request body is {content_type}; this service takes application/json only."
+        ))
+    }
+
     /// 400 PropertyValueNotInList.
     pub fn value_not_in_list(property: &str, value: &str) -> Self {
         let mut m = msg(

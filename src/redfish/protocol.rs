@@ -31,6 +31,23 @@ pub const SUPPORTED_QUERY: &[&str] = &["$expand", "$select", "$filter", "$top", 
 /// The refusal of a request whose OData-Version is not 4.0 (412) or whose query has
 /// a parameter the service does not offer (501); `None` for every other request.
 pub fn refuse(req: &Request) -> Option<Response> {
+    // Bodies are JSON (DSP0266 "Request headers": Content-Type application/json; a
+    // request without the header is taken as JSON).
+    if matches!(*req.method(), Method::POST | Method::PATCH | Method::PUT) {
+        if let Some(v) = req.headers().get(header::CONTENT_TYPE) {
+            let media = v
+                .to_str()
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if !media.eq_ignore_ascii_case("application/json") {
+                let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                return Some(RedfishError::unsupported_media_type(&shown).into_response());
+            }
+        }
+    }
     if let Some(v) = req.headers().get("OData-Version") {
         if !v.to_str().is_ok_and(|v| v.trim() == "4.0") {
             let shown = format!("OData-Version: {}", String::from_utf8_lossy(v.as_bytes()));
