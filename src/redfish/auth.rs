@@ -174,19 +174,88 @@ fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|h| hasher().verify_password(password.as_bytes(), &h).is_ok())
 }
 
-/// Writes `bytes` to `path` atomically (temporary file, fsync, rename).
+/// Reads a state file: `Ok(None)` when there is none yet, or when it does not parse —
+/// then it is moved aside (`<name>.corrupt-<seconds>`) with a loud log line, and the
+/// service starts without it rather than not at all. Other read errors are errors.
+pub fn read_state<T: serde::de::DeserializeOwned>(path: &Path) -> std::io::Result<Option<T>> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(std::io::Error::new(
+                e.kind(),
+                format!("{}: {e}", path.display()),
+            ));
+        }
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) => {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let aside = path.with_file_name(format!(
+                "{}.corrupt-{secs}",
+                path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
+            ));
+            std::fs::rename(path, &aside)?;
+            tracing::error!(
+                "{} is corrupt ({e}); moved it to {} and started without it",
+                path.display(),
+                aside.display()
+            );
+            eprintln!(
+                "sidebridge: {} is corrupt ({e}); moved it to {} and started without it",
+                path.display(),
+                aside.display()
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically, for every state file: a temporary file of a
+/// name no other writer uses (process, counter, random), fsync, rename over `path`,
+/// fsync of the directory so the rename itself survives a power cut. A reader sees
+/// the old file or the new one, never a mix; two writers never share a temporary.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("state");
+    let tmp = path.with_file_name(format!(
+        ".{name}.{}.{}.{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        random_hex(4)
+    ));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+        return written;
+    }
+    if let Some(dir) = path.parent() {
+        // The directory entry too; failing to sync a directory is not fatal (some
+        // file systems refuse it), the data is already in place.
+        if let Ok(d) = std::fs::File::open(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        }) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
 }
 
 /// The account store and the sessions.
@@ -211,14 +280,11 @@ impl Auth {
     pub fn open(state_dir: &Path) -> std::io::Result<(Self, Option<PathBuf>)> {
         let path = state_dir.join("accounts.json");
         let mut created = None;
-        let accounts: Vec<Account> = match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {e}", path.display()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let accounts: Vec<Account> = match read_state(&path)? {
+            Some(a) => a,
+            // First start, or a corrupt file moved aside: an administrator with a
+            // fresh password in the state directory, as on first start.
+            None => {
                 let password = random_password();
                 let admin = Account {
                     user: "admin".into(),
@@ -235,12 +301,6 @@ impl Auth {
                 )?;
                 created = Some(pw_path);
                 vec![admin]
-            }
-            Err(e) => {
-                return Err(std::io::Error::new(
-                    e.kind(),
-                    format!("{}: {e}", path.display()),
-                ));
             }
         };
         Ok((

@@ -11,7 +11,7 @@
 //! it is deleted and subscribed again. At most [`MAX_SUBSCRIPTIONS`] subscriptions, and
 //! at most [`MAX_DELIVERIES`] deliveries in flight at once.
 
-use super::auth::{Caller, Privilege, write_atomic};
+use super::auth::{Caller, Privilege, read_state, write_atomic};
 use super::delivery::{self, Destination, SYSTEM_CA_FILE, Trust};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{RfEvent, rfc3339};
@@ -91,27 +91,9 @@ impl Subscriptions {
     /// Loads the subscriptions of `state_dir` (none on first start).
     pub fn open(state_dir: &FsPath) -> std::io::Result<Self> {
         let path = state_dir.join("subscriptions.json");
-        let list = match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {e}", path.display()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(e),
-        };
+        let list = read_state(&path)?.unwrap_or_default();
         let settings_path = state_dir.join("event-service.json");
-        let settings = match std::fs::read(&settings_path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {e}", settings_path.display()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => DeliverySettings::default(),
-            Err(e) => return Err(e),
-        };
+        let settings = read_state(&settings_path)?.unwrap_or_default();
         Ok(Subscriptions {
             path,
             settings_path,
@@ -139,12 +121,16 @@ impl Subscriptions {
 
     /// Marks a subscription suspended (it is kept, and shown Disabled).
     fn suspend(&self, id: &str) {
-        let mut next = self.list();
-        let Some(s) = next.iter_mut().find(|s| s.id == id && !s.suspended) else {
-            return;
-        };
-        s.suspended = true;
-        if self.store(next).is_err() {
+        let r = self.update(|list| {
+            Ok(match list.iter_mut().find(|s| s.id == id && !s.suspended) {
+                Some(s) => {
+                    s.suspended = true;
+                    true
+                }
+                None => false,
+            })
+        });
+        if r.is_err() {
             tracing::error!("subscription {id} could not be marked suspended");
         }
     }
@@ -154,14 +140,21 @@ impl Subscriptions {
         self.list.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn store(&self, next: Vec<Subscription>) -> RfResult<()> {
+    /// Changes the list with `f` and saves it: read, change and write happen under
+    /// the list's lock, so concurrent writers neither lose each other's changes nor
+    /// interleave their files. Nothing changes when `f` or the write fails. The lock
+    /// is a std mutex held across a small synchronous file write, never an `.await`.
+    fn update<T>(&self, f: impl FnOnce(&mut Vec<Subscription>) -> RfResult<T>) -> RfResult<T> {
+        let mut list = self.list.lock().unwrap_or_else(|e| e.into_inner());
+        let mut next = list.clone();
+        let out = f(&mut next)?;
         let bytes = serde_json::to_vec_pretty(&next).map_err(|_| RedfishError::internal())?;
         write_atomic(&self.path, &bytes, 0o600).map_err(|e| {
             tracing::error!("saving {}: {e}", self.path.display());
             RedfishError::internal()
         })?;
-        *self.list.lock().unwrap_or_else(|e| e.into_inner()) = next;
-        Ok(())
+        *list = next;
+        Ok(out)
     }
 }
 
@@ -370,14 +363,15 @@ async fn create(
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
     let s = parse_subscription(&body)?;
-    let mut next = state.subscriptions.list();
-    if next.len() >= MAX_SUBSCRIPTIONS {
-        return Err(RedfishError::not_allowed(&format!(
-            "the service keeps at most {MAX_SUBSCRIPTIONS} subscriptions"
-        )));
-    }
-    next.push(s.clone());
-    state.subscriptions.store(next)?;
+    state.subscriptions.update(|list| {
+        if list.len() >= MAX_SUBSCRIPTIONS {
+            return Err(RedfishError::not_allowed(&format!(
+                "the service keeps at most {MAX_SUBSCRIPTIONS} subscriptions"
+            )));
+        }
+        list.push(s.clone());
+        Ok(())
+    })?;
     let mut r = (StatusCode::CREATED, axum::Json(subscription_body(&s))).into_response();
     r.headers_mut().insert(
         header::LOCATION,
@@ -409,14 +403,14 @@ async fn delete(
     headers: axum::http::HeaderMap,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let list = state.subscriptions.list();
-    let Some(current) = list.iter().find(|s| s.id == id) else {
-        return Err(RedfishError::not_found("EventDestination", &id));
-    };
-    super::check_if_match(&headers, &subscription_body(current))?;
-    state
-        .subscriptions
-        .store(list.into_iter().filter(|s| s.id != id).collect())?;
+    state.subscriptions.update(|list| {
+        let Some(current) = list.iter().find(|s| s.id == id) else {
+            return Err(RedfishError::not_found("EventDestination", &id));
+        };
+        super::check_if_match(&headers, &subscription_body(current))?;
+        list.retain(|s| s.id != id);
+        Ok(())
+    })?;
     Ok(no_content())
 }
 

@@ -8,7 +8,7 @@
 //! `LogService.ClearLog`. Through the tunnel, a card's own logs sit beside it under
 //! its own Managers and Systems subtrees.
 
-use super::auth::{Caller, Privilege, write_atomic};
+use super::auth::{Caller, Privilege, read_state, write_atomic};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{RfEvent, rfc3339};
 use super::service::odata_type;
@@ -63,19 +63,10 @@ pub struct EventLogs {
 
 impl EventLogs {
     /// The logs kept in `state_dir` (empty when the file does not exist yet; a file
-    /// that does not parse is an error, so nothing is silently lost).
+    /// that does not parse is moved aside, loudly, and the logs start empty).
     pub fn open(state_dir: &std::path::Path) -> std::io::Result<Self> {
         let path = state_dir.join(FILE);
-        let logs = match std::fs::read(&path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    format!("{}: {e}", path.display()),
-                )
-            })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
-            Err(e) => return Err(e),
-        };
+        let logs = read_state(&path)?.unwrap_or_default();
         Ok(EventLogs {
             path,
             logs: Mutex::new(logs),
@@ -350,9 +341,19 @@ mod tests {
             "ids are not reused"
         );
         assert!(EventLogs::open(&dir).unwrap().entries("c").len() == 1);
-        // A torn file is an error, not an empty log.
+        // A torn file is moved aside, not lost, and the log starts empty.
         std::fs::write(dir.join(FILE), b"{\"c\": ").unwrap();
-        assert!(EventLogs::open(&dir).is_err());
+        assert!(EventLogs::open(&dir).unwrap().entries("c").is_empty());
+        let aside = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("event-log.json.corrupt-")
+            })
+            .expect("the torn file kept aside");
+        assert_eq!(std::fs::read(aside.path()).unwrap(), b"{\"c\": ");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
