@@ -60,13 +60,32 @@ fn generated_certificate(state_dir: &Path) -> io::Result<TlsFiles> {
         "127.0.0.1".to_string(),
         "::1".to_string(),
     ];
-    if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
-        names.push(h.trim().to_string());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_default();
+    if !host.is_empty() {
+        names.push(host.clone());
     }
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)
         .map_err(|e| io::Error::other(format!("generating a TLS key: {e}")))?;
-    let params = rcgen::CertificateParams::new(names)
+    let mut params = rcgen::CertificateParams::new(names)
         .map_err(|e| io::Error::other(format!("certificate parameters: {e}")))?;
+    // Ten years from today (not rcgen's 1975–4096), named after this BMC.
+    let today = redfish::mapping::rfc3339(std::time::SystemTime::now());
+    let ymd = |from: usize, to: usize| today.get(from..to).and_then(|s| s.parse::<i32>().ok());
+    if let (Some(y), Some(m), Some(d)) = (ymd(0, 4), ymd(5, 7), ymd(8, 10)) {
+        params.not_before = rcgen::date_time_ymd(y, m as u8, d as u8);
+        params.not_after = rcgen::date_time_ymd(y + 10, m as u8, d.min(28) as u8);
+    }
+    let cn = if host.is_empty() {
+        "sidebridge".to_string()
+    } else {
+        host
+    };
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, format!("{cn} (sidebridge)"));
     let cert = params
         .self_signed(&key)
         .map_err(|e| io::Error::other(format!("self-signing: {e}")))?;
@@ -391,6 +410,7 @@ pub async fn serve_tls_with(
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let refusing = acceptor.clone();
+    let app = app.layer(axum::middleware::from_fn(redfish::protocol::require_host));
     accept_loop(
         listener,
         limits,
@@ -444,6 +464,7 @@ pub async fn serve_plain_with(
             format!("the plain-HTTP listener may only bind a loopback address, not {addr}"),
         ));
     }
+    let app = app.layer(axum::middleware::from_fn(redfish::protocol::require_host));
     accept_loop(
         listener,
         limits,

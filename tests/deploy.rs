@@ -365,3 +365,46 @@ fn agent_startup_failures_say_what_to_fix() {
     );
     assert!(err.contains("WARNING: insecure_plain_http"), "{err}");
 }
+
+/// The generated certificate is valid for ten years from today (not rcgen's default
+/// 1975–4096) and names this host, read back with Python's own X.509 decoder.
+#[test]
+fn the_generated_certificate_is_named_and_expires() {
+    let dir = common::temp_dir();
+    std::fs::create_dir_all(&dir).unwrap();
+    sidebridge::daemon::tls_config(&dir, None).unwrap();
+    let cert = dir.join("tls/cert.pem");
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import json, ssl, sys; print(json.dumps(ssl._ssl._test_decode_cert(sys.argv[1])))",
+        ])
+        .arg(&cert)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let year = |field: &str| -> i32 {
+        v[field]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .rev()
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let now: i32 = sidebridge::redfish::mapping::rfc3339(std::time::SystemTime::now())[..4]
+        .parse()
+        .unwrap();
+    assert_eq!(year("notBefore"), now, "{v}");
+    assert_eq!(year("notAfter"), now + 10, "{v}");
+    assert!(v["subject"].to_string().contains("(sidebridge)"), "{v}");
+    assert!(v["subjectAltName"].to_string().contains("localhost"), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -71,6 +71,19 @@ async fn idle_slow_oversized_and_excess_connections_are_refused() {
     );
     assert!(took < Duration::from_secs(5), "closed after {took:?}");
 
+    // HTTP/1.1 without Host: 400 HeaderMissing, with the security headers.
+    let mut s = connect(port).await;
+    s.write_all(b"GET /redfish/v1 HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (got, _) = until_closed(&mut s).await;
+    let text = String::from_utf8_lossy(&got).to_ascii_lowercase();
+    assert!(text.starts_with("http/1.1 400"), "{text}");
+    assert!(
+        text.contains("headermissing") && text.contains("x-content-type-options: nosniff"),
+        "{text}"
+    );
+
     // Headers that never end: cut off at the header timeout.
     let mut s = connect(port).await;
     s.write_all(b"GET /redfish/v1 HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")

@@ -1591,3 +1591,39 @@ async fn corrupt_state_files_are_set_aside_and_the_service_starts() {
         "{names:?}"
     );
 }
+
+/// Paths as DSP0266 wants them, and bmcweb's security headers on every answer: a
+/// trailing slash names the same resource, a path whose escapes are not UTF-8 gets a
+/// Redfish 404 (it used to get text/plain), errors carry the headers too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trailing_slashes_bad_escapes_and_security_headers() {
+    let s = start().await;
+    let a = s.get("/redfish/v1/Systems").await;
+    let b = s.get("/redfish/v1/Systems/").await;
+    assert_eq!(a, b);
+    let (st, h, v) = s
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems/%FF",
+            None,
+            Who::Basic("admin", &s.password),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(
+        v["error"]["@Message.ExtendedInfo"][0]["MessageId"], "Base.1.19.ResourceNotFound",
+        "{v}"
+    );
+    for (n, want) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        (
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ),
+    ] {
+        assert_eq!(h[n], want, "{n}");
+    }
+    let (_, h, _) = s.call(Method::GET, "/redfish/v1", None, Who::Nobody).await;
+    assert!(h.contains_key("content-security-policy"));
+}

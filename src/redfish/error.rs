@@ -564,6 +564,20 @@ impl RedfishError {
         )
     }
 
+    /// 400 HeaderMissing.
+    pub fn header_missing(header: &str) -> Self {
+        Self::one(
+            StatusCode::BAD_REQUEST,
+            msg(
+                "HeaderMissing",
+                format!("Required header '{header}' is missing in the request."),
+                vec![header.into()],
+                "Critical",
+                "Resubmit the request with the required request header.",
+            ),
+        )
+    }
+
     /// 409 ResourceAlreadyExists.
     pub fn already_exists(property: &str, value: &str) -> Self {
         Self::one(

@@ -374,19 +374,23 @@ async fn authenticate(state: Shared, inner: Router, mut req: Request, next: Next
 /// The request rules of [`protocol`] (OData-Version, unsupported queries, 304), the
 /// OData-Version header on every response, and a Redfish 404 for unknown paths.
 async fn odata_version(req: Request, next: Next) -> Response {
-    if let Some(refused) = protocol::refuse(&req) {
+    if let Some(mut refused) = protocol::refuse(&req) {
+        protocol::security_headers(refused.headers_mut());
         return refused;
     }
+    let req = protocol::without_trailing_slash(req);
     let if_none_match = protocol::if_none_match(&req);
     let path = req.uri().path().to_string();
     let mut r = next.run(req).await;
     if r.status() == StatusCode::NOT_FOUND && r.headers().get("OData-Version").is_none() {
-        return RedfishError::not_found("Resource", &path).into_response();
+        r = RedfishError::not_found("Resource", &path).into_response();
     }
     r.headers_mut()
         .entry("OData-Version")
         .or_insert(HeaderValue::from_static("4.0"));
-    protocol::conditional(if_none_match, r)
+    let mut r = protocol::conditional(if_none_match, r);
+    protocol::security_headers(r.headers_mut());
+    r
 }
 
 /// The caller of an authenticated request (handlers of non-public routes only).

@@ -31,6 +31,11 @@ pub const SUPPORTED_QUERY: &[&str] = &["$expand", "$select", "$filter", "$top", 
 /// The refusal of a request whose OData-Version is not 4.0 (412) or whose query has
 /// a parameter the service does not offer (501); `None` for every other request.
 pub fn refuse(req: &Request) -> Option<Response> {
+    // A path whose %-escapes are not UTF-8 names no resource (and must not reach an
+    // extractor that would answer in text/plain).
+    if !path_is_utf8(req.uri().path()) {
+        return Some(RedfishError::not_found("Resource", req.uri().path()).into_response());
+    }
     // Bodies are JSON (DSP0266 "Request headers": Content-Type application/json; a
     // request without the header is taken as JSON).
     if matches!(*req.method(), Method::POST | Method::PATCH | Method::PUT) {
@@ -62,6 +67,87 @@ pub fn refuse(req: &Request) -> Option<Response> {
         }
     }
     None
+}
+
+/// RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (400 HeaderMissing).
+/// The listeners put this in front of the service; in-process callers need no Host.
+pub async fn require_host(req: Request, next: axum::middleware::Next) -> Response {
+    if req.version() == axum::http::Version::HTTP_11
+        && !req.headers().contains_key(header::HOST)
+        && req.uri().authority().is_none()
+    {
+        let mut r = RedfishError::header_missing("Host").into_response();
+        security_headers(r.headers_mut());
+        return r;
+    }
+    next.run(req).await
+}
+
+/// Whether the %-escapes of `path` decode to UTF-8.
+fn path_is_utf8(path: &str) -> bool {
+    if !path.contains('%') {
+        return true;
+    }
+    let b = path.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).and_then(|c| hex(*c)),
+            b.get(i + 2).and_then(|c| hex(*c)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'%', _, _) => return false,
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).is_ok()
+}
+
+/// Security headers on every response, as bmcweb sends them: HSTS, no MIME sniffing,
+/// no framing, no content to run.
+pub fn security_headers(h: &mut axum::http::HeaderMap) {
+    for (n, v) in [
+        (
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+    ] {
+        h.entry(n).or_insert(HeaderValue::from_static(v));
+    }
+}
+
+/// The same request with a trailing `/` taken off its path (DSP0266: a URI with and
+/// without it names the same resource); the service root keeps its own.
+pub fn without_trailing_slash(mut req: Request) -> Request {
+    let path = req.uri().path();
+    if path.len() > 1 && path.ends_with('/') && path != "/redfish/v1/" && path != "/redfish/" {
+        let trimmed = path.trim_end_matches('/');
+        let pq = match req.uri().query() {
+            Some(q) => format!("{trimmed}?{q}"),
+            None => trimmed.to_string(),
+        };
+        if let Ok(uri) = pq.parse() {
+            *req.uri_mut() = uri;
+        }
+    }
+    req
 }
 
 /// The If-None-Match of a GET or HEAD, for [`conditional`].
