@@ -1627,3 +1627,100 @@ async fn trailing_slashes_bad_escapes_and_security_headers() {
     let (_, h, _) = s.call(Method::GET, "/redfish/v1", None, Who::Nobody).await;
     assert!(h.contains_key("content-security-policy"));
 }
+
+/// Account lockout per AccountService: the settings readable and settable, an account
+/// locked after the threshold (even for its right password), shown Locked, and
+/// unlocked by an administrator; a session cap answers SessionLimitExceeded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_lock_after_failed_logins() {
+    let s = start().await;
+    let svc = s.get("/redfish/v1/AccountService").await;
+    assert_eq!(svc["AccountLockoutThreshold"], 5);
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/AccountService",
+            r#"{"AccountLockoutThreshold": 2, "AccountLockoutDuration": 600}"#,
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    assert_eq!(
+        s.get("/redfish/v1/AccountService").await["AccountLockoutThreshold"],
+        2
+    );
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/AccountService",
+            r#"{"AccountLockoutDuration": 0}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (st, _, _) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/AccountService/Accounts",
+            r#"{"UserName": "op", "Password": "operator-pass-1", "RoleId": "Operator"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    for _ in 0..2 {
+        let (st, _, _) = s
+            .call(
+                Method::GET,
+                "/redfish/v1/Systems",
+                None,
+                Who::Basic("op", "wrong-pass"),
+            )
+            .await;
+        assert_eq!(st, StatusCode::UNAUTHORIZED);
+    }
+    let (st, _, _) = s
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems",
+            None,
+            Who::Basic("op", "operator-pass-1"),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::UNAUTHORIZED,
+        "locked: the right password does not help"
+    );
+    assert_eq!(
+        s.get("/redfish/v1/AccountService/Accounts/op").await["Locked"],
+        true
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            "/redfish/v1/AccountService/Accounts/op",
+            r#"{"Locked": false}"#,
+        )
+        .await;
+    assert!(st.is_success(), "{v}");
+    let (st, _, _) = s
+        .call(
+            Method::GET,
+            "/redfish/v1/Systems",
+            None,
+            Who::Basic("op", "operator-pass-1"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    // Sessions are capped per account.
+    let mut last = StatusCode::CREATED;
+    for _ in 0..=sidebridge::redfish::auth::MAX_SESSIONS_PER_USER {
+        last = s
+            .call(
+                Method::POST,
+                "/redfish/v1/SessionService/Sessions",
+                Some(r#"{"UserName": "op", "Password": "operator-pass-1"}"#),
+                Who::Nobody,
+            )
+            .await
+            .0;
+    }
+    assert_eq!(last, StatusCode::SERVICE_UNAVAILABLE);
+}

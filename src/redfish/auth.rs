@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Standard roles.
@@ -270,9 +270,64 @@ pub struct Auth {
     /// Recently verified Basic credentials (user, password) → when, so that a client
     /// sending Basic on every request does not pay argon2 each time.
     basic_cache: Mutex<HashMap<(String, String), Instant>>,
+    /// Account lockout settings (AccountService), persisted in `account-service.json`.
+    lockout: Mutex<Lockout>,
+    lockout_path: PathBuf,
+    /// Failed logins per known account.
+    failures: Mutex<HashMap<String, Failures>>,
+    /// argon2 runs on the blocking pool, at most this many at once, so guessing cannot
+    /// starve the request workers.
+    hashing: Arc<tokio::sync::Semaphore>,
+    /// Verified when the user is unknown, so that an unknown name costs what a known
+    /// one does (no user enumeration by timing).
+    dummy_hash: String,
 }
 
 const BASIC_CACHE_TTL: Duration = Duration::from_secs(60);
+/// Password checks running at once.
+pub const HASHING_AT_ONCE: usize = 2;
+/// Sessions one account may hold.
+pub const MAX_SESSIONS_PER_USER: usize = 16;
+/// Sessions the service holds.
+pub const MAX_SESSIONS: usize = 64;
+
+/// AccountService lockout (DSP2046 AccountService: AccountLockoutThreshold,
+/// AccountLockoutDuration, AccountLockoutCounterResetAfter).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lockout {
+    /// Failed logins that lock an account (0: never).
+    pub threshold: u32,
+    /// Seconds an account stays locked.
+    pub duration_s: u64,
+    /// Seconds after the first failure when the count starts again.
+    pub reset_after_s: u64,
+}
+
+impl Default for Lockout {
+    fn default() -> Self {
+        Lockout {
+            threshold: 5,
+            duration_s: 60,
+            reset_after_s: 60,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    first: Instant,
+    locked_until: Option<Instant>,
+}
+
+/// Why a login did not give a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginError {
+    /// Wrong name or password, disabled or locked account.
+    Refused,
+    /// The account or the service holds the most sessions allowed.
+    TooManySessions,
+}
 
 impl Auth {
     /// Loads `accounts.json` from `state_dir`, creating the administrator on first
@@ -310,6 +365,13 @@ impl Auth {
                 sessions: Mutex::new(HashMap::new()),
                 session_timeout: Duration::from_secs(1800),
                 basic_cache: Mutex::new(HashMap::new()),
+                lockout: Mutex::new(
+                    read_state(&state_dir.join("account-service.json"))?.unwrap_or_default(),
+                ),
+                lockout_path: state_dir.join("account-service.json"),
+                failures: Mutex::new(HashMap::new()),
+                hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_AT_ONCE)),
+                dummy_hash: hash_password(&random_password()),
             },
             created,
         ))
@@ -331,44 +393,132 @@ impl Auth {
             .clone()
     }
 
-    /// Checks a user name and password.
-    pub fn check(&self, user: &str, password: &str) -> Option<Caller> {
-        let account = {
-            let accounts = self.accounts.lock().unwrap_or_else(|e| e.into_inner());
-            let a = accounts.iter().find(|a| a.user == user && a.enabled)?;
-            (a.user.clone(), a.role, a.hash.clone())
-        };
-        let account = Account {
-            user: account.0,
-            role: account.1,
-            hash: account.2,
-            enabled: true,
-        };
-        let key = (user.to_string(), password.to_string());
-        let cached = self
-            .basic_cache
+    /// Whether `user` is locked out now.
+    pub fn locked(&self, user: &str) -> bool {
+        self.failures
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .is_some_and(|t| t.elapsed() < BASIC_CACHE_TTL);
+            .get(user)
+            .and_then(|f| f.locked_until)
+            .is_some_and(|t| Instant::now() < t)
+    }
+
+    /// Unlocks `user` (PATCH `Locked: false`).
+    pub fn unlock(&self, user: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(user);
+    }
+
+    /// The lockout settings.
+    pub fn lockout(&self) -> Lockout {
+        *self.lockout.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the lockout settings (saved in the state directory).
+    pub fn set_lockout(&self, l: Lockout) -> RfResult<()> {
+        let bytes = serde_json::to_vec_pretty(&l).map_err(|_| RedfishError::internal())?;
+        write_atomic(&self.lockout_path, &bytes, 0o600).map_err(|e| {
+            tracing::error!("saving {}: {e}", self.lockout_path.display());
+            RedfishError::internal()
+        })?;
+        *self.lockout.lock().unwrap_or_else(|e| e.into_inner()) = l;
+        Ok(())
+    }
+
+    fn failed(&self, user: &str) {
+        let l = self.lockout();
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        let e = f.entry(user.to_string()).or_insert(Failures {
+            count: 0,
+            first: now,
+            locked_until: None,
+        });
+        if now.duration_since(e.first) > Duration::from_secs(l.reset_after_s) {
+            *e = Failures {
+                count: 0,
+                first: now,
+                locked_until: e.locked_until,
+            };
+        }
+        e.count += 1;
+        if l.threshold > 0 && e.count >= l.threshold {
+            e.locked_until = Some(now + Duration::from_secs(l.duration_s));
+            tracing::warn!(
+                "account {user} locked for {} s after {} failed logins",
+                l.duration_s,
+                e.count
+            );
+        }
+    }
+
+    /// Checks a user name and password. The argon2 check runs on the blocking pool
+    /// (at most [`HASHING_AT_ONCE`] at a time); an unknown user costs the same as a
+    /// known one; a locked account is refused whatever the password; failures count
+    /// towards the lockout.
+    pub async fn check(&self, user: &str, password: &str) -> Option<Caller> {
+        let account = self
+            .accounts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .find(|a| a.user == user)
+            .cloned();
+        if self.locked(user) {
+            return None;
+        }
+        let key = (user.to_string(), password.to_string());
+        let cached = account.as_ref().is_some_and(|a| a.enabled)
+            && self
+                .basic_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+                .is_some_and(|t| t.elapsed() < BASIC_CACHE_TTL);
         if !cached {
-            if !verify(password, &account.hash) {
+            let hash = account
+                .as_ref()
+                .map(|a| a.hash.clone())
+                .unwrap_or_else(|| self.dummy_hash.clone());
+            let verified = {
+                let _permit = self.hashing.acquire().await.ok()?;
+                let pw = password.to_string();
+                tokio::task::spawn_blocking(move || verify(&pw, &hash))
+                    .await
+                    .unwrap_or(false)
+            };
+            let ok = verified && account.as_ref().is_some_and(|a| a.enabled);
+            if !ok {
+                if account.is_some() {
+                    self.failed(user);
+                }
                 return None;
             }
+            self.failures
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(user);
             let mut c = self.basic_cache.lock().unwrap_or_else(|e| e.into_inner());
             c.retain(|_, t| t.elapsed() < BASIC_CACHE_TTL);
             c.insert(key, Instant::now());
         }
+        let a = account?;
         Some(Caller {
-            user: account.user,
-            role: account.role,
+            user: a.user,
+            role: a.role,
             session: None,
         })
     }
 
-    /// Opens a session.
-    pub fn login(&self, user: &str, password: &str) -> Option<Session> {
-        let caller = self.check(user, password)?;
+    /// Opens a session: at most [`MAX_SESSIONS_PER_USER`] per account and
+    /// [`MAX_SESSIONS`] in all.
+    pub async fn login(&self, user: &str, password: &str) -> Result<Session, LoginError> {
+        let caller = self
+            .check(user, password)
+            .await
+            .ok_or(LoginError::Refused)?;
         let s = Session {
             id: random_hex(8),
             token: random_hex(32),
@@ -376,11 +526,15 @@ impl Auth {
             role: caller.role,
             last_used: Instant::now(),
         };
-        self.sessions
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(s.token.clone(), s.clone());
-        Some(s)
+        let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
+        let timeout = self.session_timeout;
+        sessions.retain(|_, s| s.last_used.elapsed() < timeout);
+        let mine = sessions.values().filter(|x| x.user == s.user).count();
+        if mine >= MAX_SESSIONS_PER_USER || sessions.len() >= MAX_SESSIONS {
+            return Err(LoginError::TooManySessions);
+        }
+        sessions.insert(s.token.clone(), s.clone());
+        Ok(s)
     }
 
     /// The caller behind a session token, with the account's role as it is now;
@@ -556,15 +710,25 @@ mod tests {
             std::fs::metadata(&pw_file).unwrap().permissions().mode() & 0o777,
             0o600
         );
-        assert_eq!(auth.check("admin", &pw).unwrap().role, Role::Administrator);
-        assert!(auth.check("admin", "wrong").is_none());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert_eq!(
+            rt.block_on(auth.check("admin", &pw)).unwrap().role,
+            Role::Administrator
+        );
+        assert!(rt.block_on(auth.check("admin", "wrong")).is_none());
         auth.add("op", "op-pass-1", Role::Operator).unwrap();
         assert!(auth.add("op", "x", Role::ReadOnly).is_err());
         // A second start reads the file and creates nothing.
         let (again, created) = Auth::open(&dir).unwrap();
         assert!(created.is_none());
-        assert_eq!(again.check("op", "op-pass-1").unwrap().role, Role::Operator);
-        let s = again.login("op", "op-pass-1").unwrap();
+        assert_eq!(
+            rt.block_on(again.check("op", "op-pass-1")).unwrap().role,
+            Role::Operator
+        );
+        let s = rt.block_on(again.login("op", "op-pass-1")).unwrap();
         assert_eq!(again.session(&s.token).unwrap().user, "op");
         assert!(again.logout(&s.id));
         assert!(again.session(&s.token).is_none());
@@ -590,5 +754,62 @@ mod tests {
             Role::Operator.privileges(),
             ["Login", "ConfigureSelf", "ConfigureComponents"]
         );
+    }
+}
+
+#[cfg(test)]
+mod lockout_tests {
+    use super::*;
+
+    /// Failed logins lock the account for the duration, even for the right password;
+    /// the counter starts again after reset_after; an unknown user is never "locked"
+    /// (nothing is counted for names that do not exist).
+    #[tokio::test]
+    async fn lockout_after_the_threshold() {
+        let dir = std::env::temp_dir().join(format!("sb-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (auth, _) = Auth::open(&dir).unwrap();
+        auth.add("op", "op-pass-1", Role::Operator).unwrap();
+        auth.set_lockout(Lockout {
+            threshold: 3,
+            duration_s: 1,
+            reset_after_s: 60,
+        })
+        .unwrap();
+        for _ in 0..3 {
+            assert!(auth.check("op", "wrong").await.is_none());
+        }
+        assert!(auth.locked("op"));
+        assert!(auth.check("op", "op-pass-1").await.is_none(), "locked");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert!(
+            auth.check("op", "op-pass-1").await.is_some(),
+            "unlocked after the duration"
+        );
+        assert!(!auth.locked("op"));
+        for _ in 0..5 {
+            assert!(auth.check("nobody", "x").await.is_none());
+        }
+        assert!(!auth.locked("nobody"));
+        // The settings survive a restart.
+        let (again, _) = Auth::open(&dir).unwrap();
+        assert_eq!(again.lockout().threshold, 3);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[tokio::test]
+    async fn sessions_are_capped() {
+        let dir = std::env::temp_dir().join(format!("sb-cap-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (auth, _) = Auth::open(&dir).unwrap();
+        auth.add("op", "op-pass-1", Role::Operator).unwrap();
+        for _ in 0..MAX_SESSIONS_PER_USER {
+            auth.login("op", "op-pass-1").await.unwrap();
+        }
+        assert_eq!(
+            auth.login("op", "op-pass-1").await.unwrap_err(),
+            LoginError::TooManySessions
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -564,6 +564,20 @@ impl RedfishError {
         )
     }
 
+    /// 503 SessionLimitExceeded.
+    pub fn session_limit() -> Self {
+        Self::one(
+            StatusCode::SERVICE_UNAVAILABLE,
+            msg(
+                "SessionLimitExceeded",
+                "The session establishment failed due to the number of simultaneous sessions exceeding the limit of the implementation.".into(),
+                vec![],
+                "Critical",
+                "Reduce the number of other sessions before trying to establish the session or increase the limit of simultaneous sessions, if supported.",
+            ),
+        )
+    }
+
     /// 400 HeaderMissing.
     pub fn header_missing(header: &str) -> Self {
         Self::one(

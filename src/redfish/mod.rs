@@ -342,7 +342,7 @@ async fn authenticate(state: Shared, inner: Router, mut req: Request, next: Next
     {
         state.auth.session(token)
     } else if let Some((u, p)) = basic(req.headers()) {
-        state.auth.check(&u, &p)
+        state.auth.check(&u, &p).await
     } else {
         None
     };

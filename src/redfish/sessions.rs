@@ -92,8 +92,12 @@ async fn login(State(state): State<Shared>, JsonBody(body): JsonBody) -> RfResul
         text(&body, "UserName")?.ok_or_else(|| RedfishError::property_missing("UserName"))?;
     let password =
         text(&body, "Password")?.ok_or_else(|| RedfishError::property_missing("Password"))?;
-    let Some(s) = state.auth.login(user, password) else {
-        return Err(RedfishError::unauthorized());
+    let s = match state.auth.login(user, password).await {
+        Ok(s) => s,
+        Err(super::auth::LoginError::Refused) => return Err(RedfishError::unauthorized()),
+        Err(super::auth::LoginError::TooManySessions) => {
+            return Err(RedfishError::session_limit());
+        }
     };
     let location = format!("/redfish/v1/SessionService/Sessions/{}", s.id);
     let mut r = (
@@ -151,7 +155,8 @@ async fn logout(
     Ok(no_content())
 }
 
-async fn account_service() -> Response {
+async fn account_service(State(state): State<Shared>) -> Response {
+    let l = state.auth.lockout();
     resource(
         json!({
             "@odata.id": "/redfish/v1/AccountService",
@@ -162,15 +167,72 @@ async fn account_service() -> Response {
             "MinPasswordLength": 8,
             "MaxPasswordLength": 128,
             "LocalAccountAuth": "Enabled",
+            "AccountLockoutThreshold": l.threshold,
+            "AccountLockoutDuration": l.duration_s,
+            "AccountLockoutCounterResetAfter": l.reset_after_s,
+            "AccountLockoutCounterResetEnabled": true,
             "Accounts": { "@odata.id": "/redfish/v1/AccountService/Accounts" },
             "Roles": { "@odata.id": "/redfish/v1/AccountService/Roles" },
             "Status": { "State": "Enabled", "Health": "OK" }
         }),
-        "GET",
+        "GET, PATCH",
     )
 }
 
-fn account_body(user: &str, role: Role, enabled: bool) -> Value {
+/// PATCH AccountService: the lockout settings (ConfigureUsers). A duration or reset
+/// time of 0 is refused: an account locked for no time, or a counter that never
+/// counts, is not a lockout.
+async fn patch_account_service(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    JsonBody(body): JsonBody,
+) -> RfResult<Response> {
+    c.require(Privilege::ConfigureUsers)?;
+    only(
+        &body,
+        &[
+            "AccountLockoutThreshold",
+            "AccountLockoutDuration",
+            "AccountLockoutCounterResetAfter",
+        ],
+        &[
+            "Id",
+            "Name",
+            "ServiceEnabled",
+            "MinPasswordLength",
+            "MaxPasswordLength",
+            "LocalAccountAuth",
+            "AccountLockoutCounterResetEnabled",
+            "Accounts",
+            "Roles",
+            "Status",
+        ],
+    )?;
+    let mut l = state.auth.lockout();
+    let number = |k: &str, lo: u64, hi: u64| -> RfResult<Option<u64>> {
+        match body.get(k) {
+            None => Ok(None),
+            Some(v) => match v.as_u64() {
+                Some(n) if (lo..=hi).contains(&n) => Ok(Some(n)),
+                Some(n) => Err(RedfishError::value_out_of_range(k, &n.to_string())),
+                None => Err(RedfishError::value_type(k, &v.to_string())),
+            },
+        }
+    };
+    if let Some(n) = number("AccountLockoutThreshold", 0, 1000)? {
+        l.threshold = n as u32;
+    }
+    if let Some(n) = number("AccountLockoutDuration", 1, 86_400)? {
+        l.duration_s = n;
+    }
+    if let Some(n) = number("AccountLockoutCounterResetAfter", 1, 86_400)? {
+        l.reset_after_s = n;
+    }
+    state.auth.set_lockout(l)?;
+    Ok(account_service(State(state)).await)
+}
+
+fn account_body(user: &str, role: Role, enabled: bool, locked: bool) -> Value {
     json!({
         "@odata.id": format!("/redfish/v1/AccountService/Accounts/{user}"),
         "@odata.type": odata_type("ManagerAccount"),
@@ -179,7 +241,7 @@ fn account_body(user: &str, role: Role, enabled: bool) -> Value {
         "UserName": user,
         "RoleId": role.name(),
         "Enabled": enabled,
-        "Locked": false,
+        "Locked": locked,
         "AccountTypes": ["Redfish"],
         "Password": null,
         "Links": { "Role": { "@odata.id": format!("/redfish/v1/AccountService/Roles/{}", role.name()) } }
@@ -245,7 +307,12 @@ async fn add_account(
     let a = state.auth.add(user, password, role)?;
     let mut r = (
         StatusCode::CREATED,
-        axum::Json(account_body(&a.user, a.role, a.enabled)),
+        axum::Json(account_body(
+            &a.user,
+            a.role,
+            a.enabled,
+            state.auth.locked(&a.user),
+        )),
     )
         .into_response();
     r.headers_mut().insert(
@@ -275,7 +342,7 @@ async fn account(
     }
     let a = find(&state, &id)?;
     Ok(resource(
-        account_body(&a.user, a.role, a.enabled),
+        account_body(&a.user, a.role, a.enabled, state.auth.locked(&a.user)),
         "GET, PATCH, DELETE",
     ))
 }
@@ -290,9 +357,18 @@ async fn patch_account(
     let a = find(&state, &id)?;
     only(
         &body,
-        &["Password", "RoleId", "Enabled"],
-        &["Id", "UserName", "Locked", "AccountTypes", "Links"],
+        &["Password", "RoleId", "Enabled", "Locked"],
+        &["Id", "UserName", "AccountTypes", "Links"],
     )?;
+    // Locked can only be cleared (DSP2046 ManagerAccount.Locked).
+    let unlock = match body.get("Locked") {
+        None => false,
+        Some(Value::Bool(false)) => true,
+        Some(Value::Bool(true)) => {
+            return Err(RedfishError::value_not_in_list("Locked", "true"));
+        }
+        Some(v) => return Err(RedfishError::value_type("Locked", &v.to_string())),
+    };
     let password = text(&body, "Password")?;
     let role = match text(&body, "RoleId")? {
         Some(r) => {
@@ -306,7 +382,7 @@ async fn patch_account(
         Some(v) => return Err(RedfishError::value_type("Enabled", &v.to_string())),
     };
     // One's own password needs ConfigureSelf; anything else ConfigureUsers.
-    if role.is_some() || enabled.is_some() || id != c.user {
+    if role.is_some() || enabled.is_some() || unlock || id != c.user {
         c.require(Privilege::ConfigureUsers)?;
     } else {
         c.require(Privilege::ConfigureSelf)?;
@@ -314,13 +390,19 @@ async fn patch_account(
     if let Some(p) = password {
         check_password(p)?;
     }
-    super::check_if_match(&headers, &account_body(&a.user, a.role, a.enabled))?;
+    super::check_if_match(
+        &headers,
+        &account_body(&a.user, a.role, a.enabled, state.auth.locked(&a.user)),
+    )?;
     state
         .auth
         .update(&id, password, role, enabled, c.session.as_deref())?;
+    if unlock {
+        state.auth.unlock(&id);
+    }
     let a = find(&state, &a.user)?;
     Ok(resource(
-        account_body(&a.user, a.role, a.enabled),
+        account_body(&a.user, a.role, a.enabled, state.auth.locked(&a.user)),
         "GET, PATCH, DELETE",
     ))
 }
@@ -333,7 +415,10 @@ async fn delete_account(
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureUsers)?;
     let a = find(&state, &id)?;
-    super::check_if_match(&headers, &account_body(&a.user, a.role, a.enabled))?;
+    super::check_if_match(
+        &headers,
+        &account_body(&a.user, a.role, a.enabled, state.auth.locked(&a.user)),
+    )?;
     state.auth.remove(&id)?;
     Ok(no_content())
 }
@@ -393,7 +478,10 @@ pub fn routes() -> Router<Shared> {
         )
         .route(
             "/redfish/v1/AccountService",
-            methods(get(account_service), "GET"),
+            methods(
+                get(account_service).patch(patch_account_service),
+                "GET, PATCH",
+            ),
         )
         .route(
             "/redfish/v1/AccountService/Accounts",
