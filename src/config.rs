@@ -45,6 +45,8 @@
 //! certificate = "/etc/sidebridge/cert.pem"   # optional, with private_key; else generated
 //! private_key = "/etc/sidebridge/key.pem"
 //! event_ca_file = "/etc/ssl/certs/ca-certificates.crt"  # CAs for https event destinations
+//! event_destination_networks = ["10.0.0.0/8"]  # where events may go (default: loopback
+//!                                # and the BMC's own networks)
 //! max_connections = 64           # per listener; one more is answered 503 (1..=4096)
 //! header_timeout_ms = 10000      # TLS handshake, then request line and headers
 //! idle_timeout_ms = 30000        # a connection without traffic is closed
@@ -125,6 +127,9 @@ pub struct RedfishConfig {
     /// The CAs (PEM bundle) an `https://` event destination must chain to; the
     /// system's bundle when absent.
     pub event_ca_file: Option<PathBuf>,
+    /// The networks event destinations may be on (CIDR); absent: loopback and the
+    /// BMC's own networks.
+    pub event_destination_networks: Option<Vec<String>>,
     /// Connections served at once per listener (1..=4096).
     #[serde(default = "d_max_connections")]
     pub max_connections: usize,
@@ -179,6 +184,7 @@ impl Default for RedfishConfig {
             certificate: None,
             private_key: None,
             event_ca_file: None,
+            event_destination_networks: None,
             max_connections: d_max_connections(),
             header_timeout_ms: d_header_timeout(),
             idle_timeout_ms: d_idle_timeout(),
@@ -493,6 +499,10 @@ fn check_redfish(r: &RedfishConfig) -> Result<(), ConfigError> {
                 "redfish.http_listen: {h} is not a loopback address (plain HTTP is for a local bmcweb only)"
             )));
         }
+    }
+    if let Some(n) = &r.event_destination_networks {
+        crate::redfish::delivery::Networks::parse(n)
+            .map_err(|e| ConfigError(format!("redfish.event_destination_networks: {e}")))?;
     }
     range("redfish.max_connections", r.max_connections, 1, 4096)?;
     range(

@@ -469,6 +469,12 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
     if let Some(ca) = &r.event_ca_file {
         d.state.subscriptions.trust.set_ca_file(ca.clone());
     }
+    if let Some(n) = &r.event_destination_networks {
+        // Checked when the configuration was loaded.
+        if let Ok(n) = sidebridge::redfish::delivery::Networks::parse(n) {
+            d.state.subscriptions.set_allowed(n);
+        }
+    }
     let app = d.app();
     let plain_app = match r.http_unauthenticated_role {
         sidebridge::config::Unauthenticated::As(role) => {

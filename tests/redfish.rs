@@ -1724,3 +1724,34 @@ async fn accounts_lock_after_failed_logins() {
     }
     assert_eq!(last, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+/// Event destinations outside the allowed networks (loopback and the BMC's own by
+/// default) are refused when subscribing; nothing is sent to check it (an address
+/// literal resolves to itself).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destinations_outside_the_allowed_networks_are_refused() {
+    let s = start().await;
+    // An address on none of this machine's networks (TEST-NETs of RFC 5737 first).
+    let own = sidebridge::redfish::delivery::Networks::default_for_host();
+    let outside = ["203.0.113.77", "198.51.100.77", "192.0.2.77", "100.64.0.77"]
+        .into_iter()
+        .find(|a| !own.contains(a.parse().unwrap()))
+        .expect("an address outside this machine's networks");
+    let (st, _, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/EventService/Subscriptions",
+            &format!(r#"{{"Destination": "https://{outside}:9/ev", "Protocol": "Redfish"}}"#),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let text = v.to_string();
+    assert!(
+        text.contains("PropertyValueNotInList") && text.contains("outside the networks"),
+        "{v}"
+    );
+    assert_eq!(
+        s.get("/redfish/v1/EventService/Subscriptions").await["Members@odata.count"],
+        0
+    );
+}

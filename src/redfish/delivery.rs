@@ -99,6 +99,90 @@ impl Destination {
     }
 }
 
+/// The networks event destinations may be on: loopback and the BMC's own networks
+/// by default (`[redfish] event_destination_networks` replaces them). An event goes
+/// only to an address inside one of them, checked after name resolution and
+/// connected to by that address, so a name cannot be re-pointed in between.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Networks(pub Vec<(std::net::IpAddr, u8)>);
+
+impl Networks {
+    /// Loopback and every network this host's interfaces are on.
+    pub fn default_for_host() -> Self {
+        let mut v = vec![
+            (std::net::IpAddr::from([127, 0, 0, 0]), 8),
+            (std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST), 128),
+        ];
+        v.extend(sidebridge_transport::ifaddrs::interface_networks().unwrap_or_default());
+        Networks(v)
+    }
+
+    /// Parses `a.b.c.d/n` and `addr/n` (a bare address is one host).
+    pub fn parse(list: &[String]) -> Result<Self, String> {
+        let mut v = Vec::new();
+        for s in list {
+            let (a, p) = s.split_once('/').unwrap_or((s, ""));
+            let addr: std::net::IpAddr = a
+                .parse()
+                .map_err(|_| format!("{s:?} is not an address/prefix"))?;
+            let max = if addr.is_ipv4() { 32 } else { 128 };
+            let p = if p.is_empty() {
+                max
+            } else {
+                p.parse::<u8>()
+                    .ok()
+                    .filter(|p| *p <= max)
+                    .ok_or_else(|| format!("{s:?}: the prefix is not 0..={max}"))?
+            };
+            v.push((addr, p));
+        }
+        Ok(Networks(v))
+    }
+
+    /// Whether `ip` is inside one of the networks.
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        self.0.iter().any(|(net, p)| match (net, ip) {
+            (std::net::IpAddr::V4(n), std::net::IpAddr::V4(a)) => {
+                let m = u32::MAX.checked_shl(32 - u32::from(*p)).unwrap_or(0);
+                u32::from(*n) & m == u32::from(a) & m
+            }
+            (std::net::IpAddr::V6(n), std::net::IpAddr::V6(a)) => {
+                let m = u128::MAX.checked_shl(128 - u32::from(*p)).unwrap_or(0);
+                u128::from(*n) & m == u128::from(a) & m
+            }
+            _ => false,
+        })
+    }
+
+    /// The addresses `to` resolves to that are allowed; an error naming what it
+    /// resolved to when none is.
+    pub async fn resolve(&self, to: &Destination) -> io::Result<Vec<std::net::SocketAddr>> {
+        let all: Vec<std::net::SocketAddr> =
+            tokio::net::lookup_host(to.authority()).await?.collect();
+        let ok: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|a| self.contains(a.ip()))
+            .collect();
+        if ok.is_empty() {
+            let shown: Vec<String> = all.iter().map(|a| a.ip().to_string()).collect();
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "{} resolves to {}, outside the networks events may go to",
+                    to.host,
+                    if shown.is_empty() {
+                        "nothing".into()
+                    } else {
+                        shown.join(", ")
+                    }
+                ),
+            ));
+        }
+        Ok(ok)
+    }
+}
+
 /// The trust store for `https://` destinations: read from the CA file on first use,
 /// and again if it could not be read before.
 #[derive(Debug)]
@@ -136,8 +220,14 @@ fn client_config(ca_file: &Path) -> io::Result<rustls::ClientConfig> {
     crate::tls::trusting_ca_file(ca_file, "event CA file")
 }
 
-/// POSTs `body` (JSON) to `to`; `Ok(())` on a 2xx answer, else why not.
-pub async fn post(to: &Destination, body: &[u8], trust: &Trust) -> io::Result<()> {
+/// POSTs `body` (JSON) to `to` at an address inside `allowed`; `Ok(())` on a 2xx
+/// answer, else why not.
+pub async fn post(
+    to: &Destination,
+    body: &[u8],
+    trust: &Trust,
+    allowed: &Networks,
+) -> io::Result<()> {
     let request = {
         let mut r = format!(
             "POST {} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -150,7 +240,8 @@ pub async fn post(to: &Destination, body: &[u8], trust: &Trust) -> io::Result<()
         r
     };
     let attempt = async {
-        let tcp = tokio::net::TcpStream::connect(to.authority()).await?;
+        let addrs = allowed.resolve(to).await?;
+        let tcp = tokio::net::TcpStream::connect(&addrs[..]).await?;
         if to.tls {
             let name = rustls::pki_types::ServerName::try_from(to.host.clone())
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
@@ -220,6 +311,25 @@ mod tests {
         assert_eq!(
             Destination::parse(&format!("http://h/{}", "a".repeat(1100))),
             None
+        );
+    }
+
+    #[test]
+    fn networks_contain_what_they_should() {
+        let n = Networks::parse(&["10.1.0.0/16".into(), "::1".into(), "192.0.2.7".into()]).unwrap();
+        assert!(n.contains("10.1.255.3".parse().unwrap()));
+        assert!(!n.contains("10.2.0.1".parse().unwrap()));
+        assert!(n.contains("::1".parse().unwrap()));
+        assert!(n.contains("192.0.2.7".parse().unwrap()));
+        assert!(!n.contains("192.0.2.8".parse().unwrap()));
+        assert!(Networks::parse(&["10.0.0.0/33".into()]).is_err());
+        assert!(Networks::parse(&["ten".into()]).is_err());
+        let d = Networks::default_for_host();
+        assert!(d.contains("127.0.0.1".parse().unwrap()) && d.contains("::1".parse().unwrap()));
+        assert!(
+            Networks::parse(&["0.0.0.0/0".into()])
+                .unwrap()
+                .contains("203.0.113.9".parse().unwrap())
         );
     }
 

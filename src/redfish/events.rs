@@ -85,6 +85,8 @@ pub struct Subscriptions {
     pub trust: Trust,
     /// Bounds the deliveries in flight.
     in_flight: Arc<tokio::sync::Semaphore>,
+    /// Where events may go (short critical sections as above).
+    allowed: Mutex<delivery::Networks>,
 }
 
 impl Subscriptions {
@@ -101,7 +103,21 @@ impl Subscriptions {
             settings: Mutex::new(settings),
             trust: Trust::new(PathBuf::from(SYSTEM_CA_FILE)),
             in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_DELIVERIES)),
+            allowed: Mutex::new(delivery::Networks::default_for_host()),
         })
+    }
+
+    /// Events go only to these networks from now on.
+    pub fn set_allowed(&self, n: delivery::Networks) {
+        *self.allowed.lock().unwrap_or_else(|e| e.into_inner()) = n;
+    }
+
+    /// Where events may go.
+    pub fn allowed(&self) -> delivery::Networks {
+        self.allowed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The delivery settings.
@@ -363,6 +379,16 @@ async fn create(
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
     let s = parse_subscription(&body)?;
+    // The destination must resolve inside the allowed networks now; each delivery
+    // checks again (a name can change).
+    if let Some(to) = Destination::parse(&s.destination) {
+        if let Err(e) = state.subscriptions.allowed().resolve(&to).await {
+            return Err(
+                RedfishError::value_not_in_list("Destination", &s.destination)
+                    .with_summary(format!("Destination {}: {e}", s.destination)),
+            );
+        }
+    }
     state.subscriptions.update(|list| {
         if list.len() >= MAX_SUBSCRIPTIONS {
             return Err(RedfishError::not_allowed(&format!(
@@ -479,7 +505,8 @@ async fn deliver_one(state: Shared, s: Subscription, body: Vec<u8>) {
         let Ok(_slot) = state.subscriptions.in_flight.clone().acquire_owned().await else {
             return;
         };
-        match delivery::post(&to, &body, &state.subscriptions.trust).await {
+        let allowed = state.subscriptions.allowed();
+        match delivery::post(&to, &body, &state.subscriptions.trust, &allowed).await {
             Ok(()) => return,
             Err(e) => why = e.to_string(),
         }

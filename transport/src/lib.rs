@@ -17,6 +17,7 @@
 //! - [`memory`]: two ends in one process (tests, the demo).
 //! - Decorators: [`pcap`] records every packet, [`trace`] logs them.
 
+pub mod ifaddrs;
 pub mod mctp;
 pub mod memory;
 pub mod mux;
