@@ -47,7 +47,7 @@
 //! event_ca_file = "/etc/ssl/certs/ca-certificates.crt"  # CAs for https event destinations
 //! event_destination_networks = ["10.0.0.0/8"]  # where events may go (default: loopback
 //!                                # and the BMC's own networks)
-//! max_connections = 64           # per listener; one more is answered 503 (1..=4096)
+//! max_connections = 128          # per listener; one more is answered 503 (1..=4096)
 //! header_timeout_ms = 10000      # TLS handshake, then request line and headers
 //! idle_timeout_ms = 30000        # a connection without traffic is closed
 //! max_header_bytes = 16384       # request line and headers (8192..=65536; else 431)

@@ -190,7 +190,7 @@ pub struct ConnectionLimits {
 impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
-            max_connections: 64,
+            max_connections: 128,
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             max_header_bytes: 16 * 1024,

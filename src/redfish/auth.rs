@@ -280,7 +280,7 @@ pub struct Auth {
     hashing: Arc<tokio::sync::Semaphore>,
     /// Verified when the user is unknown, so that an unknown name costs what a known
     /// one does (no user enumeration by timing).
-    dummy_hash: String,
+    dummy_hash: std::sync::OnceLock<String>,
 }
 
 const BASIC_CACHE_TTL: Duration = Duration::from_secs(60);
@@ -371,7 +371,7 @@ impl Auth {
                 lockout_path: state_dir.join("account-service.json"),
                 failures: Mutex::new(HashMap::new()),
                 hashing: Arc::new(tokio::sync::Semaphore::new(HASHING_AT_ONCE)),
-                dummy_hash: hash_password(&random_password()),
+                dummy_hash: std::sync::OnceLock::new(),
             },
             created,
         ))
@@ -478,10 +478,11 @@ impl Auth {
                 .get(&key)
                 .is_some_and(|t| t.elapsed() < BASIC_CACHE_TTL);
         if !cached {
-            let hash = account
-                .as_ref()
-                .map(|a| a.hash.clone())
-                .unwrap_or_else(|| self.dummy_hash.clone());
+            let hash = account.as_ref().map(|a| a.hash.clone()).unwrap_or_else(|| {
+                self.dummy_hash
+                    .get_or_init(|| hash_password(&random_password()))
+                    .clone()
+            });
             let verified = {
                 let _permit = self.hashing.acquire().await.ok()?;
                 let pw = password.to_string();
