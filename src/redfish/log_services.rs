@@ -147,6 +147,16 @@ pub async fn record(
     }
 }
 
+/// The caller holds `p`, the card exists, and `log` is its one log service.
+fn the_log(state: &Shared, c: &Caller, id: &str, log: &str, p: Privilege) -> RfResult<()> {
+    c.require(p)?;
+    super::cached_card(state, id, "Manager")?;
+    if log != "EventLog" {
+        return Err(RedfishError::not_found("LogService", log));
+    }
+    Ok(())
+}
+
 fn base(id: &str) -> String {
     format!("/redfish/v1/Managers/{id}/LogServices")
 }
@@ -189,11 +199,7 @@ async fn service(
     Extension(c): Extension<Caller>,
     Path((id, log)): Path<(String, String)>,
 ) -> RfResult<Response> {
-    c.require(Privilege::Login)?;
-    super::cached_card(&state, &id, "Manager")?;
-    if log != "EventLog" {
-        return Err(RedfishError::not_found("LogService", &log));
-    }
+    the_log(&state, &c, &id, &log, Privilege::Login)?;
     let b = base(&id);
     Ok(resource(
         json!({
@@ -223,11 +229,7 @@ async fn entries(
     Extension(c): Extension<Caller>,
     Path((id, log)): Path<(String, String)>,
 ) -> RfResult<Response> {
-    c.require(Privilege::Login)?;
-    super::cached_card(&state, &id, "Manager")?;
-    if log != "EventLog" {
-        return Err(RedfishError::not_found("LogService", &log));
-    }
+    the_log(&state, &c, &id, &log, Privilege::Login)?;
     let list = state.logs.entries(&id);
     let mut v = collection(
         &format!("{}/EventLog/Entries", base(&id)),
@@ -247,11 +249,7 @@ async fn entry(
     Extension(c): Extension<Caller>,
     Path((id, log, n)): Path<(String, String, String)>,
 ) -> RfResult<Response> {
-    c.require(Privilege::Login)?;
-    super::cached_card(&state, &id, "Manager")?;
-    if log != "EventLog" {
-        return Err(RedfishError::not_found("LogService", &log));
-    }
+    the_log(&state, &c, &id, &log, Privilege::Login)?;
     let e = state
         .logs
         .entries(&id)
@@ -266,11 +264,7 @@ async fn clear(
     Extension(c): Extension<Caller>,
     Path((id, log)): Path<(String, String)>,
 ) -> RfResult<Response> {
-    c.require(Privilege::ConfigureManager)?;
-    super::cached_card(&state, &id, "Manager")?;
-    if log != "EventLog" {
-        return Err(RedfishError::not_found("LogService", &log));
-    }
+    the_log(&state, &c, &id, &log, Privilege::ConfigureManager)?;
     state.logs.clear(&id);
     Ok(no_content())
 }
