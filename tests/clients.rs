@@ -54,6 +54,18 @@ async fn serve() -> (common::Running, u16, std::path::PathBuf) {
     (r, port, dir)
 }
 
+/// The counts of a DMTF validator's summary table (`| PASS | WARN | FAIL | NOT
+/// TESTED |`, then a border, then the numbers).
+fn summary(text: &str) -> Vec<u64> {
+    text.lines()
+        .skip_while(|l| !l.contains("PASS") || !l.contains("FAIL"))
+        .nth(2)
+        .unwrap_or("")
+        .split('|')
+        .filter_map(|c| c.trim().parse().ok())
+        .collect()
+}
+
 async fn run(cmd: &str, args: Vec<String>) -> std::process::Output {
     let cmd = cmd.to_string();
     tokio::task::spawn_blocking(move || Command::new(&cmd).args(&args).output().unwrap())
@@ -228,15 +240,7 @@ async fn the_dmtf_service_validator_finds_no_error() {
     .await;
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    // The summary table: | PASS | WARN | FAIL | NOT TESTED | then the counts.
-    let counts: Vec<u64> = text
-        .lines()
-        .skip_while(|l| !l.contains("PASS") || !l.contains("FAIL"))
-        .nth(2)
-        .unwrap_or("")
-        .split('|')
-        .filter_map(|c| c.trim().parse().ok())
-        .collect();
+    let counts = summary(&text);
     assert_eq!(
         counts.len(),
         4,
@@ -297,14 +301,7 @@ async fn the_ocp_profiles_do_not_regress() {
         .await;
         let text = String::from_utf8_lossy(&out.stdout).into_owned()
             + &String::from_utf8_lossy(&out.stderr);
-        let counts: Vec<u64> = text
-            .lines()
-            .skip_while(|l| !l.contains("PASS") || !l.contains("FAIL"))
-            .nth(2)
-            .unwrap_or("")
-            .split('|')
-            .filter_map(|c| c.trim().parse().ok())
-            .collect();
+        let counts = summary(&text);
         assert_eq!(counts.len(), 4, "{profile}: no summary in:\n{text}");
         println!(
             "FIGURE rf_interop_validator {profile}: {} pass, {} warn, {} fail, {} not tested",

@@ -31,6 +31,8 @@ pub use sidebridge_protocol::oem::{
     MediaSlot, MediaState, MediaStatus, NetworkIdentity, PowerState, ResetType, ResultCode,
     SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
 };
+/// The Redfish tunnel's request and response, as the OEM set carries them.
+pub use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse, TunnelRole};
 pub use tasks::{Task, TaskKind, TaskState};
 
 use crate::ncsi::{Event as NcsiEvent, Manager, OemClient, OemError, Timing};

@@ -26,12 +26,12 @@ use super::error::RedfishError;
 use super::mapping::{Context, card_error};
 use super::{BODY_LIMIT, Shared};
 use crate::cards::Card;
+use crate::cards::{self, TunnelRequest, TunnelRole};
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use sidebridge_protocol::oem::{self, TunnelRequest, TunnelRole};
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
@@ -162,7 +162,7 @@ async fn card_ids(state: &Shared, card: &Card, who: TunnelRole) -> Result<CardId
     let mut ids = CardIds::default();
     for (k, kind) in KINDS.iter().enumerate() {
         let t = TunnelRequest {
-            method: oem::Method::Get,
+            method: cards::Method::Get,
             role: who,
             path: format!("/redfish/v1/{kind}"),
             headers: Vec::new(),
@@ -261,7 +261,7 @@ async fn forward(
     let Some(member) = &ids.members[kind] else {
         return Err(RedfishError::not_found(KINDS[kind], &card.id));
     };
-    let method = oem::Method::from_name(req.method().as_str())
+    let method = cards::Method::from_name(req.method().as_str())
         .ok_or_else(|| RedfishError::method_not_allowed("GET, HEAD, POST, PATCH, PUT, DELETE"))?;
     let query = req
         .uri()
@@ -276,7 +276,7 @@ async fn forward(
             Some((h.as_str().to_string(), v.to_string()))
         })
         .collect();
-    let is_get = method == oem::Method::Get;
+    let is_get = method == cards::Method::Get;
     let kept = if is_get {
         state.tunnel.kept(&path)
     } else {
@@ -346,7 +346,7 @@ fn respond(
     card: &Card,
     kind: usize,
     rest: &str,
-    r: oem::TunnelResponse,
+    r: cards::TunnelResponse,
     map: &[(String, String)],
 ) -> Response {
     let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_GATEWAY);
