@@ -302,7 +302,10 @@ async fn serve_connection<IO>(
         .max_buf_size(limits.max_header_bytes.max(8192));
     let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
     tokio::pin!(conn);
-    let mut tick = tokio::time::interval(Duration::from_millis(250).min(limits.idle_timeout));
+    // Wakes once per idle period at most: at the earliest moment the connection could
+    // have been idle that long, then again from its last traffic.
+    let wake = tokio::time::sleep(limits.idle_timeout);
+    tokio::pin!(wake);
     let mut closing = false;
     loop {
         tokio::select! {
@@ -316,13 +319,16 @@ async fn serve_connection<IO>(
                 closing = true;
                 conn.as_mut().graceful_shutdown();
             }
-            _ = tick.tick(), if !closing => {
-                let idle = start.elapsed().as_millis() as u64
-                    - last.load(std::sync::atomic::Ordering::Relaxed);
+            () = &mut wake, if !closing => {
+                let last_ms = last.load(std::sync::atomic::Ordering::Relaxed);
+                let idle = start.elapsed().as_millis() as u64 - last_ms;
                 if idle >= limits.idle_timeout.as_millis() as u64 {
                     tracing::debug!("connection from {peer}: idle for {idle} ms, closed");
                     closing = true;
                     conn.as_mut().graceful_shutdown();
+                } else {
+                    let at = start + Duration::from_millis(last_ms) + limits.idle_timeout;
+                    wake.as_mut().reset(at.into());
                 }
             }
         }
