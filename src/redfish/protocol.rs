@@ -115,19 +115,20 @@ fn path_is_utf8(path: &str) -> bool {
 /// Security headers on every response, as bmcweb sends them: HSTS, no MIME sniffing,
 /// no framing, no content to run.
 pub fn security_headers(h: &mut axum::http::HeaderMap) {
+    // Typed names: no header name is parsed on this path, which every answer takes.
     for (n, v) in [
         (
-            "strict-transport-security",
+            header::STRICT_TRANSPORT_SECURITY,
             "max-age=31536000; includeSubDomains",
         ),
-        ("x-content-type-options", "nosniff"),
-        ("x-frame-options", "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
         (
-            "content-security-policy",
+            header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ),
-        ("referrer-policy", "no-referrer"),
-        ("cache-control", "no-store"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
     ] {
         h.entry(n).or_insert(HeaderValue::from_static(v));
     }
