@@ -6,8 +6,8 @@ use crate::cards::Cards;
 use crate::ncsi::{Manager, ManagerConfig, Requester};
 use crate::redfish::{self, AppState, Shared};
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use sidebridge_transport::Transport;
 use std::io;
 use std::net::SocketAddr;
@@ -300,7 +300,13 @@ async fn serve_connection<IO>(
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(limits.max_header_bytes.max(8192));
-    let conn = builder.serve_connection(TokioIo::new(io), TowerToHyperService::new(app));
+    // Each request is marked as having come over the network (the Host rule applies).
+    let service = hyper::service::service_fn(move |req: axum::http::Request<Incoming>| {
+        let mut req = req.map(axum::body::Body::new);
+        req.extensions_mut().insert(redfish::protocol::FromNetwork);
+        tower::ServiceExt::oneshot(app.clone(), req)
+    });
+    let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
     // Wakes once per idle period at most: at the earliest moment the connection could
     // have been idle that long, then again from its last traffic.
@@ -416,7 +422,6 @@ pub async fn serve_tls_with(
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let refusing = acceptor.clone();
-    let app = app.layer(axum::middleware::from_fn(redfish::protocol::require_host));
     accept_loop(
         listener,
         limits,
@@ -470,7 +475,6 @@ pub async fn serve_plain_with(
             format!("the plain-HTTP listener may only bind a loopback address, not {addr}"),
         ));
     }
-    let app = app.layer(axum::middleware::from_fn(redfish::protocol::require_host));
     accept_loop(
         listener,
         limits,

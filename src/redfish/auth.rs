@@ -454,6 +454,15 @@ impl Auth {
         }
     }
 
+    /// Whether these credentials passed a check within [`BASIC_CACHE_TTL`].
+    fn basic_cached(&self, key: &(String, String)) -> bool {
+        self.basic_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .is_some_and(|t| t.elapsed() < BASIC_CACHE_TTL)
+    }
+
     /// Checks a user name and password. The argon2 check runs on the blocking pool
     /// (at most [`HASHING_AT_ONCE`] at a time); an unknown user costs the same as a
     /// known one; a locked account is refused whatever the password; failures count
@@ -470,40 +479,35 @@ impl Auth {
             return None;
         }
         let key = (user.to_string(), password.to_string());
-        let cached = account.as_ref().is_some_and(|a| a.enabled)
-            && self
-                .basic_cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
-                .is_some_and(|t| t.elapsed() < BASIC_CACHE_TTL);
-        if !cached {
+        let enabled = account.as_ref().is_some_and(|a| a.enabled);
+        if !(enabled && self.basic_cached(&key)) {
             let hash = account.as_ref().map(|a| a.hash.clone()).unwrap_or_else(|| {
                 self.dummy_hash
                     .get_or_init(|| hash_password(&random_password()))
                     .clone()
             });
-            let verified = {
-                let _permit = self.hashing.acquire().await.ok()?;
+            let _permit = self.hashing.acquire().await.ok()?;
+            // Many connections opening at once with the same credentials wait here
+            // behind the first check; once it passed, they need no check of their own.
+            if !(enabled && self.basic_cached(&key)) {
                 let pw = password.to_string();
-                tokio::task::spawn_blocking(move || verify(&pw, &hash))
+                let verified = tokio::task::spawn_blocking(move || verify(&pw, &hash))
                     .await
-                    .unwrap_or(false)
-            };
-            let ok = verified && account.as_ref().is_some_and(|a| a.enabled);
-            if !ok {
-                if account.is_some() {
-                    self.failed(user);
+                    .unwrap_or(false);
+                if !(verified && enabled) {
+                    if account.is_some() {
+                        self.failed(user);
+                    }
+                    return None;
                 }
-                return None;
+                self.failures
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(user);
+                let mut c = self.basic_cache.lock().unwrap_or_else(|e| e.into_inner());
+                c.retain(|_, t| t.elapsed() < BASIC_CACHE_TTL);
+                c.insert(key, Instant::now());
             }
-            self.failures
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .remove(user);
-            let mut c = self.basic_cache.lock().unwrap_or_else(|e| e.into_inner());
-            c.retain(|_, t| t.elapsed() < BASIC_CACHE_TTL);
-            c.insert(key, Instant::now());
         }
         let a = account?;
         Some(Caller {

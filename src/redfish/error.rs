@@ -626,7 +626,10 @@ impl IntoResponse for RedfishError {
         let body = self.body();
         let mut r = (self.status, axum::Json(body)).into_response();
         let h = r.headers_mut();
-        h.insert("OData-Version", HeaderValue::from_static("4.0"));
+        h.insert(
+            super::protocol::ODATA_VERSION,
+            HeaderValue::from_static("4.0"),
+        );
         if self.status == StatusCode::UNAUTHORIZED {
             h.insert(
                 header::WWW_AUTHENTICATE,

@@ -180,11 +180,13 @@ impl Rendered {
     fn respond(self, allow: &'static str) -> Response {
         let mut r = self.body.into_response();
         let h = r.headers_mut();
+        // These and the security headers, without growing the map on the way.
+        h.reserve(16);
         h.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        h.insert("OData-Version", HeaderValue::from_static("4.0"));
+        h.insert(protocol::ODATA_VERSION, HeaderValue::from_static("4.0"));
         h.insert(header::ALLOW, HeaderValue::from_static(allow));
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         h.insert(header::ETAG, self.etag);
@@ -265,7 +267,7 @@ pub fn methods(router: MethodRouter<Shared>, allow: &'static str) -> MethodRoute
 pub fn no_content() -> Response {
     let mut r = StatusCode::NO_CONTENT.into_response();
     r.headers_mut()
-        .insert("OData-Version", HeaderValue::from_static("4.0"));
+        .insert(protocol::ODATA_VERSION, HeaderValue::from_static("4.0"));
     r
 }
 
@@ -365,9 +367,17 @@ async fn authenticate(state: Shared, inner: Router, mut req: Request, next: Next
     // Authenticated: a query is answered over the resources as this caller; a write
     // runs under its resource's lock.
     if query::wants(&req) {
-        query::serve(inner, req).await
+        // Boxed: its state is large and rarely needed; every request's future stays small.
+        Box::pin(query::serve(inner, req)).await
     } else {
-        protocol::write_lock(state.write_locks.clone(), req, next).await
+        // A card's tunnelled subtree goes to the card; the rest to the typed resources.
+        protocol::write_lock(state.write_locks.clone(), req, |req| async {
+            match tunnel::serve(&state, req).await {
+                Ok(r) => r,
+                Err(req) => next.run(req).await,
+            }
+        })
+        .await
     }
 }
 
@@ -382,11 +392,11 @@ async fn odata_version(req: Request, next: Next) -> Response {
     let if_none_match = protocol::if_none_match(&req);
     let path = req.uri().path().to_string();
     let mut r = next.run(req).await;
-    if r.status() == StatusCode::NOT_FOUND && r.headers().get("OData-Version").is_none() {
+    if r.status() == StatusCode::NOT_FOUND && r.headers().get(protocol::ODATA_VERSION).is_none() {
         r = RedfishError::not_found("Resource", &path).into_response();
     }
     r.headers_mut()
-        .entry("OData-Version")
+        .entry(protocol::ODATA_VERSION)
         .or_insert(HeaderValue::from_static("4.0"));
     let mut r = protocol::conditional(if_none_match, r);
     protocol::security_headers(r.headers_mut());
@@ -446,26 +456,30 @@ pub fn app(state: Shared) -> Router {
         .merge(tasks::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
-    // The subtrees of cards with the Redfish tunnel go to the card; the rest to the
-    // typed resources.
+    // What a query reads its members from: the subtrees of cards with the Redfish
+    // tunnel from the card, the rest from the typed resources. (A request without a
+    // query takes the same turn in `authenticate`, without this router level.)
     let tunnel_state = state.clone();
-    let resources: Router =
-        Router::new().fallback_service(tower::service_fn(move |req: Request| {
-            let (state, typed) = (tunnel_state.clone(), typed.clone());
-            async move {
-                Ok::<_, std::convert::Infallible>(match tunnel::serve(&state, req).await {
-                    Ok(r) => r,
-                    Err(req) => tower::ServiceExt::oneshot(typed, req).await.into_response(),
-                })
-            }
-        }));
-    let inner = resources.clone();
-    resources
+    let direct = typed.clone();
+    let inner: Router = Router::new().fallback_service(tower::service_fn(move |req: Request| {
+        let (state, typed) = (tunnel_state.clone(), direct.clone());
+        async move {
+            Ok::<_, std::convert::Infallible>(match tunnel::serve(&state, req).await {
+                Ok(r) => r,
+                Err(req) => tower::ServiceExt::oneshot(typed, req).await.into_response(),
+            })
+        }
+    }));
+    // The layers wrap the typed router as one service (not route by route), so they
+    // see every request before it is routed (a trailing slash is taken off first).
+    let layered = tower::ServiceBuilder::new()
+        .layer(timeout)
+        .layer(middleware::from_fn(odata_version))
         .layer(middleware::from_fn(move |req: Request, next: Next| {
             authenticate(state.clone(), inner.clone(), req, next)
         }))
-        .layer(middleware::from_fn(odata_version))
-        .layer(timeout)
+        .service(typed);
+    Router::new().fallback_service(layered)
 }
 
 /// Delivers events to subscriptions until `shutdown`: each event to every matching

@@ -20,7 +20,6 @@
 use super::error::RedfishError;
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,6 +30,9 @@ pub const SUPPORTED_QUERY: &[&str] = &["$expand", "$select", "$filter", "$top", 
 /// The refusal of a request whose OData-Version is not 4.0 (412) or whose query has
 /// a parameter the service does not offer (501); `None` for every other request.
 pub fn refuse(req: &Request) -> Option<Response> {
+    if host_missing(req) {
+        return Some(RedfishError::header_missing("Host").into_response());
+    }
     // A path whose %-escapes are not UTF-8 names no resource (and must not reach an
     // extractor that would answer in text/plain).
     if !path_is_utf8(req.uri().path()) {
@@ -53,7 +55,7 @@ pub fn refuse(req: &Request) -> Option<Response> {
             }
         }
     }
-    if let Some(v) = req.headers().get("OData-Version") {
+    if let Some(v) = req.headers().get(ODATA_VERSION) {
         if !v.to_str().is_ok_and(|v| v.trim() == "4.0") {
             let shown = format!("OData-Version: {}", String::from_utf8_lossy(v.as_bytes()));
             return Some(RedfishError::header_precondition(&shown).into_response());
@@ -69,18 +71,23 @@ pub fn refuse(req: &Request) -> Option<Response> {
     None
 }
 
-/// RFC 9112 §3.2: an HTTP/1.1 request without Host is refused (400 HeaderMissing).
-/// The listeners put this in front of the service; in-process callers need no Host.
-pub async fn require_host(req: Request, next: axum::middleware::Next) -> Response {
-    if req.version() == axum::http::Version::HTTP_11
+/// The `OData-Version` header's name (typed: not parsed on every answer).
+pub const ODATA_VERSION: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("odata-version");
+
+/// Marks a request that came in over a network connection (the listeners insert it;
+/// in-process callers do not), so the rules that concern the connection apply only
+/// there.
+#[derive(Debug, Clone, Copy)]
+pub struct FromNetwork;
+
+/// HTTP/1.1 requires a Host header (RFC 9112 §3.2: a server answers 400 to a request
+/// without one); only checked on requests that came over the network.
+fn host_missing(req: &Request) -> bool {
+    req.version() == axum::http::Version::HTTP_11
+        && req.extensions().get::<FromNetwork>().is_some()
         && !req.headers().contains_key(header::HOST)
         && req.uri().authority().is_none()
-    {
-        let mut r = RedfishError::header_missing("Host").into_response();
-        security_headers(r.headers_mut());
-        return r;
-    }
-    next.run(req).await
 }
 
 /// Whether the %-escapes of `path` decode to UTF-8.
@@ -269,13 +276,17 @@ impl Drop for PathGuard {
 
 /// Serializes writes (PATCH, PUT, DELETE) to one resource: a handler's If-Match check
 /// (`super::check_if_match`) and the write it guards run under the path's lock.
-pub async fn write_lock(locks: Arc<WriteLocks>, req: Request, next: Next) -> Response {
+pub async fn write_lock<F, Fut>(locks: Arc<WriteLocks>, req: Request, next: F) -> Response
+where
+    F: FnOnce(Request) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
     if !matches!(*req.method(), Method::PATCH | Method::PUT | Method::DELETE) {
-        return next.run(req).await;
+        return next(req).await;
     }
     let path = req.uri().path().trim_end_matches('/').to_string();
     let _held = locks.lock(&path).await;
-    next.run(req).await
+    next(req).await
 }
 
 #[cfg(test)]

@@ -214,7 +214,10 @@ async fn metadata() -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/xml"),
     );
-    h.insert("OData-Version", HeaderValue::from_static("4.0"));
+    h.insert(
+        super::protocol::ODATA_VERSION,
+        HeaderValue::from_static("4.0"),
+    );
     r
 }
 

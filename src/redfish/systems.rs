@@ -570,8 +570,10 @@ pub fn accepted(task: Option<u64>, state: &Shared) -> RfResult<Response> {
         header::LOCATION,
         HeaderValue::from_str(&loc).map_err(|_| RedfishError::internal())?,
     );
-    r.headers_mut()
-        .insert("OData-Version", HeaderValue::from_static("4.0"));
+    r.headers_mut().insert(
+        super::protocol::ODATA_VERSION,
+        HeaderValue::from_static("4.0"),
+    );
     Ok(r)
 }
 

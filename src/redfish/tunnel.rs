@@ -140,10 +140,14 @@ pub async fn serve(state: &Shared, req: Request) -> Result<Response, Request> {
         return Err(req);
     }
     let rest = rest.to_string();
-    Ok(match forward(state, &card, kind, &rest, req).await {
-        Ok(r) => r,
-        Err(e) => e.into_response(),
-    })
+    // Boxed: the exchange's state is large; the futures of requests that do not take
+    // the tunnel stay small.
+    Ok(
+        match Box::pin(forward(state, &card, kind, &rest, req)).await {
+            Ok(r) => r,
+            Err(e) => e.into_response(),
+        },
+    )
 }
 
 fn role(r: Role) -> TunnelRole {
