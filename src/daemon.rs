@@ -33,6 +33,28 @@ pub fn tune_allocator() {
     }
 }
 
+/// Gives the heap's free pages back to the OS, at most once a second: called when the
+/// last connection of a listener closes, so the buffers of a burst of clients (TLS
+/// records, request and response bodies, scattered across the heap and so never at
+/// its top, where glibc trims by itself) do not stay resident after it.
+/// Measured (bench/run): anonymous memory after 100 clients and a 1000-connection
+/// flood went from 4.7 MiB to 2.4 MiB (idle: 1.1 MiB).
+#[allow(unsafe_code)] // One libc call at the OS boundary.
+pub fn release_free_memory() {
+    static LAST: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+        return;
+    }
+    *last = Some(std::time::Instant::now());
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap memory to the OS; it takes the
+    // allocator's own locks and touches no memory that is in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// A TLS certificate and key in PEM files.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
@@ -373,9 +395,13 @@ async fn accept_loop<F, R>(
         match slots.clone().try_acquire_owned() {
             Ok(slot) => {
                 let fut = serve(tcp, peer, shutdown.clone());
+                let (slots, max) = (slots.clone(), limits.max_connections.max(1));
                 tasks.spawn(async move {
                     fut.await;
                     drop(slot);
+                    if slots.available_permits() == max {
+                        release_free_memory();
+                    }
                 });
             }
             Err(_) => match refusals.clone().try_acquire_owned() {
