@@ -41,6 +41,8 @@ pub struct PackageConfig {
     pub supported_speeds: LinkSettings,
     /// Link status of every channel at start.
     pub link: LinkStatus,
+    /// Host traffic of each channel while its link is up, frames a second.
+    pub traffic_fps: u32,
     /// Which vendor get-MAC command the NC answers, if any.
     pub vendor: Option<VendorGetMac>,
     /// Host MAC of channel 0; channel n has this plus n.
@@ -90,9 +92,57 @@ pub struct Channel {
     pub host_driver: bool,
     /// NC-SI statistics, counted from what the model saw.
     pub stats: NcsiStatistics,
+    /// Milliseconds this channel's link has been up (host traffic flows only then).
+    pub traffic_up_ms: u64,
+    /// When `traffic_up_ms` was last brought up to date.
+    pub traffic_at: u64,
 }
 
+/// Host traffic the model's counters follow: of every 100 frames received, 94 unicast,
+/// 5 multicast, 1 broadcast; transmitted is 4/5 of received, 97/2/1; 742 bytes per
+/// frame on average; one FCS error in a million frames received.
+const RX_SHARES: [u64; 3] = [94, 5, 1];
+const TX_SHARES: [u64; 3] = [97, 2, 1];
+const FRAME_BYTES: u64 = 742;
+
 impl Channel {
+    /// Brings the link-up time to `now`.
+    pub fn account_traffic(&mut self, now: u64) {
+        if self.link.link_up() {
+            self.traffic_up_ms += now.saturating_sub(self.traffic_at);
+        }
+        self.traffic_at = self.traffic_at.max(now);
+    }
+
+    /// Get Controller Packet Statistics (DSP0222 1.2 §8.4.51) as the traffic model
+    /// has it: host traffic at `fps` frames a second while the link was up.
+    pub fn packet_statistics(&self, fps: u32) -> ControllerPacketStatistics {
+        let rx = self.traffic_up_ms * u64::from(fps) / 1000;
+        let tx = rx * 4 / 5;
+        let part = |n: u64, s: u64| n * s / 100;
+        let fcs = (rx / 1_000_000) as u32;
+        let bins = |n: u64| -> [u32; 7] {
+            // 64, 65–127, 128–255, 256–511, 512–1023, 1024–1522, 1523–9022 bytes.
+            let shares = [30, 10, 5, 5, 10, 40, 0];
+            shares.map(|x| (n * x / 100) as u32)
+        };
+        ControllerPacketStatistics {
+            rx_bytes: rx * FRAME_BYTES,
+            tx_bytes: tx * FRAME_BYTES,
+            rx_unicast: part(rx, RX_SHARES[0]),
+            rx_multicast: part(rx, RX_SHARES[1]),
+            rx_broadcast: part(rx, RX_SHARES[2]),
+            tx_unicast: part(tx, TX_SHARES[0]),
+            tx_multicast: part(tx, TX_SHARES[1]),
+            tx_broadcast: part(tx, TX_SHARES[2]),
+            fcs_errors: fcs,
+            rx_frames_by_size: bins(rx),
+            tx_frames_by_size: bins(tx),
+            rx_valid_bytes: (rx - u64::from(fcs)) * FRAME_BYTES,
+            ..Default::default()
+        }
+    }
+
     fn new(id: u8, link: LinkStatus, caps: &Capabilities) -> Self {
         let mac_slots = usize::from(caps.unicast_filter_count)
             + usize::from(caps.multicast_filter_count)
@@ -116,6 +166,8 @@ impl Channel {
             flow_control: 0,
             host_driver: false,
             stats: NcsiStatistics::default(),
+            traffic_up_ms: 0,
+            traffic_at: 0,
         }
     }
 
@@ -125,6 +177,7 @@ impl Channel {
         let mut fresh = Channel::new(self.id, self.link, caps);
         fresh.stats = self.stats;
         fresh.host_driver = self.host_driver;
+        (fresh.traffic_up_ms, fresh.traffic_at) = (self.traffic_up_ms, self.traffic_at);
         *self = fresh;
     }
 }
@@ -254,8 +307,19 @@ impl Nc {
             .min()
     }
 
+    /// Brings every channel's traffic to `now` (before a link change, a command or an
+    /// advance, so link-up time is counted between them).
+    pub fn account_traffic(&mut self, now: u64) {
+        for p in &mut self.packages {
+            for c in &mut p.channels {
+                c.account_traffic(now);
+            }
+        }
+    }
+
     /// Advances every card to `now` and returns the AENs their events cause.
     pub fn advance(&mut self, now: u64) -> Vec<Outgoing> {
+        self.account_traffic(now);
         let mut out = Vec::new();
         for i in 0..self.packages.len() {
             if let Some(card) = self.packages[i].card.as_mut() {
@@ -440,6 +504,7 @@ impl Nc {
     /// Handles one control packet from the MC at time `now`; returns the response (if
     /// any) and AENs it causes.
     pub fn handle(&mut self, bytes: &[u8], now: u64) -> Vec<Outgoing> {
+        self.account_traffic(now);
         let mut out = Vec::new();
         let Ok(packet) = ControlPacket::new_checked(bytes) else {
             return out;
@@ -719,15 +784,11 @@ impl Channel {
             Command::GetVersionId => Answer::Done(ResponseData::VersionId(cfg.version)),
             Command::GetCapabilities => Answer::Done(ResponseData::Capabilities(*caps)),
             Command::GetParameters => Answer::Done(ResponseData::Parameters(self.parameters())),
+            // The host traffic model (`packet_statistics`); the model carries no
+            // pass-through traffic, so its pass-through counters stay zero.
             Command::GetControllerPacketStatistics => {
-                // The model carries no pass-through traffic; its control traffic is
-                // what the NC saw on its sideband port.
                 Answer::Done(ResponseData::ControllerPacketStatistics(Box::new(
-                    ControllerPacketStatistics {
-                        rx_broadcast: u64::from(self.stats.receive_packets),
-                        tx_broadcast: u64::from(self.stats.transmit_packets),
-                        ..Default::default()
-                    },
+                    self.packet_statistics(cfg.traffic_fps),
                 )))
             }
             Command::GetNcsiStatistics => Answer::Done(ResponseData::NcsiStatistics(self.stats)),

@@ -80,7 +80,14 @@ struct PackageFile {
     speeds: Vec<String>,
     #[serde(default = "yes")]
     hardware_arbitration: bool,
+    /// Host traffic per channel while its link is up, frames a second (both ways).
+    #[serde(default = "default_traffic")]
+    traffic_fps: u32,
     card: Option<CardFile>,
+}
+
+fn default_traffic() -> u32 {
+    2000
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -470,6 +477,7 @@ fn package_config(
         },
         supported_speeds: supported,
         link,
+        traffic_fps: p.traffic_fps,
         vendor,
         base_mac,
         mc_macs,

@@ -636,3 +636,46 @@ fn a_plain_nic_has_no_card_behind_it() {
         [0x02, 0x5b, 0, 0, 0, 0x21]
     );
 }
+
+fn packet_statistics(mc: &mut Mc, ch: ChannelId) -> ControllerPacketStatistics {
+    match mc.ok(ch, Command::GetControllerPacketStatistics) {
+        ResponseData::ControllerPacketStatistics(s) => *s,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn host_traffic_counters_grow_with_link_up_time_only() {
+    let mut mc = Mc::new(nc("two-dpus.toml"));
+    mc.ok(
+        P0,
+        Command::SelectPackage {
+            hardware_arbitration_disable: false,
+        },
+    );
+    mc.ok(C0, Command::ClearInitialState);
+    let fps = u64::from(mc.nc.package(0).unwrap().config.traffic_fps);
+    let start = packet_statistics(&mut mc, C0);
+    mc.advance(10_000);
+    let up = packet_statistics(&mut mc, C0);
+    // Ten seconds of link: fps × 10 frames received, 4/5 of that sent, by kind.
+    let rx = up.rx_unicast + up.rx_multicast + up.rx_broadcast;
+    assert_eq!(
+        rx - (start.rx_unicast + start.rx_multicast + start.rx_broadcast),
+        fps * 10
+    );
+    assert_eq!(up.rx_bytes - start.rx_bytes, fps * 10 * 742);
+    assert_eq!(up.tx_bytes - start.tx_bytes, fps * 8 * 742);
+    assert!(up.rx_unicast > up.rx_multicast && up.rx_multicast > up.rx_broadcast);
+    // Link down: nothing more flows.
+    mc.nc.set_link(0, 0, false);
+    mc.advance(20_000);
+    let down = packet_statistics(&mut mc, C0);
+    assert_eq!(down.rx_bytes, up.rx_bytes);
+    mc.nc.set_link(0, 0, true);
+    mc.advance(21_000);
+    assert_eq!(
+        packet_statistics(&mut mc, C0).rx_bytes - down.rx_bytes,
+        fps * 742
+    );
+}
