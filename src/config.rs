@@ -17,6 +17,8 @@
 //! probe_timeout_ms = 200         # per discovery probe (1..=60000)
 //! monitor_interval_ms = 1000     # link poll of the active channel (100..=3600000)
 //! rediscover_interval_ms = 10000 # probe for missing packages (1000..=3600000)
+//! statistics_interval_ms = 60000 # read every port's counters (0 = only when asked; else 1000..=86400000)
+//! statistics_max_age_ms = 10000  # a GET older than this reads them again (0..=3600000)
 //! packages = [0, 1, 2, 3, 4, 5, 6, 7]
 //! preferred_package = 0          # optional, with preferred_channel
 //! preferred_channel = 0
@@ -257,6 +259,13 @@ pub struct NcsiConfig {
     /// Rediscovery interval, ms.
     #[serde(default = "d_rediscover")]
     pub rediscover_interval_ms: u64,
+    /// How often every port's statistics are read, ms (0: only when a GET finds them
+    /// stale).
+    #[serde(default = "d_statistics_interval")]
+    pub statistics_interval_ms: u64,
+    /// Statistics older than this are read again when a GET asks for them, ms.
+    #[serde(default = "d_statistics_max_age")]
+    pub statistics_max_age_ms: u64,
     /// Package ids to probe.
     #[serde(default = "d_packages")]
     pub packages: Vec<u8>,
@@ -350,6 +359,12 @@ fn d_monitor() -> u64 {
 fn d_rediscover() -> u64 {
     10_000
 }
+fn d_statistics_interval() -> u64 {
+    60_000
+}
+fn d_statistics_max_age() -> u64 {
+    10_000
+}
 fn d_packages() -> Vec<u8> {
     (0..8).collect()
 }
@@ -413,6 +428,8 @@ impl Config {
                 .map(|(p, c)| ChannelId::new(p, c)),
             monitor_interval: Duration::from_millis(n.monitor_interval_ms),
             rediscover_interval: Duration::from_millis(n.rediscover_interval_ms),
+            statistics_interval: Duration::from_millis(n.statistics_interval_ms),
+            statistics_max_age: Duration::from_millis(n.statistics_max_age_ms),
             card_manufacturer: self
                 .cards
                 .iter()
@@ -466,6 +483,20 @@ fn check_ncsi(n: &NcsiConfig) -> Result<(), ConfigError> {
         "ncsi.rediscover_interval_ms",
         n.rediscover_interval_ms,
         1000,
+        3_600_000,
+    )?;
+    if n.statistics_interval_ms != 0 {
+        range(
+            "ncsi.statistics_interval_ms",
+            n.statistics_interval_ms,
+            1000,
+            86_400_000,
+        )?;
+    }
+    range(
+        "ncsi.statistics_max_age_ms",
+        n.statistics_max_age_ms,
+        0,
         3_600_000,
     )?;
     if n.packages.is_empty() {
@@ -649,6 +680,27 @@ mod tests {
             }
         );
         assert_eq!((m.manufacturer(1), m.manufacturer(0)), (343, 32473));
+        assert_eq!(
+            (m.statistics_interval, m.statistics_max_age),
+            (Duration::from_secs(60), Duration::from_secs(10))
+        );
+    }
+
+    #[test]
+    fn statistics_periods() {
+        let base = "[ncsi]\ninterface = \"eth0\"\n";
+        let m = Config::parse(&format!(
+            "{base}statistics_interval_ms = 0\nstatistics_max_age_ms = 0\n"
+        ))
+        .unwrap()
+        .manager_config();
+        assert_eq!(m.statistics_interval, Duration::ZERO);
+        assert_eq!(
+            Config::parse(&format!("{base}statistics_interval_ms = 10\n"))
+                .unwrap_err()
+                .0,
+            "ncsi.statistics_interval_ms: 10 is out of range 1000..=86400000"
+        );
     }
 
     #[test]

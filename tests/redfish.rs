@@ -1755,3 +1755,117 @@ async fn destinations_outside_the_allowed_networks_are_refused() {
         0
     );
 }
+
+/// The counters NC-SI reports for one channel, as the simulated controller has them now.
+fn sim_counters(sim: &SimHandle, package: u8, channel: usize) -> (u64, u64, u64, u64, u32, u32) {
+    sim.with(|nc| {
+        let p = nc.package(package).unwrap();
+        let c = &p.channels[channel];
+        let s = c.packet_statistics(p.config.traffic_fps);
+        (
+            s.rx_bytes,
+            s.tx_bytes,
+            s.rx_unicast + s.rx_multicast + s.rx_broadcast,
+            s.tx_unicast,
+            c.stats.receive_packets,
+            c.stats.transmit_packets,
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn port_adapter_and_function_metrics_are_the_controllers_own_counters() {
+    let s = start().await;
+    let base = "/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC";
+    // Linked from the port, the function and the adapter.
+    assert_eq!(
+        s.get(&format!("{base}/Ports/0")).await["Metrics"]["@odata.id"],
+        format!("{base}/Ports/0/Metrics")
+    );
+    assert_eq!(
+        s.get(&format!("{base}/NetworkDeviceFunctions/1")).await["Metrics"]["@odata.id"],
+        format!("{base}/NetworkDeviceFunctions/1/Metrics")
+    );
+    assert_eq!(
+        s.get(base).await["Metrics"]["@odata.id"],
+        format!("{base}/Metrics")
+    );
+    // Host traffic flows while the link is up: let some accumulate.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let before = sim_counters(&s.sim, 0, 0);
+    let m = s.get(&format!("{base}/Ports/0/Metrics")).await;
+    let after = sim_counters(&s.sim, 0, 0);
+    assert_eq!(m["@odata.type"], "#PortMetrics.v1_9_0.PortMetrics");
+    let got = |v: &Value| {
+        v.as_u64()
+            .unwrap_or_else(|| panic!("not a counter: {v} in {m}"))
+    };
+    let within = |what: &str, v: u64, lo: u64, hi: u64| {
+        assert!(
+            lo <= v && v <= hi,
+            "{what}: {v} not within the card's {lo}..={hi}"
+        );
+    };
+    within("RXBytes", got(&m["RXBytes"]), before.0, after.0);
+    within("TXBytes", got(&m["TXBytes"]), before.1, after.1);
+    within(
+        "RXFrames",
+        got(&m["Networking"]["RXFrames"]),
+        before.2,
+        after.2,
+    );
+    within(
+        "TXUnicastFrames",
+        got(&m["Networking"]["TXUnicastFrames"]),
+        before.3,
+        after.3,
+    );
+    assert!(got(&m["RXBytes"]) > 0, "no traffic counted: {m}");
+    // The function's traffic is its port's (the same channel), read with the same
+    // counters while they are fresh.
+    let f = s
+        .get(&format!("{base}/NetworkDeviceFunctions/0/Metrics"))
+        .await;
+    assert_eq!(
+        (f["RXBytes"].clone(), f["TXFrames"].clone()),
+        (m["RXBytes"].clone(), m["Networking"]["TXFrames"].clone())
+    );
+    // The adapter sums both ports; NC-SI's own traffic counts the control packets.
+    let a = s.get(&format!("{base}/Metrics")).await;
+    let p1 = s.get(&format!("{base}/Ports/1/Metrics")).await;
+    assert_eq!(got(&a["RXBytes"]), got(&m["RXBytes"]) + got(&p1["RXBytes"]));
+    let (c0, c1) = (sim_counters(&s.sim, 0, 0), sim_counters(&s.sim, 0, 1));
+    let ncsi_rx = got(&a["NCSIRXFrames"]);
+    assert!(ncsi_rx > 0 && ncsi_rx <= u64::from(c0.4 + c1.4), "{a}");
+    assert!(got(&a["NCSITXFrames"]) <= u64::from(c0.5 + c1.5), "{a}");
+    // Unknown port: 404.
+    let (st, _, _) = s
+        .call(
+            Method::GET,
+            &format!("{base}/Ports/9/Metrics"),
+            None,
+            Who::Basic("admin", &s.password),
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_read_again_only_when_stale() {
+    let s = start().await;
+    let uri = "/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/Ports/0/Metrics";
+    let first = s.get(uri).await["RXBytes"].as_u64().unwrap();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Within statistics_max_age (10 s by default): the same reading.
+    assert_eq!(s.get(uri).await["RXBytes"].as_u64().unwrap(), first);
+    let cmds = |s: &Svc| {
+        s.sim
+            .with(|nc| nc.package(0).unwrap().channels[0].stats.commands_received)
+    };
+    let n = cmds(&s);
+    s.get(uri).await;
+    assert!(
+        cmds(&s) <= n + 1,
+        "a fresh reading was read again from the controller"
+    );
+}

@@ -23,7 +23,10 @@ pub mod tasks;
 pub use connection::{Connection, Connections};
 pub use error::{CardError, CardResult};
 pub use events::{CardEvent, CardEventKind};
-pub use model::{Card, Controller, Nic, PciIds, Port, Reach, card_id};
+pub use model::{
+    Card, Controller, HostCounters, Nic, PciIds, Port, PortCounters, Reach, SidebandCounters,
+    card_id,
+};
 /// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
 pub use sidebridge_protocol::oem::{
     AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
@@ -65,6 +68,8 @@ pub struct Cards {
     pub deadline: Duration,
     /// How often every card is refreshed.
     pub refresh_interval: Duration,
+    /// Each port's counters as last read, and when.
+    counters: Mutex<BTreeMap<PortKey, (Instant, Arc<PortCounters>)>>,
 }
 
 /// One card BMC reached as its own MCTP endpoint (OEM.md §2.1).
@@ -82,6 +87,9 @@ struct BmcLink {
     /// vendor-defined event message is exactly that AEN's data, OEM.md §2.1).
     events: broadcast::Sender<(ChannelId, Aen)>,
 }
+
+/// A card's port: (card id, channel).
+type PortKey = (String, u8);
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -115,6 +123,7 @@ impl Cards {
             bmcs: Mutex::new(Vec::new()),
             deadline: Duration::from_secs(600),
             refresh_interval: Duration::from_secs(30),
+            counters: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -637,11 +646,65 @@ impl Cards {
         self.card_by_reach(Reach::Package(package))
     }
 
+    /// A port's counters: as last read when that is newer than the manager's
+    /// `statistics_max_age`, else read from the controller now. Only for cards reached
+    /// over NC-SI (their ports are its channels).
+    pub async fn port_counters(&self, id: &str, port: u8) -> CardResult<Arc<PortCounters>> {
+        let card = self.card(id)?;
+        let Some(package) = card.package() else {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: oem::ResultCode::UnsupportedCommand,
+                detail: "it is not reached over NC-SI, whose statistics these are".into(),
+            });
+        };
+        let max_age = self.manager.config().statistics_max_age;
+        if let Some((at, c)) = lock(&self.counters).get(&(id.to_string(), port)) {
+            if at.elapsed() < max_age {
+                return Ok(c.clone());
+            }
+        }
+        self.read_counters(id, package, port).await
+    }
+
+    async fn read_counters(
+        &self,
+        id: &str,
+        package: u8,
+        port: u8,
+    ) -> CardResult<Arc<PortCounters>> {
+        let s = self.manager.statistics(ChannelId::new(package, port)).await;
+        let c = Arc::new(PortCounters::from_statistics(&s));
+        lock(&self.counters).insert((id.to_string(), port), (Instant::now(), c.clone()));
+        Ok(c)
+    }
+
+    /// Reads the counters of every port of every card reached over NC-SI.
+    async fn read_all_counters(&self) {
+        let cards: Vec<Arc<Card>> = lock(&self.cards).values().cloned().collect();
+        for card in cards.iter().filter(|c| c.online) {
+            if let Some(p) = card.package() {
+                for port in &card.nic.ports {
+                    let _ = self.read_counters(&card.id, p, port.id).await;
+                }
+            }
+        }
+    }
+
     /// Follows the manager's events and refreshes periodically, until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
         let mut events = self.manager.events();
         let mut tick = tokio::time::interval(self.refresh_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let every = self.manager.config().statistics_interval;
+        // The first reading when first asked for or one period in, not at start.
+        let period = if every.is_zero() {
+            Duration::from_secs(86_400)
+        } else {
+            every
+        };
+        let mut statistics = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        statistics.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -653,6 +716,7 @@ impl Cards {
                     Err(broadcast::error::RecvError::Closed) => return,
                 },
                 _ = tick.tick() => self.refresh_all().await,
+                _ = statistics.tick(), if !every.is_zero() => self.read_all_counters().await,
             }
         }
     }

@@ -252,3 +252,120 @@ mod tests {
         assert_eq!(manufacturer_name(12345), "IANA enterprise 12345");
     }
 }
+
+/// A port's host traffic as its controller counts it (Get Controller Packet
+/// Statistics, DSP0222 1.2 §8.4.51, Table 74).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostCounters {
+    /// Bytes received.
+    pub rx_bytes: u64,
+    /// Bytes transmitted.
+    pub tx_bytes: u64,
+    /// Unicast frames received.
+    pub rx_unicast: u64,
+    /// Multicast frames received.
+    pub rx_multicast: u64,
+    /// Broadcast frames received.
+    pub rx_broadcast: u64,
+    /// Unicast frames transmitted.
+    pub tx_unicast: u64,
+    /// Multicast frames transmitted.
+    pub tx_multicast: u64,
+    /// Broadcast frames transmitted.
+    pub tx_broadcast: u64,
+    /// Frames received with a bad FCS.
+    pub fcs_errors: u64,
+    /// Frames received misaligned.
+    pub alignment_errors: u64,
+    /// False carrier detections.
+    pub false_carrier: u64,
+    /// Runt frames received (undersized).
+    pub runts: u64,
+    /// Jabber frames received (oversized).
+    pub jabbers: u64,
+    /// Pause XON frames received.
+    pub rx_pause_xon: u64,
+    /// Pause XOFF frames received.
+    pub rx_pause_xoff: u64,
+    /// Pause XON frames transmitted.
+    pub tx_pause_xon: u64,
+    /// Pause XOFF frames transmitted.
+    pub tx_pause_xoff: u64,
+    /// Frames transmitted after one collision.
+    pub single_collisions: u64,
+    /// Frames transmitted after several collisions.
+    pub multiple_collisions: u64,
+    /// Late collisions.
+    pub late_collisions: u64,
+    /// Frames not transmitted for excessive collisions.
+    pub excessive_collisions: u64,
+}
+
+impl HostCounters {
+    /// Frames received, every kind.
+    pub fn rx_frames(&self) -> u64 {
+        self.rx_unicast + self.rx_multicast + self.rx_broadcast
+    }
+
+    /// Frames transmitted, every kind.
+    pub fn tx_frames(&self) -> u64 {
+        self.tx_unicast + self.tx_multicast + self.tx_broadcast
+    }
+}
+
+/// A channel's traffic on the sideband itself: NC-SI control packets (Get NC-SI
+/// Statistics, §8.4.53) and pass-through packets (Get NC-SI Pass-through Statistics,
+/// §8.4.55), seen from the controller.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SidebandCounters {
+    /// Frames the controller received from the management controller: commands and
+    /// pass-through packets to transmit.
+    pub rx_frames: u64,
+    /// Frames the controller sent to the management controller: responses, AENs and
+    /// pass-through packets received from the network.
+    pub tx_frames: u64,
+}
+
+/// A port's counters as last read; a group the controller does not answer is `None`
+/// (all three statistics commands are optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PortCounters {
+    /// The port's host traffic.
+    pub host: Option<HostCounters>,
+    /// The channel's sideband traffic.
+    pub sideband: Option<SidebandCounters>,
+}
+
+impl PortCounters {
+    /// From what the three commands answered.
+    pub fn from_statistics(s: &crate::ncsi::ChannelStatistics) -> Self {
+        let host = s.packets.map(|p| HostCounters {
+            rx_bytes: p.rx_bytes,
+            tx_bytes: p.tx_bytes,
+            rx_unicast: p.rx_unicast,
+            rx_multicast: p.rx_multicast,
+            rx_broadcast: p.rx_broadcast,
+            tx_unicast: p.tx_unicast,
+            tx_multicast: p.tx_multicast,
+            tx_broadcast: p.tx_broadcast,
+            fcs_errors: p.fcs_errors.into(),
+            alignment_errors: p.alignment_errors.into(),
+            false_carrier: p.false_carrier.into(),
+            runts: p.runt_packets.into(),
+            jabbers: p.jabber_packets.into(),
+            rx_pause_xon: p.rx_pause_xon.into(),
+            rx_pause_xoff: p.rx_pause_xoff.into(),
+            tx_pause_xon: p.tx_pause_xon.into(),
+            tx_pause_xoff: p.tx_pause_xoff.into(),
+            single_collisions: p.single_collision.into(),
+            multiple_collisions: p.multiple_collision.into(),
+            late_collisions: p.late_collision.into(),
+            excessive_collisions: p.excessive_collision.into(),
+        });
+        let sideband = s.ncsi.zip(s.passthrough).map(|(n, pt)| SidebandCounters {
+            rx_frames: u64::from(n.receive_packets) + pt.tx_packets,
+            tx_frames: u64::from(n.transmit_packets) + u64::from(pt.rx_packets),
+        });
+        PortCounters { host, sideband }
+    }
+}

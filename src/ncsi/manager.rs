@@ -47,6 +47,10 @@ pub struct ManagerConfig {
     pub rediscover_interval: Duration,
     /// OEM manufacturer id per package (default 32473 for every package).
     pub card_manufacturer: HashMap<u8, u32>,
+    /// How often the card layer reads every port's statistics (zero: only on demand).
+    pub statistics_interval: Duration,
+    /// Statistics older than this are read again when asked for.
+    pub statistics_max_age: Duration,
 }
 
 impl Default for ManagerConfig {
@@ -59,6 +63,8 @@ impl Default for ManagerConfig {
             monitor_interval: Duration::from_secs(1),
             rediscover_interval: Duration::from_secs(10),
             card_manufacturer: HashMap::new(),
+            statistics_interval: Duration::from_secs(60),
+            statistics_max_age: Duration::from_secs(10),
         }
     }
 }
@@ -221,7 +227,46 @@ fn completed(r: Result<Response, RequestError>) -> Option<ResponseData> {
     r.ok().filter(Response::is_completed).map(|r| r.data)
 }
 
+/// A channel's counters, each `None` when the controller does not answer that command
+/// (all three are optional in DSP0222 1.2 §8.4.50, §8.4.52, §8.4.54).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelStatistics {
+    /// Get Controller Packet Statistics (0x18): the port's host traffic.
+    pub packets: Option<sidebridge_protocol::ncsi::ControllerPacketStatistics>,
+    /// Get NC-SI Statistics (0x19): control packets on the sideband.
+    pub ncsi: Option<sidebridge_protocol::ncsi::NcsiStatistics>,
+    /// Get NC-SI Pass-through Statistics (0x1A): pass-through traffic on the sideband.
+    pub passthrough: Option<sidebridge_protocol::ncsi::PassthroughStatistics>,
+}
+
 impl Manager {
+    /// Reads a channel's three statistics commands (each with the usual retries);
+    /// one the controller refuses or does not answer is left out.
+    pub async fn statistics(&self, ch: ChannelId) -> ChannelStatistics {
+        let mut s = ChannelStatistics::default();
+        if let Some(ResponseData::ControllerPacketStatistics(p)) =
+            self.cmd(ch, Command::GetControllerPacketStatistics).await
+        {
+            s.packets = Some(*p);
+        }
+        if let Some(ResponseData::NcsiStatistics(n)) =
+            self.cmd(ch, Command::GetNcsiStatistics).await
+        {
+            s.ncsi = Some(n);
+        }
+        if let Some(ResponseData::PassthroughStatistics(p)) =
+            self.cmd(ch, Command::GetNcsiPassthroughStatistics).await
+        {
+            s.passthrough = Some(p);
+        }
+        s
+    }
+
+    /// The settings it runs with.
+    pub fn config(&self) -> &ManagerConfig {
+        &self.cfg
+    }
+
     /// A manager sending through `requester`.
     pub fn new(requester: Arc<Requester>, cfg: ManagerConfig) -> Self {
         let (topology, _) = watch::channel(Topology::default());

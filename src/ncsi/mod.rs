@@ -4,6 +4,9 @@ mod manager;
 mod oem_client;
 mod requester;
 
-pub use manager::{ChannelInfo, ChannelRole, Event, Manager, ManagerConfig, PackageInfo, Topology};
+pub use manager::{
+    ChannelInfo, ChannelRole, ChannelStatistics, Event, Manager, ManagerConfig, PackageInfo,
+    Topology,
+};
 pub use oem_client::{OemClient, OemError};
 pub use requester::{Counters, RequestError, Requester, Timing};

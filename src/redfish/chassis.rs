@@ -14,9 +14,9 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 /// The adapter's single id: NC-SI gives one adapter (package) per card.
-const ADAPTER: &str = "NIC";
+pub(super) const ADAPTER: &str = "NIC";
 
-fn get_card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
+pub(super) fn get_card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card>> {
     super::cached_card(state, id, "Chassis")
 }
 
@@ -98,7 +98,7 @@ fn only_adapter(kind: &str, id: &str, name: &str) -> RfResult<()> {
     }
 }
 
-fn adapter_or_404(id: &str, adapter: &str) -> RfResult<()> {
+pub(super) fn adapter_or_404(id: &str, adapter: &str) -> RfResult<()> {
     only_adapter("NetworkAdapter", id, adapter)
 }
 
@@ -113,8 +113,7 @@ async fn adapter(
     let base = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}");
     let nic = &card.nic;
     let v = nic.controller.as_ref();
-    Ok(resource(
-        json!({
+    let mut body = json!({
             "@odata.id": base,
             "@odata.type": odata_type("NetworkAdapter"),
             "Id": ADAPTER,
@@ -136,12 +135,15 @@ async fn adapter(
             }],
             "Ports": { "@odata.id": format!("{base}/Ports") },
             "NetworkDeviceFunctions": { "@odata.id": format!("{base}/NetworkDeviceFunctions") },
-        }),
-        "GET",
-    ))
+    });
+    // Metrics come from NC-SI's statistics commands (`metrics.rs`).
+    if card.package().is_some() {
+        body["Metrics"] = json!({ "@odata.id": format!("{base}/Metrics") });
+    }
+    Ok(resource(body, "GET"))
 }
 
-fn port<'a>(card: &'a Card, n: &str) -> RfResult<&'a Port> {
+pub(super) fn port<'a>(card: &'a Card, n: &str) -> RfResult<&'a Port> {
     n.parse::<u8>()
         .ok()
         .and_then(|n| card.nic.port(n))
@@ -188,6 +190,9 @@ async fn port_resource(
     if let Some(mbps) = p.speed_mbps {
         v["CurrentSpeedGbps"] = json!(f64::from(mbps) / 1000.0);
     }
+    if card.package().is_some() {
+        v["Metrics"] = json!({ "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}/Metrics") });
+    }
     Ok(resource(v, "GET"))
 }
 
@@ -223,8 +228,7 @@ async fn function(
     let mac = port(&card, &n)?
         .mac
         .map(|m| m.map(|b| format!("{b:02X}")).join(":"));
-    Ok(resource(
-        json!({
+    let mut body = json!({
             "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}"),
             "@odata.type": odata_type("NetworkDeviceFunction"),
             "Id": n,
@@ -238,9 +242,11 @@ async fn function(
             },
             "Status": status(&card),
             "Links": { "PhysicalNetworkPortAssignment": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}") } }
-        }),
-        "GET",
-    ))
+    });
+    if card.package().is_some() {
+        body["Metrics"] = json!({ "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}/Metrics") });
+    }
+    Ok(resource(body, "GET"))
 }
 
 async fn pcie_devices(

@@ -25,6 +25,7 @@ pub mod delivery;
 pub mod events;
 pub mod log_services;
 mod managers;
+mod metrics;
 mod service;
 mod sessions;
 mod systems;
@@ -451,6 +452,7 @@ pub fn app(state: Shared) -> Router {
         .merge(managers::routes())
         .merge(log_services::routes())
         .merge(chassis::routes())
+        .merge(metrics::routes())
         .merge(aggregation::routes())
         .merge(events::routes())
         .merge(tasks::routes())
