@@ -1469,6 +1469,55 @@ fn tunnel_frames_are_version_2() {
 }
 
 golden!(
+    oem_req_get_host_inventory,
+    (0x50, 0x75, 0x00, 24),
+    oem_req(0x75, S + 21, Request::GetHostInventory)
+);
+golden!(
+    oem_rsp_get_host_inventory,
+    (0xD0, 0x75, 0x00, 28 + 100),
+    oem_rsp(
+        0x75,
+        S + 21,
+        CommandId::GetHostInventory,
+        ResultCode::Ok,
+        ResponseBody::HostInventory(oemp::HostInventory {
+            memory_mib: 32768,
+            processors: vec![oemp::Processor {
+                instruction_set: oemp::InstructionSet::ArmA64,
+                cores: 16,
+                threads: 16,
+                max_speed_mhz: 2500,
+                manufacturer: "Arm Limited".into(),
+                model: "Cortex-A78AE".into(),
+            }],
+            interfaces: vec![
+                oemp::HostInterface {
+                    mac: [0x02, 0x5B, 0, 0, 0, 0x20],
+                    enabled: true,
+                    link_up: true,
+                    speed_mbps: 100_000,
+                    port: Some(0),
+                },
+                oemp::HostInterface {
+                    mac: [0x02, 0x5B, 0, 0, 0, 0x21],
+                    enabled: true,
+                    link_up: false,
+                    speed_mbps: 0,
+                    port: None,
+                },
+            ],
+            drives: vec![oemp::Drive {
+                capacity_bytes: 128_035_676_160,
+                media: oemp::DriveMedia::Ssd,
+                protocol: oemp::DriveProtocol::Emmc,
+                model: "EMMC128G".into(),
+                serial: "E00A1".into(),
+            }],
+        })
+    )
+);
+golden!(
     oem_event_power_state_changed,
     (0xFF, 0x00, 0x00, 16),
     oem_event(Event::PowerStateChanged(PowerState::PoweringOn))
@@ -1534,7 +1583,7 @@ fn oem_golden_frames_decode_to_typed_values() {
         }
         n += 1;
     }
-    assert_eq!(n, 44);
+    assert_eq!(n, 46);
 }
 
 /// The two chunks of the long insert reassemble to the typed request.

@@ -45,6 +45,10 @@ pub const MAX_MESSAGE: usize = 64 * 1024;
 pub const MAX_URI_LEN: usize = 2048;
 /// Longest other string in bytes (§3.4).
 pub const MAX_STRING_LEN: usize = 255;
+/// The most processors, host interfaces or drives GetHostInventory carries (§4.19).
+pub const MAX_INVENTORY: usize = 32;
+/// A host interface's port byte when it is a function of no NIC port (§4.19).
+pub const NO_PORT: u8 = 0xFF;
 /// NC-SI AEN type of our events (§7).
 pub const EVENT_AEN_TYPE: u8 = 0x80;
 /// The AEN Enable OEM bit that turns our events on (bit 16, §7).
@@ -376,6 +380,8 @@ pub enum Request {
     GetFirmwareInventory,
     /// §4.10.
     GetNetworkIdentity,
+    /// §4.19 (1.2).
+    GetHostInventory,
     /// §4.11.
     GetBootProgress,
     /// §4.12: the sequence number of the operation to poll.
@@ -421,6 +427,7 @@ impl Request {
             Self::VirtualMediaStatus(_) => CommandId::VirtualMediaStatus,
             Self::GetFirmwareInventory => CommandId::GetFirmwareInventory,
             Self::GetNetworkIdentity => CommandId::GetNetworkIdentity,
+            Self::GetHostInventory => CommandId::GetHostInventory,
             Self::GetBootProgress => CommandId::GetBootProgress,
             Self::GetOperationStatus { .. } => CommandId::GetOperationStatus,
             Self::ReadResult { .. } => CommandId::ReadResult,
@@ -487,6 +494,7 @@ impl Request {
             | Self::GetPowerState
             | Self::GetFirmwareInventory
             | Self::GetNetworkIdentity
+            | Self::GetHostInventory
             | Self::GetBootProgress
             | Self::GetAllowableValues
             | Self::GetSystemSettings => {}
@@ -537,6 +545,7 @@ impl Request {
             }
             CommandId::GetFirmwareInventory => Self::GetFirmwareInventory,
             CommandId::GetNetworkIdentity => Self::GetNetworkIdentity,
+            CommandId::GetHostInventory => Self::GetHostInventory,
             CommandId::GetBootProgress => Self::GetBootProgress,
             CommandId::GetOperationStatus => Self::GetOperationStatus { sequence: r.u32()? },
             CommandId::ReadResult => Self::ReadResult { offset: r.u32()? },
@@ -591,6 +600,8 @@ pub enum ResponseBody {
     FirmwareInventory(Vec<FirmwareComponent>),
     /// §4.10.
     NetworkIdentity(NetworkIdentity),
+    /// §4.19 (1.2).
+    HostInventory(HostInventory),
     /// §4.11.
     BootProgress(BootProgress),
     /// §4.12.
@@ -707,6 +718,36 @@ impl Response {
                     w.bytes(a).u8(*p);
                 }
             }
+            ResponseBody::HostInventory(h) => {
+                let procs = &h.processors[..h.processors.len().min(MAX_INVENTORY)];
+                w.u8(procs.len() as u8).zeros(3).u64(h.memory_mib);
+                for p in procs {
+                    w.u8(p.instruction_set.into())
+                        .zeros(1)
+                        .u16(p.cores)
+                        .u16(p.threads)
+                        .u16(p.max_speed_mhz);
+                    put_str(&mut w, &p.manufacturer);
+                    put_str(&mut w, &p.model);
+                }
+                let ifs = &h.interfaces[..h.interfaces.len().min(MAX_INVENTORY)];
+                w.u8(ifs.len() as u8);
+                for i in ifs {
+                    w.bytes(&i.mac)
+                        .u8(u8::from(i.enabled) | u8::from(i.link_up) << 1)
+                        .u8(i.port.unwrap_or(NO_PORT))
+                        .u32(i.speed_mbps);
+                }
+                let drives = &h.drives[..h.drives.len().min(MAX_INVENTORY)];
+                w.u8(drives.len() as u8);
+                for d in drives {
+                    w.u64(d.capacity_bytes)
+                        .u8(d.media.into())
+                        .u8(d.protocol.into());
+                    put_str(&mut w, &d.model);
+                    put_str(&mut w, &d.serial);
+                }
+            }
             ResponseBody::BootProgress(b) => {
                 w.u8((*b).into()).zeros(3);
             }
@@ -815,6 +856,72 @@ impl Response {
                     macs,
                     ipv4,
                     ipv6,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetHostInventory) => {
+                let count = |n: u8, what| {
+                    if usize::from(n) > MAX_INVENTORY {
+                        Err(Error::Invalid(what))
+                    } else {
+                        Ok(n)
+                    }
+                };
+                let n = count(r.u8()?, "host inventory: more than 32 processors")?;
+                r.skip(3)?;
+                let memory_mib = r.u64()?;
+                let processors = (0..n)
+                    .map(|_| {
+                        let instruction_set = r.u8()?.into();
+                        r.skip(1)?;
+                        Ok(Processor {
+                            instruction_set,
+                            cores: r.u16()?,
+                            threads: r.u16()?,
+                            max_speed_mhz: r.u16()?,
+                            manufacturer: get_str(
+                                &mut r,
+                                MAX_STRING_LEN,
+                                "processor manufacturer",
+                            )?,
+                            model: get_str(&mut r, MAX_STRING_LEN, "processor model")?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let m = count(r.u8()?, "host inventory: more than 32 host interfaces")?;
+                let interfaces = (0..m)
+                    .map(|_| {
+                        let mac = r.array()?;
+                        let flags = r.u8()?;
+                        if flags & !3 != 0 {
+                            return Err(Error::Invalid("host interface: reserved flag bits set"));
+                        }
+                        let port = r.u8()?;
+                        Ok(HostInterface {
+                            mac,
+                            enabled: flags & 1 != 0,
+                            link_up: flags & 2 != 0,
+                            port: (port != NO_PORT).then_some(port),
+                            speed_mbps: r.u32()?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let d = count(r.u8()?, "host inventory: more than 32 drives")?;
+                let drives = (0..d)
+                    .map(|_| {
+                        Ok(Drive {
+                            capacity_bytes: r.u64()?,
+                            media: r.u8()?.into(),
+                            protocol: r.u8()?.into(),
+                            model: get_str(&mut r, MAX_STRING_LEN, "drive model")?,
+                            serial: get_str(&mut r, MAX_STRING_LEN, "drive serial number")?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                ResponseBody::HostInventory(HostInventory {
+                    memory_mib,
+                    processors,
+                    interfaces,
+                    drives,
                 })
             }
             (ResultCode::Ok, CommandId::GetBootProgress) => {

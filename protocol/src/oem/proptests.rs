@@ -88,6 +88,7 @@ fn request() -> impl Strategy<Value = Request> {
         u8_enum().prop_map(Request::VirtualMediaStatus),
         Just(Request::GetFirmwareInventory),
         Just(Request::GetNetworkIdentity),
+        Just(Request::GetHostInventory),
         Just(Request::GetBootProgress),
         any::<u32>().prop_map(|sequence| Request::GetOperationStatus { sequence }),
         any::<u32>().prop_map(|offset| Request::ReadResult { offset }),
@@ -206,6 +207,65 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
                         macs,
                         ipv4,
                         ipv6,
+                    }),
+                )
+            }),
+        (
+            any::<u64>(),
+            vec(
+                (u8_enum(), any::<(u16, u16, u16)>(), text(30), text(30)).prop_map(
+                    |(instruction_set, (cores, threads, max_speed_mhz), manufacturer, model)| {
+                        Processor {
+                            instruction_set,
+                            cores,
+                            threads,
+                            max_speed_mhz,
+                            manufacturer,
+                            model,
+                        }
+                    }
+                ),
+                0..4
+            ),
+            vec(
+                (
+                    any::<[u8; 6]>(),
+                    any::<(bool, bool, u32)>(),
+                    0u8..0xFF,
+                    any::<bool>()
+                )
+                    .prop_map(|(mac, (enabled, link_up, speed_mbps), p, has)| {
+                        HostInterface {
+                            mac,
+                            enabled,
+                            link_up,
+                            speed_mbps,
+                            port: has.then_some(p),
+                        }
+                    }),
+                0..4
+            ),
+            vec(
+                (any::<u64>(), u8_enum(), u8_enum(), text(30), text(30)).prop_map(
+                    |(capacity_bytes, media, protocol, model, serial)| Drive {
+                        capacity_bytes,
+                        media,
+                        protocol,
+                        model,
+                        serial,
+                    }
+                ),
+                0..4
+            )
+        )
+            .prop_map(|(memory_mib, processors, interfaces, drives)| {
+                (
+                    CommandId::GetHostInventory,
+                    ResponseBody::HostInventory(HostInventory {
+                        memory_mib,
+                        processors,
+                        interfaces,
+                        drives,
                     }),
                 )
             }),

@@ -40,6 +40,9 @@ wire_enum! {
         ResetManager = 0x11,
         /// One Redfish request to the card BMC's service (version 2, the tunnel).
         RedfishRequest = 0x12,
+        /// The card's host as its BMC knows it: processors, memory, host interfaces,
+        /// drives (1.2).
+        GetHostInventory = 0x13,
     }
 }
 
@@ -301,6 +304,156 @@ pub mod capability {
     pub const MANAGER_RESET: u32 = 1 << 11;
     /// The Redfish tunnel, RedfishRequest (protocol version 2).
     pub const REDFISH_TUNNEL: u32 = 1 << 12;
+    /// GetHostInventory (OEM set 1.2).
+    pub const HOST_INVENTORY: u32 = 1 << 13;
+}
+
+wire_enum! {
+    /// A processor's instruction set (`OEM.md` §4.19; Redfish `InstructionSet`).
+    pub enum InstructionSet(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// x86 32-bit.
+        X86 = 0x01,
+        /// x86 64-bit.
+        X86_64 = 0x02,
+        /// Intel IA-64.
+        Ia64 = 0x03,
+        /// ARM 32-bit.
+        ArmA32 = 0x04,
+        /// ARM 64-bit.
+        ArmA64 = 0x05,
+        /// MIPS 32-bit.
+        Mips32 = 0x06,
+        /// MIPS 64-bit.
+        Mips64 = 0x07,
+        /// Power ISA.
+        PowerIsa = 0x08,
+        /// RISC-V 32-bit.
+        Rv32 = 0x09,
+        /// RISC-V 64-bit.
+        Rv64 = 0x0A,
+    }
+}
+
+wire_enum! {
+    /// A drive's media (`OEM.md` §4.19; Redfish `MediaType`).
+    pub enum DriveMedia(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// Solid state.
+        Ssd = 0x01,
+        /// Rotating.
+        Hdd = 0x02,
+    }
+}
+
+wire_enum! {
+    /// The protocol a drive is attached with (`OEM.md` §4.19; Redfish `Protocol`).
+    pub enum DriveProtocol(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// eMMC.
+        Emmc = 0x01,
+        /// NVMe.
+        Nvme = 0x02,
+        /// SATA.
+        Sata = 0x03,
+        /// SAS.
+        Sas = 0x04,
+        /// USB.
+        Usb = 0x05,
+    }
+}
+
+// `wire_enum!` makes the enum and derives no Default; "not known" is the default.
+#[allow(clippy::derivable_impls)]
+impl Default for InstructionSet {
+    fn default() -> Self {
+        Self::NotKnown
+    }
+}
+
+// `wire_enum!` makes the enum and derives no Default; "not known" is the default.
+#[allow(clippy::derivable_impls)]
+impl Default for DriveMedia {
+    fn default() -> Self {
+        Self::NotKnown
+    }
+}
+
+// `wire_enum!` makes the enum and derives no Default; "not known" is the default.
+#[allow(clippy::derivable_impls)]
+impl Default for DriveProtocol {
+    fn default() -> Self {
+        Self::NotKnown
+    }
+}
+
+/// One processor of the card's host (`OEM.md` §4.19); zero means not known.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Processor {
+    /// Instruction set.
+    pub instruction_set: InstructionSet,
+    /// Cores.
+    pub cores: u16,
+    /// Hardware threads.
+    pub threads: u16,
+    /// Highest speed, MHz.
+    pub max_speed_mhz: u16,
+    /// Manufacturer (at most 255 bytes).
+    pub manufacturer: String,
+    /// Model (at most 255 bytes).
+    pub model: String,
+}
+
+/// One Ethernet interface of the card's host (`OEM.md` §4.19).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostInterface {
+    /// Its MAC address.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::mac"))]
+    pub mac: [u8; 6],
+    /// Enabled by the host.
+    pub enabled: bool,
+    /// Link up.
+    pub link_up: bool,
+    /// Link speed in Mbit/s; zero: not known or no link.
+    pub speed_mbps: u32,
+    /// The NIC port (NC-SI channel) this interface is a function of; `None` when it
+    /// is none of them or the card does not know.
+    pub port: Option<u8>,
+}
+
+/// One drive of the card's host (`OEM.md` §4.19).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Drive {
+    /// Capacity in bytes; zero: not known.
+    pub capacity_bytes: u64,
+    /// Media.
+    pub media: DriveMedia,
+    /// Attachment protocol.
+    pub protocol: DriveProtocol,
+    /// Model or name.
+    pub model: String,
+    /// Serial number; empty when not known.
+    pub serial: String,
+}
+
+/// The card's host as its BMC knows it (GetHostInventory, `OEM.md` §4.19).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostInventory {
+    /// Installed memory in MiB; zero: not known.
+    pub memory_mib: u64,
+    /// Processors (at most 32).
+    pub processors: Vec<Processor>,
+    /// The host's own Ethernet interfaces (at most 32).
+    pub interfaces: Vec<HostInterface>,
+    /// Drives (at most 32).
+    pub drives: Vec<Drive>,
 }
 
 wire_enum! {

@@ -232,6 +232,16 @@ add("oem_rsp_redfish_no_content", oem_rsp(0x74, 0x12, 0x1014,
     struct.pack(">HBx", 204, 1) + tunnel_headers([(b"ETag", b'"b2"')]) + struct.pack(">I", 0),
     version=2)[0])
 
+# GetHostInventory (OEM.md §4.19, revision 1.2): one Arm processor, 32 GiB, two host
+# interfaces (the second down, a function of no port), one eMMC drive.
+add("oem_req_get_host_inventory", oem_req(0x75, 0x13, 0x1015, b"")[0])
+HOST = (bytes([1, 0, 0, 0]) + struct.pack(">Q", 32768)
+    + bytes([5, 0]) + struct.pack(">HHH", 16, 16, 2500) + s16(b"Arm Limited") + s16(b"Cortex-A78AE")
+    + bytes([2]) + bytes.fromhex("025b00000020") + bytes([0x03, 0]) + struct.pack(">I", 100000)
+    + bytes.fromhex("025b00000021") + bytes([0x01, 0xFF]) + struct.pack(">I", 0)
+    + bytes([1]) + struct.pack(">QBB", 128035676160, 1, 1) + s16(b"EMMC128G") + s16(b"E00A1"))
+add("oem_rsp_get_host_inventory", oem_rsp(0x75, 0x13, 0x1015, HOST)[0])
+
 def oem_event(chan, ev, data):
     return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)
 
