@@ -73,6 +73,9 @@ pub struct CardConfig {
     pub asset_tag: String,
     /// The host system's UUID (zero: none).
     pub system_uuid: [u8; 16],
+    /// The card's host (GetHostInventory, OEM set 1.2); `None`: the card does not
+    /// announce the command and answers it UnsupportedCommand.
+    pub host: Option<oem::HostInventory>,
 }
 
 impl Default for CardConfig {
@@ -90,6 +93,7 @@ impl Default for CardConfig {
             oem_1_1: true,
             asset_tag: String::new(),
             system_uuid: [0; 16],
+            host: None,
         }
     }
 }
@@ -290,6 +294,9 @@ impl CardBmc {
             c |= capability::ALLOWABLE_VALUES
                 | capability::SYSTEM_SETTINGS
                 | capability::MANAGER_RESET;
+        }
+        if self.cfg.host.is_some() {
+            c |= capability::HOST_INVENTORY;
         }
         c
     }
@@ -622,6 +629,13 @@ impl CardBmc {
             Request::GetBootProgress => {
                 Response::ok(command, ResponseBody::BootProgress(self.progress))
             }
+            Request::GetHostInventory => match &self.cfg.host {
+                Some(h) => Response::ok(command, ResponseBody::HostInventory(h.clone())),
+                None => err(
+                    ResultCode::UnsupportedCommand,
+                    "this card does not report its host (OEM set 1.2)",
+                ),
+            },
             Request::GetOperationStatus { sequence: s } => {
                 let status = self
                     .operations

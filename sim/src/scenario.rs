@@ -143,6 +143,179 @@ struct CardFile {
     #[serde(default)]
     asset_tag: String,
     system_uuid: Option<String>,
+    /// The card's host (GetHostInventory, OEM set 1.2); without it the card does not
+    /// announce the command.
+    host: Option<HostFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostFile {
+    #[serde(default)]
+    memory_mib: u64,
+    #[serde(default)]
+    processors: Vec<ProcessorFile>,
+    #[serde(default)]
+    interfaces: Vec<InterfaceFile>,
+    #[serde(default)]
+    drives: Vec<DriveFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InterfaceFile {
+    mac: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "yes")]
+    link_up: bool,
+    #[serde(default)]
+    speed_mbps: u32,
+    /// The NIC port it is a function of.
+    port: Option<u8>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProcessorFile {
+    /// A Redfish InstructionSet name ("ARM-A64", "x86-64", …).
+    instruction_set: String,
+    #[serde(default)]
+    cores: u16,
+    #[serde(default)]
+    threads: u16,
+    #[serde(default)]
+    max_speed_mhz: u16,
+    #[serde(default)]
+    manufacturer: String,
+    #[serde(default)]
+    model: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DriveFile {
+    capacity_bytes: u64,
+    /// "SSD" or "HDD".
+    media: String,
+    /// "eMMC", "NVMe", "SATA", "SAS" or "USB".
+    protocol: String,
+    #[serde(default)]
+    model: String,
+    #[serde(default)]
+    serial: String,
+}
+
+/// Redfish names of the instruction sets, drive media and protocols.
+const INSTRUCTION_SETS: &[(&str, oem::InstructionSet)] = &[
+    ("x86", oem::InstructionSet::X86),
+    ("x86-64", oem::InstructionSet::X86_64),
+    ("IA-64", oem::InstructionSet::Ia64),
+    ("ARM-A32", oem::InstructionSet::ArmA32),
+    ("ARM-A64", oem::InstructionSet::ArmA64),
+    ("MIPS32", oem::InstructionSet::Mips32),
+    ("MIPS64", oem::InstructionSet::Mips64),
+    ("PowerISA", oem::InstructionSet::PowerIsa),
+    ("RV32", oem::InstructionSet::Rv32),
+    ("RV64", oem::InstructionSet::Rv64),
+];
+const MEDIA: &[(&str, oem::DriveMedia)] =
+    &[("SSD", oem::DriveMedia::Ssd), ("HDD", oem::DriveMedia::Hdd)];
+const PROTOCOLS: &[(&str, oem::DriveProtocol)] = &[
+    ("eMMC", oem::DriveProtocol::Emmc),
+    ("NVMe", oem::DriveProtocol::Nvme),
+    ("SATA", oem::DriveProtocol::Sata),
+    ("SAS", oem::DriveProtocol::Sas),
+    ("USB", oem::DriveProtocol::Usb),
+];
+
+fn named<T: Copy>(table: &[(&str, T)], name: &str) -> Option<T> {
+    table.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
+fn host(
+    h: &HostFile,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<oem::HostInventory, ScenarioError> {
+    let most = |what: &str, n: usize| {
+        if n > oem::MAX_INVENTORY {
+            Err(bad(
+                what,
+                format!("{n} given, at most {} are carried", oem::MAX_INVENTORY),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    most("host.processors", h.processors.len())?;
+    most("host.interfaces", h.interfaces.len())?;
+    most("host.drives", h.drives.len())?;
+    let processors = h
+        .processors
+        .iter()
+        .map(|p| {
+            Ok(oem::Processor {
+                instruction_set: named(INSTRUCTION_SETS, &p.instruction_set).ok_or_else(|| {
+                    bad(
+                        "host.processors.instruction_set",
+                        format!("{:?} is not a Redfish InstructionSet", p.instruction_set),
+                    )
+                })?,
+                cores: p.cores,
+                threads: p.threads,
+                max_speed_mhz: p.max_speed_mhz,
+                manufacturer: p.manufacturer.clone(),
+                model: p.model.clone(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let interfaces = h
+        .interfaces
+        .iter()
+        .map(|i| {
+            Ok(oem::HostInterface {
+                mac: parse_mac(&i.mac).ok_or_else(|| {
+                    bad(
+                        "host.interfaces.mac",
+                        format!("{:?} is not a MAC address", i.mac),
+                    )
+                })?,
+                enabled: i.enabled,
+                link_up: i.link_up,
+                speed_mbps: i.speed_mbps,
+                port: i.port,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let drives = h
+        .drives
+        .iter()
+        .map(|d| {
+            Ok(oem::Drive {
+                capacity_bytes: d.capacity_bytes,
+                media: named(MEDIA, &d.media).ok_or_else(|| {
+                    bad(
+                        "host.drives.media",
+                        format!("{:?} is not SSD or HDD", d.media),
+                    )
+                })?,
+                protocol: named(PROTOCOLS, &d.protocol).ok_or_else(|| {
+                    bad(
+                        "host.drives.protocol",
+                        format!("{:?} is not eMMC, NVMe, SATA, SAS or USB", d.protocol),
+                    )
+                })?,
+                model: d.model.clone(),
+                serial: d.serial.clone(),
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(oem::HostInventory {
+        memory_mib: h.memory_mib,
+        processors,
+        interfaces,
+        drives,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -638,6 +811,7 @@ fn card_config(
         oem_1_1: c.oem_1_1,
         asset_tag: c.asset_tag.clone(),
         system_uuid,
+        host: c.host.as_ref().map(|h| host(h, bad)).transpose()?,
     })
 }
 
