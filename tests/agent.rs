@@ -743,3 +743,157 @@ async fn each_reset_reaches_the_card_once_under_frame_loss_and_corruption() {
     let (_, through) = c.get(&system).await;
     assert_eq!(through["PowerState"], direct);
 }
+
+/// The members of a collection the emulator links from `v[key]`, read directly.
+async fn emulator_members(card: &RedfishClient, v: &Value, key: &str) -> Vec<Value> {
+    let Some(coll) = v[key]["@odata.id"].as_str() else {
+        return Vec::new();
+    };
+    // A link whose collection answers an error (the fake driver's Storage) has none.
+    let Ok(c) = card.get_json(coll).await else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for m in c["Members"].as_array().into_iter().flatten() {
+        out.push(
+            card.get_json(m["@odata.id"].as_str().unwrap())
+                .await
+                .unwrap(),
+        );
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_reports_the_emulated_hosts_inventory() {
+    let Some(emulator) = need_emulator("the_agent_reports_the_emulated_hosts_inventory") else {
+        return;
+    };
+    use sidebridge_protocol::oem::{self, Request, ResponseBody, capability};
+    let port = free_port();
+    let _emu = Proc(
+        Command::new(&emulator)
+            .args(["--fake", "-i", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start sushy-emulator"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    let card = client(&url, None);
+    until("the emulator to answer", 30, || async {
+        card.get_json("/redfish/v1/Systems").await.ok()
+    })
+    .await;
+    let c = CardService {
+        url: url.clone(),
+        credentials: None,
+        trust: Trust::PlainHttp,
+        timeout: Duration::from_secs(30),
+        poll_interval: Duration::from_secs(1),
+        system: None,
+        manager: None,
+        chassis: None,
+    };
+    let backend = sidebridge::agent::backend::Backend::new(client(&url, None), &c);
+    let info = backend
+        .execute(&Request::GetBridgeInfo {
+            min_version: 1,
+            max_version: 2,
+        })
+        .await;
+    let ResponseBody::BridgeInfo(info) = info.body else {
+        panic!("{info:?}")
+    };
+    assert_ne!(
+        info.capabilities & capability::HOST_INVENTORY,
+        0,
+        "{info:?}"
+    );
+    let r = backend.execute(&Request::GetHostInventory).await;
+    let ResponseBody::HostInventory(h) = r.body else {
+        panic!("{r:?}")
+    };
+    // Every value against the emulator's own resources, read directly.
+    let systems = card.get_json("/redfish/v1/Systems").await.unwrap();
+    let system = card
+        .get_json(systems["Members"][0]["@odata.id"].as_str().unwrap())
+        .await
+        .unwrap();
+    // (sushy-tools' fake driver links no Processors and gives MemorySummary no size:
+    // the agent then reports none, as it must.)
+    let procs = emulator_members(&card, &system, "Processors").await;
+    assert_eq!(h.processors.len(), procs.len());
+    for (p, e) in h.processors.iter().zip(&procs) {
+        assert_eq!(
+            u64::from(p.cores),
+            e["TotalCores"].as_u64().unwrap_or(0),
+            "{e}"
+        );
+        assert_eq!(
+            u64::from(p.threads),
+            e["TotalThreads"].as_u64().unwrap_or(0),
+            "{e}"
+        );
+        assert_eq!(
+            u64::from(p.max_speed_mhz),
+            e["MaxSpeedMHz"].as_u64().unwrap_or(0),
+            "{e}"
+        );
+        assert_eq!(p.model, e["Model"].as_str().unwrap_or(""));
+        let set = sidebridge::redfish::names::name(
+            sidebridge::redfish::names::INSTRUCTION_SETS,
+            p.instruction_set,
+        );
+        assert_eq!(set, e["InstructionSet"].as_str(), "{e}");
+    }
+    let gib = system["MemorySummary"]["TotalSystemMemoryGiB"]
+        .as_f64()
+        .unwrap_or(0.0);
+    assert_eq!(h.memory_mib, (gib * 1024.0).round() as u64);
+    let nics = emulator_members(&card, &system, "EthernetInterfaces").await;
+    let macs: Vec<String> = nics
+        .iter()
+        .map(|e| e["MACAddress"].as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(!macs.is_empty());
+    assert_eq!(
+        h.interfaces
+            .iter()
+            .map(|i| sidebridge_protocol::text::mac(&i.mac))
+            .collect::<Vec<_>>(),
+        macs
+    );
+    // Drives: Storage's, else SimpleStorage's devices.
+    let mut sizes = Vec::new();
+    for s in emulator_members(&card, &system, "Storage").await {
+        for d in s["Drives"].as_array().into_iter().flatten() {
+            let d = card
+                .get_json(d["@odata.id"].as_str().unwrap())
+                .await
+                .unwrap();
+            sizes.push(d["CapacityBytes"].as_u64().unwrap_or(0));
+        }
+    }
+    if sizes.is_empty() {
+        for s in emulator_members(&card, &system, "SimpleStorage").await {
+            for d in s["Devices"].as_array().into_iter().flatten() {
+                sizes.push(d["CapacityBytes"].as_u64().unwrap_or(0));
+            }
+        }
+    }
+    assert_eq!(
+        h.drives
+            .iter()
+            .map(|d| d.capacity_bytes)
+            .collect::<Vec<_>>(),
+        sizes
+    );
+    // And what the agent answers survives its own codec.
+    let msg = oem::Response::ok(
+        oem::CommandId::GetHostInventory,
+        ResponseBody::HostInventory(h.clone()),
+    );
+    let parsed = oem::Response::parse(msg.command, msg.result, &msg.to_message()).unwrap();
+    assert_eq!(parsed.body, ResponseBody::HostInventory(h));
+}

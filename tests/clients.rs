@@ -278,10 +278,11 @@ async fn the_ocp_profiles_do_not_regress() {
     // (profile, the most failures allowed: the counts measured 2026-12-02). OCP_NIC was
     // 88 before the Mellanox get-MAC answer was read as the MC's own address (the
     // simulated Mellanox NICs' functions show no host MAC: 4 more failures until the
-    // simulated cards report one another way), then 92 → 87 with the NC-SI metrics.
+    // simulated cards report one another way), then 92 → 87 with the NC-SI metrics and
+    // 87 → 83 with the host inventory.
     for (profile, most) in [
         ("OCPBaselineHardwareManagement.v1_1_0.json", 23u64),
-        ("OCP_NIC.v1_0_0.json", 87),
+        ("OCP_NIC.v1_0_0.json", 83),
     ] {
         let logs = dir.join(format!("interop-{profile}"));
         let out = run(
@@ -422,5 +423,87 @@ async fn the_dmtf_protocol_validator_finds_no_error() {
         "protocol validator failures:\n{}",
         failures.join("\n")
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ironic_style_inspection_finds_the_simulated_hosts_cpu_memory_ports_and_disks() {
+    if !available(
+        "ironic_style_inspection_finds_the_simulated_hosts_cpu_memory_ports_and_disks",
+        "the sushy Python library",
+        have("sushy", true),
+    ) {
+        return;
+    }
+    let (r, port, dir) = serve().await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sushy_inspect.py");
+    for (package, system) in [(0u8, "DPU0000A1"), (1, "DPU0000B2")] {
+        let out = run(
+            "python3",
+            vec![
+                script.display().to_string(),
+                format!("https://127.0.0.1:{port}"),
+                "admin".into(),
+                r.password.clone(),
+                system.into(),
+            ],
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "sushy failed on {system}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        // Every value against what the simulated card reports of its host.
+        let host = r.sim.with(|nc| {
+            nc.package(package)
+                .unwrap()
+                .config
+                .card
+                .as_ref()
+                .unwrap()
+                .host
+                .clone()
+                .unwrap()
+        });
+        assert_eq!(v["cpu_arch"], "aarch64", "{system}: {v}");
+        assert_eq!(
+            (v["instruction_set"].as_str(), v["architecture"].as_str()),
+            (Some("ARM-A64"), Some("ARM"))
+        );
+        let threads: u64 = host.processors.iter().map(|p| u64::from(p.threads)).sum();
+        assert_eq!(v["cpus"], threads);
+        assert_eq!(
+            v["cores"],
+            serde_json::json!(host.processors.iter().map(|p| p.cores).collect::<Vec<_>>())
+        );
+        assert_eq!(
+            v["max_speed_mhz"],
+            serde_json::json!(
+                host.processors
+                    .iter()
+                    .map(|p| p.max_speed_mhz)
+                    .collect::<Vec<_>>()
+            )
+        );
+        assert_eq!(
+            v["model"],
+            serde_json::json!(host.processors.iter().map(|p| &p.model).collect::<Vec<_>>())
+        );
+        assert_eq!(v["memory_mb"], host.memory_mib);
+        let mut macs: Vec<String> = host
+            .interfaces
+            .iter()
+            .map(|i| sidebridge_protocol::text::mac(&i.mac))
+            .collect();
+        macs.sort();
+        assert_eq!(v["macs"], serde_json::json!(macs));
+        let mut sizes: Vec<u64> = host.drives.iter().map(|d| d.capacity_bytes).collect();
+        sizes.sort();
+        assert_eq!(v["drive_bytes"], serde_json::json!(sizes));
+        let largest = *sizes.last().unwrap();
+        assert_eq!(v["local_gb"], largest / (1 << 30) - 1);
+    }
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -7,13 +7,15 @@
 use super::client::{ClientError, RedfishClient};
 use super::config::CardService;
 use crate::redfish::names::{
-    ENABLED, LEDS, MODES, PROTOCOLS, RESETS, TARGETS, WATCHDOG_ACTIONS, name, progress_name, value,
+    DRIVE_MEDIA, DRIVE_PROTOCOLS, ENABLED, INSTRUCTION_SETS, LEDS, MODES, PROTOCOLS, RESETS,
+    TARGETS, WATCHDOG_ACTIONS, name, progress_name, value,
 };
 use serde_json::{Map, Value, json};
 use sidebridge_protocol::oem::{
     self, AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
-    BridgeInfo, FirmwareComponent, HostWatchdog, IndicatorLed, MediaInsert, MediaSlot, MediaState,
-    MediaStatus, NetworkIdentity, PowerState, ResetType, Response, ResponseBody, ResultCode,
+    BridgeInfo, Drive, DriveMedia, DriveProtocol, FirmwareComponent, HostInterface, HostInventory,
+    HostWatchdog, IndicatorLed, InstructionSet, MediaInsert, MediaSlot, MediaState, MediaStatus,
+    NetworkIdentity, PowerState, Processor, ResetType, Response, ResponseBody, ResultCode,
     SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
 };
 use std::sync::Mutex;
@@ -102,6 +104,15 @@ pub fn parse_uuid(s: &str) -> [u8; 16] {
 
 fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().trim().to_string()
+}
+
+/// `s` cut to the OEM set's longest string (§3.4), at a character boundary.
+fn truncated(s: &str) -> String {
+    let mut end = s.len().min(oem::MAX_STRING_LEN);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
 }
 
 /// The `@Redfish.AllowableValues` of `key` in `obj`, as a mask over `table`; all of
@@ -309,6 +320,7 @@ impl Backend {
             }
             R::GetFirmwareInventory => ResponseBody::FirmwareInventory(self.firmware(&ids).await?),
             R::GetNetworkIdentity => ResponseBody::NetworkIdentity(self.network(&ids).await?),
+            R::GetHostInventory => ResponseBody::HostInventory(self.host(&ids).await?),
             R::GetBootProgress => {
                 let s = get(ids.system.clone(), "system").await?;
                 ResponseBody::BootProgress(boot_progress(&s))
@@ -396,6 +408,18 @@ impl Backend {
         }
         if has(&manager["Actions"], "#Manager.Reset") {
             caps |= capability::MANAGER_RESET;
+        }
+        if [
+            "Processors",
+            "MemorySummary",
+            "EthernetInterfaces",
+            "Storage",
+            "SimpleStorage",
+        ]
+        .iter()
+        .any(|k| has(&system, k))
+        {
+            caps |= capability::HOST_INVENTORY;
         }
         let uuid = match parse_uuid(&text(&system, "UUID")) {
             u if u != [0; 16] => u,
@@ -689,6 +713,119 @@ impl Backend {
             }
         }
         Ok(n)
+    }
+
+    /// The members of the collection `system[key]` links to (at most 32), each read;
+    /// none when the system has no such link.
+    async fn members_of(&self, system: &Value, key: &str) -> Vec<Value> {
+        let Some(coll) = system[key]["@odata.id"].as_str() else {
+            return Vec::new();
+        };
+        let Ok(c) = self.client.get_json(coll).await else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for m in member_ids(&c).into_iter().take(oem::MAX_INVENTORY) {
+            if let Ok(v) = self.client.get_json(&m).await {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    /// The host as the card BMC's ComputerSystem shows it (OEM.md §4.19, §11):
+    /// Processors, MemorySummary, EthernetInterfaces, Storage drives (or SimpleStorage
+    /// devices). What it does not show is left zero or empty.
+    async fn host(&self, ids: &Ids) -> Result<HostInventory, Failed> {
+        let s = self
+            .client
+            .get_json(&ids.system)
+            .await
+            .map_err(|e| from_client("system", e))?;
+        let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0).min(u64::from(u16::MAX)) as u16;
+        let processors = self
+            .members_of(&s, "Processors")
+            .await
+            .iter()
+            .filter(|p| p["ProcessorType"].as_str().is_none_or(|t| t == "CPU"))
+            .map(|p| Processor {
+                instruction_set: value(INSTRUCTION_SETS, &text(p, "InstructionSet"))
+                    .unwrap_or(InstructionSet::NotKnown),
+                cores: n(p, "TotalCores"),
+                threads: n(p, "TotalThreads"),
+                max_speed_mhz: n(p, "MaxSpeedMHz"),
+                manufacturer: truncated(&text(p, "Manufacturer")),
+                model: truncated(&text(p, "Model")),
+            })
+            .collect();
+        let memory_mib = s["MemorySummary"]["TotalSystemMemoryGiB"]
+            .as_f64()
+            .filter(|g| *g > 0.0)
+            .map_or(0, |g| (g * 1024.0).round() as u64);
+        let interfaces = self
+            .members_of(&s, "EthernetInterfaces")
+            .await
+            .iter()
+            .filter_map(|e| {
+                Some(HostInterface {
+                    mac: parse_mac(&text(e, "MACAddress"))?,
+                    enabled: e["InterfaceEnabled"].as_bool().unwrap_or(true),
+                    link_up: text(e, "LinkStatus") == "LinkUp",
+                    speed_mbps: e["SpeedMbps"]
+                        .as_u64()
+                        .unwrap_or(0)
+                        .min(u64::from(u32::MAX)) as u32,
+                    // The card's Redfish ties an interface to its NIC function by
+                    // Links/NetworkDeviceFunctions; the function's id is the port.
+                    port: e["Links"]["NetworkDeviceFunctions"][0]["@odata.id"]
+                        .as_str()
+                        .and_then(|u| u.rsplit('/').next())
+                        .and_then(|n| n.parse::<u8>().ok())
+                        .filter(|p| *p != oem::NO_PORT),
+                })
+            })
+            .collect();
+        let mut drives = Vec::new();
+        for st in self.members_of(&s, "Storage").await {
+            for d in st["Drives"].as_array().into_iter().flatten() {
+                let Some(uri) = d["@odata.id"].as_str() else {
+                    continue;
+                };
+                if drives.len() == oem::MAX_INVENTORY {
+                    break;
+                }
+                if let Ok(d) = self.client.get_json(uri).await {
+                    drives.push(Drive {
+                        capacity_bytes: d["CapacityBytes"].as_u64().unwrap_or(0),
+                        media: value(DRIVE_MEDIA, &text(&d, "MediaType"))
+                            .unwrap_or(DriveMedia::NotKnown),
+                        protocol: value(DRIVE_PROTOCOLS, &text(&d, "Protocol"))
+                            .unwrap_or(DriveProtocol::NotKnown),
+                        model: truncated(&text(&d, "Model")),
+                        serial: truncated(&text(&d, "SerialNumber")),
+                    });
+                }
+            }
+        }
+        if drives.is_empty() {
+            for st in self.members_of(&s, "SimpleStorage").await {
+                for d in st["Devices"].as_array().into_iter().flatten() {
+                    if drives.len() < oem::MAX_INVENTORY {
+                        drives.push(Drive {
+                            capacity_bytes: d["CapacityBytes"].as_u64().unwrap_or(0),
+                            model: truncated(&text(d, "Model")),
+                            ..Drive::default()
+                        });
+                    }
+                }
+            }
+        }
+        Ok(HostInventory {
+            memory_mib,
+            processors,
+            interfaces,
+            drives,
+        })
     }
 
     async fn allowable(&self, ids: &Ids) -> Result<AllowableValues, Failed> {

@@ -29,10 +29,11 @@ pub use model::{
 };
 /// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
 pub use sidebridge_protocol::oem::{
-    AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
-    FirmwareComponent, HostWatchdog, IndicatorLed, MAX_ASSET_TAG_LEN, MAX_URI_LEN, MediaInsert,
-    MediaSlot, MediaState, MediaStatus, NetworkIdentity, PowerState, ResetType, ResultCode,
-    SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
+    AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, DriveMedia,
+    DriveProtocol, FirmwareComponent, HostInventory, HostWatchdog, IndicatorLed, InstructionSet,
+    MAX_ASSET_TAG_LEN, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, MediaStatus,
+    NetworkIdentity, PowerState, Processor, ResetType, ResultCode, SystemSettings,
+    SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
 };
 /// The Redfish tunnel's request and response, as the OEM set carries them.
 pub use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse, TunnelRole};
@@ -463,6 +464,7 @@ impl Cards {
             c.media = fresh.media;
             c.firmware = fresh.firmware;
             c.network = fresh.network;
+            c.host = fresh.host;
             c.allowable = fresh.allowable;
             c.settings = fresh.settings;
             c.online = true;
@@ -812,6 +814,7 @@ struct Fresh {
     media: [Option<MediaStatus>; 2],
     firmware: Vec<FirmwareComponent>,
     network: Option<NetworkIdentity>,
+    host: Option<HostInventory>,
 }
 
 /// Reads the state `card` has: what it announced in its capabilities, nothing else.
@@ -864,6 +867,15 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
+    let host = if card.has(capability::HOST_INVENTORY) {
+        read(client, Request::GetHostInventory, |r| match r {
+            ResponseBody::HostInventory(h) => Some(h),
+            _ => None,
+        })
+        .await?
+    } else {
+        None
+    };
     let allowable = if card.has(capability::ALLOWABLE_VALUES) {
         read(client, Request::GetAllowableValues, |r| match r {
             ResponseBody::AllowableValues(a) => Some(a),
@@ -887,5 +899,6 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
         media,
         firmware,
         network,
+        host,
     })
 }

@@ -35,6 +35,8 @@ pub struct Card {
     pub firmware: Vec<FirmwareComponent>,
     /// The card BMC's network identity.
     pub network: Option<NetworkIdentity>,
+    /// The card's host: processors, memory, host interfaces, drives (OEM 1.2).
+    pub host: Option<super::HostInventory>,
     /// What the card accepts (OEM 1.1); `None` for a 1.0 card.
     pub allowable: Option<AllowableValues>,
     /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
@@ -71,6 +73,7 @@ impl Card {
             media: [None, None],
             firmware: Vec::new(),
             network: None,
+            host: None,
             allowable: None,
             settings: None,
             online: true,

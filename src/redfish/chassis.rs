@@ -246,6 +246,17 @@ async fn function(
     if card.package().is_some() {
         body["Metrics"] = json!({ "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}/Metrics") });
     }
+    // The host's interfaces that are this function, when the card says which.
+    if let Some(h) = &card.host {
+        let ifs: Vec<Value> = h
+            .interfaces
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.port.is_some_and(|p| p.to_string() == n))
+            .map(|(k, _)| json!({ "@odata.id": format!("/redfish/v1/Systems/{id}/EthernetInterfaces/{k}") }))
+            .collect();
+        body["Links"]["EthernetInterfaces"] = json!(ifs);
+    }
     Ok(resource(body, "GET"))
 }
 

@@ -23,6 +23,7 @@ mod aggregation;
 mod chassis;
 pub mod delivery;
 pub mod events;
+mod host;
 pub mod log_services;
 mod managers;
 mod metrics;
@@ -453,6 +454,7 @@ pub fn app(state: Shared) -> Router {
         .merge(log_services::routes())
         .merge(chassis::routes())
         .merge(metrics::routes())
+        .merge(host::routes())
         .merge(aggregation::routes())
         .merge(events::routes())
         .merge(tasks::routes())

@@ -4,8 +4,8 @@
 //! Redfish with them, so both sides spell every value the same way.
 
 use crate::cards::{
-    BootEnabled, BootMode, BootProgress, BootTarget, IndicatorLed, PowerState, ResetType,
-    TransferProtocol, WatchdogAction,
+    BootEnabled, BootMode, BootProgress, BootTarget, DriveMedia, DriveProtocol, IndicatorLed,
+    InstructionSet, PowerState, ResetType, TransferProtocol, WatchdogAction,
 };
 
 /// Boot targets and their Redfish names.
@@ -19,6 +19,30 @@ pub const TARGETS: &[(BootTarget, &str)] = &[
     (BootTarget::UefiShell, "UefiShell"),
     (BootTarget::BiosSetup, "BiosSetup"),
     (BootTarget::Diags, "Diags"),
+];
+/// Instruction sets and their Redfish names (Processor `InstructionSet`).
+pub const INSTRUCTION_SETS: &[(InstructionSet, &str)] = &[
+    (InstructionSet::X86, "x86"),
+    (InstructionSet::X86_64, "x86-64"),
+    (InstructionSet::Ia64, "IA-64"),
+    (InstructionSet::ArmA32, "ARM-A32"),
+    (InstructionSet::ArmA64, "ARM-A64"),
+    (InstructionSet::Mips32, "MIPS32"),
+    (InstructionSet::Mips64, "MIPS64"),
+    (InstructionSet::PowerIsa, "PowerISA"),
+    (InstructionSet::Rv32, "RV32"),
+    (InstructionSet::Rv64, "RV64"),
+];
+/// Drive media and their Redfish names (Drive `MediaType`).
+pub const DRIVE_MEDIA: &[(DriveMedia, &str)] =
+    &[(DriveMedia::Ssd, "SSD"), (DriveMedia::Hdd, "HDD")];
+/// Drive protocols and their Redfish names (Drive `Protocol`, Protocol.json).
+pub const DRIVE_PROTOCOLS: &[(DriveProtocol, &str)] = &[
+    (DriveProtocol::Emmc, "eMMC"),
+    (DriveProtocol::Nvme, "NVMe"),
+    (DriveProtocol::Sata, "SATA"),
+    (DriveProtocol::Sas, "SAS"),
+    (DriveProtocol::Usb, "USB"),
 ];
 /// Boot override enablement and its Redfish names.
 pub const ENABLED: &[(BootEnabled, &str)] = &[

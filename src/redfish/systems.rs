@@ -138,6 +138,10 @@ pub fn system_body(c: &Card) -> Value {
             v["BootProgress"] = json!({ "LastState": progress_name(p) });
         }
     }
+    // The host as the card BMC knows it (`host.rs`), kept while the card is away.
+    if let Some(h) = &c.host {
+        super::host::system_links(&mut v, id, h);
+    }
     v
 }
 
