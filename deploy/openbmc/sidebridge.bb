@@ -1,6 +1,6 @@
 # OpenBMC / Yocto recipe for sidebridge.
 #
-# Add to an image: put this file (and sidebridge-crates.inc, generated below) in a layer,
+# Add to an image: put this file and sidebridge-crates.inc in a layer,
 # e.g. meta-<machine>/recipes-phosphor/sidebridge/, then IMAGE_INSTALL:append = " sidebridge"
 # in the machine's local.conf or image bbappend. See the README, "OpenBMC".
 SUMMARY = "NC-SI to Redfish bridge for the server's DPUs, IPUs and smart NICs"
@@ -13,8 +13,10 @@ SRC_URI = "git://example.invalid/sidebridge.git;protocol=https;branch=main"
 SRCREV = "${AUTOREV}"
 S = "${WORKDIR}/git"
 
-# Crate sources fetched by bitbake: generate with `bitbake -c update_crates sidebridge`
-# (poky's cargo-update-recipe-crates class) and commit the .inc next to this file.
+# Crate sources fetched by bitbake, committed next to this file and kept equal to
+# Cargo.lock by tests/deploy.rs: regenerate with `python3 deploy/openbmc/update-crates.py`
+# (poky's `bitbake -c update_crates sidebridge` writes the same, but also lists the fuzz
+# crates' own lockfiles, which the recipe never builds).
 require ${BPN}-crates.inc
 
 inherit cargo cargo-update-recipe-crates systemd
