@@ -152,34 +152,48 @@ async fn counters(state: &Shared, id: &str, port: u8, kind: &str) -> RfResult<Ar
         .map_err(|e| card_error(&e, Context::Read(kind)))
 }
 
-async fn port_resource(
-    State(state): State<Shared>,
-    Extension(c): Extension<Caller>,
-    Path((id, adapter, n)): Path<(String, String, String)>,
+/// One channel's metrics resource: `sub` (`Ports` or `NetworkDeviceFunctions`) `n`'s
+/// `Metrics`, of schema `kind`, rendered by `body`.
+async fn channel_metrics(
+    state: &Shared,
+    c: &Caller,
+    (id, adapter, n): (String, String, String),
+    sub: &str,
+    kind: &str,
+    body: fn(&str, u8, &PortCounters) -> Value,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
     adapter_or_404(&id, &adapter)?;
-    let uri = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}/Metrics");
-    let card = nc_si_card(&state, &id, &uri)?;
+    let uri = format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/{sub}/{n}/Metrics");
+    let card = nc_si_card(state, &id, &uri)?;
     let p = port(&card, &n)?.id;
-    let c = counters(&state, &id, p, "PortMetrics").await?;
-    Ok(resource(port_metrics(&uri, p, &c), "GET"))
+    let counters = counters(state, &id, p, kind).await?;
+    Ok(resource(body(&uri, p, &counters), "GET"))
+}
+
+async fn port_resource(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(path): Path<(String, String, String)>,
+) -> RfResult<Response> {
+    channel_metrics(&state, &c, path, "Ports", "PortMetrics", port_metrics).await
 }
 
 async fn function_resource(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
-    Path((id, adapter, n)): Path<(String, String, String)>,
+    Path(path): Path<(String, String, String)>,
 ) -> RfResult<Response> {
-    c.require(Privilege::Login)?;
-    adapter_or_404(&id, &adapter)?;
-    let uri = format!(
-        "/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}/Metrics"
-    );
-    let card = nc_si_card(&state, &id, &uri)?;
-    let p = port(&card, &n)?.id;
-    let c = counters(&state, &id, p, "NetworkDeviceFunctionMetrics").await?;
-    Ok(resource(function_metrics(&uri, p, &c), "GET"))
+    let kind = "NetworkDeviceFunctionMetrics";
+    channel_metrics(
+        &state,
+        &c,
+        path,
+        "NetworkDeviceFunctions",
+        kind,
+        function_metrics,
+    )
+    .await
 }
 
 async fn adapter_resource(
