@@ -112,7 +112,7 @@ fn request() -> impl Strategy<Value = Request> {
             ),
         u8_enum().prop_map(Request::ResetManager),
         tunnel_request().prop_map(Request::Redfish),
-        ((0x13u8..), vec(any::<u8>(), 0..64))
+        ((0x14u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(command, message)| Request::Unknown { command, message }),
     ]
 }
@@ -324,7 +324,7 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
         Just((CommandId::SetSystemSettings, ResponseBody::Empty)),
         Just((CommandId::ResetManager, ResponseBody::Empty)),
         tunnel_response().prop_map(|t| (CommandId::RedfishRequest, ResponseBody::Redfish(t))),
-        ((0x13u8..), vec(any::<u8>(), 0..64))
+        ((0x14u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
     ]
 }
