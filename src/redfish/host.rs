@@ -123,12 +123,9 @@ async fn processor(
         "ProcessorType": "CPU",
         "Status": super::systems::status(&card),
     });
-    put(
-        &mut v,
-        "InstructionSet",
-        name(INSTRUCTION_SETS, p.instruction_set).unwrap_or(""),
-        name(INSTRUCTION_SETS, p.instruction_set).is_some(),
-    );
+    if let Some(set) = name(INSTRUCTION_SETS, p.instruction_set) {
+        v["InstructionSet"] = json!(set);
+    }
     if let Some(a) = architecture(p.instruction_set) {
         v["ProcessorArchitecture"] = json!(a);
     }

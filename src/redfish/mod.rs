@@ -392,10 +392,11 @@ async fn odata_version(req: Request, next: Next) -> Response {
     }
     let req = protocol::without_trailing_slash(req);
     let if_none_match = protocol::if_none_match(&req);
-    let path = req.uri().path().to_string();
+    // A reference-counted copy: the path is only needed for a 404.
+    let uri = req.uri().clone();
     let mut r = next.run(req).await;
     if r.status() == StatusCode::NOT_FOUND && r.headers().get(protocol::ODATA_VERSION).is_none() {
-        r = RedfishError::not_found("Resource", &path).into_response();
+        r = RedfishError::not_found("Resource", uri.path()).into_response();
     }
     r.headers_mut()
         .entry(protocol::ODATA_VERSION)
