@@ -1869,3 +1869,34 @@ async fn metrics_are_read_again_only_when_stale() {
         "a fresh reading was read again from the controller"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vanished_package_has_no_metrics_to_show() {
+    let s = start().await;
+    let uri = "/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/Ports/0/Metrics";
+    s.get(uri).await;
+    s.sim.control(sidebridge_sim::Control::Present {
+        package: 0,
+        present: false,
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (st, _, v) = s
+            .call(Method::GET, uri, None, Who::Basic("admin", &s.password))
+            .await;
+        if st == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(
+                message_ids(&v),
+                vec!["Base.1.19.ServiceTemporarilyUnavailable".to_string()],
+                "{v}"
+            );
+            break;
+        }
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the metrics of a vanished package still answer: {v}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}

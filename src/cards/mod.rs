@@ -650,9 +650,11 @@ impl Cards {
 
     /// A port's counters: as last read when that is newer than the manager's
     /// `statistics_max_age`, else read from the controller now. Only for cards reached
-    /// over NC-SI (their ports are its channels).
+    /// over NC-SI (their ports are its channels) that answer.
     pub async fn port_counters(&self, id: &str, port: u8) -> CardResult<Arc<PortCounters>> {
-        let card = self.card(id)?;
+        // A package that stopped answering has no counters to read (503, not stale or
+        // empty ones).
+        let card = self.online(id)?;
         let Some(package) = card.package() else {
             return Err(CardError::Refused {
                 card: id.to_string(),
