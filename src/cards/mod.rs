@@ -668,19 +668,16 @@ impl Cards {
                 return Ok(c.clone());
             }
         }
-        self.read_counters(id, package, port).await
+        Ok(self.read_counters(id, package, port).await)
     }
 
-    async fn read_counters(
-        &self,
-        id: &str,
-        package: u8,
-        port: u8,
-    ) -> CardResult<Arc<PortCounters>> {
+    /// Reads a port's counters now (a command the controller does not answer leaves
+    /// its group out) and keeps them.
+    async fn read_counters(&self, id: &str, package: u8, port: u8) -> Arc<PortCounters> {
         let s = self.manager.statistics(ChannelId::new(package, port)).await;
         let c = Arc::new(PortCounters::from_statistics(&s));
         lock(&self.counters).insert((id.to_string(), port), (Instant::now(), c.clone()));
-        Ok(c)
+        c
     }
 
     /// Reads the counters of every port of every card reached over NC-SI.
@@ -689,7 +686,7 @@ impl Cards {
         for card in cards.iter().filter(|c| c.online) {
             if let Some(p) = card.package() {
                 for port in &card.nic.ports {
-                    let _ = self.read_counters(&card.id, p, port.id).await;
+                    self.read_counters(&card.id, p, port.id).await;
                 }
             }
         }
