@@ -103,6 +103,107 @@ pub struct Config {
     /// The Redfish service.
     #[serde(default)]
     pub redfish: RedfishConfig,
+    /// The D-Bus face (OpenBMC).
+    #[serde(default)]
+    pub dbus: DbusConfig,
+}
+
+/// `[dbus]`: publish the cards on D-Bus (builds with the `dbus` feature).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DbusConfig {
+    /// Publish (default false).
+    #[serde(default)]
+    pub enabled: bool,
+    /// `"system"` (the default) or a D-Bus server address (`unix:path=…`).
+    #[serde(default = "d_bus")]
+    pub bus: String,
+    /// The well-known name to own.
+    #[serde(default = "d_bus_name")]
+    pub name: String,
+    /// The chassis inventory object the cards are `contained_by`, when given.
+    pub chassis: Option<String>,
+    /// How often the published values are compared with the cache, besides every card
+    /// event (ms, 100..=60000).
+    #[serde(default = "d_bus_poll")]
+    pub poll_interval_ms: u64,
+}
+
+impl Default for DbusConfig {
+    fn default() -> Self {
+        DbusConfig {
+            enabled: false,
+            bus: d_bus(),
+            name: d_bus_name(),
+            chassis: None,
+            poll_interval_ms: d_bus_poll(),
+        }
+    }
+}
+
+fn d_bus() -> String {
+    "system".into()
+}
+fn d_bus_name() -> String {
+    "xyz.openbmc_project.Sidebridge".into()
+}
+fn d_bus_poll() -> u64 {
+    1000
+}
+
+/// Whether `s` is a valid D-Bus well-known bus name (D-Bus specification, "Valid Bus
+/// Names": two or more dot-separated elements of `[A-Za-z0-9_-]`, none starting with a
+/// digit, at most 255 bytes).
+fn is_bus_name(s: &str) -> bool {
+    s.len() <= 255
+        && s.split('.').count() >= 2
+        && s.split('.').all(|e| {
+            !e.is_empty()
+                && !e.starts_with(|c: char| c.is_ascii_digit())
+                && e.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
+}
+
+/// Whether `s` is a valid D-Bus object path other than `/` ("Valid Object Paths").
+fn is_object_path(s: &str) -> bool {
+    s.len() > 1
+        && s.starts_with('/')
+        && s[1..]
+            .split('/')
+            .all(|e| !e.is_empty() && e.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+fn check_dbus(d: &DbusConfig) -> Result<(), ConfigError> {
+    if !d.enabled {
+        return Ok(());
+    }
+    if cfg!(not(feature = "dbus")) {
+        return Err(ConfigError(
+            "dbus.enabled: this sidebridge was built without D-Bus support (the `dbus` feature)"
+                .into(),
+        ));
+    }
+    if d.bus != "system" && !d.bus.contains(':') {
+        return Err(ConfigError(format!(
+            "dbus.bus: {:?} is neither \"system\" nor a D-Bus address such as \"unix:path=/run/dbus/system_bus_socket\"",
+            d.bus
+        )));
+    }
+    if !is_bus_name(&d.name) {
+        return Err(ConfigError(format!(
+            "dbus.name: {:?} is not a D-Bus bus name (dot-separated elements of letters, digits, _ and -)",
+            d.name
+        )));
+    }
+    if let Some(c) = &d.chassis {
+        if !is_object_path(c) || !c.starts_with("/xyz/openbmc_project/inventory/") {
+            return Err(ConfigError(format!(
+                "dbus.chassis: {c:?} is not an object path under /xyz/openbmc_project/inventory/"
+            )));
+        }
+    }
+    range("dbus.poll_interval_ms", d.poll_interval_ms, 100, 60_000)
 }
 
 /// `[redfish]`.
@@ -398,6 +499,7 @@ impl Config {
             toml::from_str(text).map_err(|e| ConfigError(e.to_string().trim_end().to_string()))?;
         check_ncsi(&c.ncsi)?;
         check_redfish(&c.redfish)?;
+        check_dbus(&c.dbus)?;
         check_mctp_lines(&c.mctp_lines, &c.ncsi)?;
         check_card_bmcs(&c)?;
         check_cards(&c.cards)?;

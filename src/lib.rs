@@ -29,6 +29,8 @@ pub mod cards;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+#[cfg(feature = "dbus")]
+pub mod dbus;
 pub mod mctp;
 pub mod ncsi;
 pub mod redfish;

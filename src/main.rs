@@ -37,6 +37,11 @@ enum Cmd {
         state_dir: Option<std::path::PathBuf>,
         #[command(flatten)]
         card: DemoCard,
+        /// Also publish the cards on D-Bus: `system`, or a bus address
+        /// (`unix:path=…`, a private dbus-daemon's).
+        #[cfg(feature = "dbus")]
+        #[arg(long, value_name = "BUS")]
+        dbus: Option<String>,
     },
     /// Run the daemon with a configuration file.
     Run {
@@ -228,6 +233,7 @@ async fn demo(
     port: u16,
     state_dir: Option<std::path::PathBuf>,
     card: DemoCard,
+    #[cfg(feature = "dbus")] dbus: Option<String>,
 ) -> Result<(), Failure> {
     use sidebridge::daemon::{Daemon, bind, serve_tls, signal, tls_config};
     use std::sync::Arc;
@@ -287,6 +293,15 @@ async fn demo(
     );
     println!("  curl -sk -u admin:{password} {url}/redfish/v1/Systems/{first}");
     demo_card(&d, &card).await?;
+    #[cfg(feature = "dbus")]
+    if let Some(bus) = dbus {
+        let c = sidebridge::config::DbusConfig {
+            enabled: true,
+            bus,
+            ..Default::default()
+        };
+        start_dbus(&c, &d, &stop_rx).await?;
+    }
     println!();
     println!("Ctrl-C stops it.");
     let server = tokio::spawn(serve_tls(listener, d.app(), tls, stop_rx));
@@ -461,6 +476,10 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
         );
     }
     open_card_bmcs(&cfg, &d.cards).await?;
+    #[cfg(feature = "dbus")]
+    if cfg.dbus.enabled {
+        start_dbus(&cfg.dbus, &d, &stop_rx).await?;
+    }
     eprintln!(
         "sidebridge: Redfish on https://{} ({} card(s) found)",
         r.listen,
@@ -497,6 +516,31 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
             return Err(e.into());
         }
     }
+    Ok(())
+}
+
+/// Owns the bus name and publishes the cards until the daemon stops.
+#[cfg(feature = "dbus")]
+async fn start_dbus(
+    c: &sidebridge::config::DbusConfig,
+    d: &sidebridge::daemon::Daemon,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> Result<(), Failure> {
+    let s = sidebridge::dbus::Settings::from(c);
+    let conn = sidebridge::dbus::connect(&s).await?;
+    eprintln!(
+        "sidebridge: the cards are on D-Bus as {} ({})",
+        s.name, c.bus
+    );
+    let mut stop = stop.clone();
+    tokio::spawn(sidebridge::dbus::run(
+        conn,
+        d.cards.clone(),
+        s,
+        async move {
+            let _ = stop.changed().await;
+        },
+    ));
     Ok(())
 }
 
@@ -619,7 +663,15 @@ fn main() -> ExitCode {
             port,
             state_dir,
             card,
-        } => block_on(demo(port, state_dir, card)),
+            #[cfg(feature = "dbus")]
+            dbus,
+        } => block_on(demo(
+            port,
+            state_dir,
+            card,
+            #[cfg(feature = "dbus")]
+            dbus,
+        )),
         Cmd::Run { config } => block_on(run(config)),
         Cmd::Agent { config } => block_on(agent(config)),
         Cmd::Ncsi(args) => {

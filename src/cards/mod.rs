@@ -394,12 +394,14 @@ impl Cards {
                 || entry.info != *info
                 || entry.nic != nic
                 || entry.online != online
+                || entry.present != p.present
             {
                 let entry = Arc::make_mut(entry);
                 entry.reach = Reach::Package(p.id);
                 entry.info = info.clone();
                 entry.nic = nic;
                 entry.online = online;
+                entry.present = p.present;
                 entry.generation += 1;
             }
         }
@@ -733,6 +735,8 @@ impl Cards {
                 if let Some(id) = self.card_by_package(p) {
                     self.offline(&id, "its NC-SI package stopped answering");
                 }
+                // The package is no longer present in the topology: nor is its card.
+                self.sync();
             }
             NcsiEvent::PackageFound(_) | NcsiEvent::Reinitialised(_) => self.refresh_all().await,
             NcsiEvent::LinkChanged { channel, up } => {

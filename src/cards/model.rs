@@ -43,6 +43,10 @@ pub struct Card {
     pub settings: Option<SystemSettings>,
     /// Answering.
     pub online: bool,
+    /// Whether its NC-SI package is in the topology and present; a card BMC reached as
+    /// its own MCTP endpoint stays present while it is configured. A card that is
+    /// present may still be offline (not answering its OEM set).
+    pub present: bool,
     /// When the cache was last refreshed completely.
     pub refreshed: Option<Instant>,
     /// Bumped on every change: the layers above cache renderings per generation.
@@ -77,6 +81,7 @@ impl Card {
             allowable: None,
             settings: None,
             online: true,
+            present: true,
             refreshed: None,
             generation: 0,
         }
