@@ -789,6 +789,52 @@ mod tests {
     }
 
     #[test]
+    fn the_d_bus_section() {
+        let base = "[ncsi]\ninterface = \"eth0\"\n";
+        let off = Config::parse(base).unwrap();
+        assert!(!off.dbus.enabled);
+        let c = Config::parse(&format!(
+            "{base}[dbus]\nenabled = true\nchassis = \"/xyz/openbmc_project/inventory/system/chassis/c0\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.dbus.bus, "system");
+        assert_eq!(c.dbus.name, "xyz.openbmc_project.Sidebridge");
+        assert_eq!(c.dbus.poll_interval_ms, 1000);
+        let bus = Config::parse(&format!(
+            "{base}[dbus]\nenabled = true\nbus = \"unix:path=/run/test/bus\"\nname = \"com.example.Cards\"\n"
+        ))
+        .unwrap();
+        assert_eq!(bus.dbus.bus, "unix:path=/run/test/bus");
+        for (bad, key) in [
+            ("bus = \"session\"", "dbus.bus"),
+            ("name = \"nodots\"", "dbus.name"),
+            ("name = \"xyz.1openbmc\"", "dbus.name"),
+            ("name = \"xyz..a\"", "dbus.name"),
+            ("chassis = \"/xyz/openbmc_project/state/x\"", "dbus.chassis"),
+            (
+                "chassis = \"/xyz/openbmc_project/inventory/a-b\"",
+                "dbus.chassis",
+            ),
+            (
+                "chassis = \"/xyz/openbmc_project/inventory/\"",
+                "dbus.chassis",
+            ),
+            ("poll_interval_ms = 50", "dbus.poll_interval_ms"),
+        ] {
+            let e = Config::parse(&format!("{base}[dbus]\nenabled = true\n{bad}\n"))
+                .unwrap_err()
+                .0;
+            assert!(e.starts_with(key), "{bad}: {e}");
+        }
+        // Checked only when enabled.
+        assert!(Config::parse(&format!("{base}[dbus]\nbus = \"session\"\n")).is_ok());
+        let e = Config::parse(&format!("{base}[dbus]\nenable = true\n"))
+            .unwrap_err()
+            .0;
+        assert!(e.contains("enable"), "{e}");
+    }
+
+    #[test]
     fn statistics_periods() {
         let base = "[ncsi]\ninterface = \"eth0\"\n";
         let m = Config::parse(&format!(

@@ -300,7 +300,8 @@ async fn demo(
             bus,
             ..Default::default()
         };
-        start_dbus(&c, &d, &stop_rx).await?;
+        let bus = connect_dbus(&c).await?;
+        publish_dbus(bus, &d, &stop_rx);
     }
     println!();
     println!("Ctrl-C stops it.");
@@ -458,6 +459,12 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
         Some(a) => Some(bind(a).await?),
         None => None,
     };
+    // The bus name too, before the sideband is touched.
+    #[cfg(feature = "dbus")]
+    let bus = match cfg.dbus.enabled {
+        true => Some(connect_dbus(&cfg.dbus).await?),
+        false => None,
+    };
     let (transport, connections) = open_paths(&cfg).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let d = Daemon::start_on(
@@ -477,8 +484,8 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
     }
     open_card_bmcs(&cfg, &d.cards).await?;
     #[cfg(feature = "dbus")]
-    if cfg.dbus.enabled {
-        start_dbus(&cfg.dbus, &d, &stop_rx).await?;
+    if let Some(bus) = bus {
+        publish_dbus(bus, &d, &stop_rx);
     }
     eprintln!(
         "sidebridge: Redfish on https://{} ({} card(s) found)",
@@ -519,19 +526,27 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Owns the bus name and publishes the cards until the daemon stops.
+/// Connects to the bus and owns the name `[dbus]` asks for.
 #[cfg(feature = "dbus")]
-async fn start_dbus(
+async fn connect_dbus(
     c: &sidebridge::config::DbusConfig,
-    d: &sidebridge::daemon::Daemon,
-    stop: &tokio::sync::watch::Receiver<bool>,
-) -> Result<(), Failure> {
+) -> Result<(zbus::Connection, sidebridge::dbus::Settings), Failure> {
     let s = sidebridge::dbus::Settings::from(c);
     let conn = sidebridge::dbus::connect(&s).await?;
     eprintln!(
         "sidebridge: the cards are on D-Bus as {} ({})",
         s.name, c.bus
     );
+    Ok((conn, s))
+}
+
+/// Publishes the cards until the daemon stops.
+#[cfg(feature = "dbus")]
+fn publish_dbus(
+    (conn, s): (zbus::Connection, sidebridge::dbus::Settings),
+    d: &sidebridge::daemon::Daemon,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) {
     let mut stop = stop.clone();
     tokio::spawn(sidebridge::dbus::run(
         conn,
@@ -541,7 +556,6 @@ async fn start_dbus(
             let _ = stop.changed().await;
         },
     ));
-    Ok(())
 }
 
 /// `sidebridge agent --config FILE`.

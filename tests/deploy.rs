@@ -159,6 +159,15 @@ fn startup_failures_say_what_to_fix() {
         "{err}"
     );
 
+    let (ok, err) = run_with(
+        "[ncsi]\ninterface = \"lo\"\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"@DIR@/state\"\n[dbus]\nenabled = true\nbus = \"unix:path=@DIR@/no-bus\"\n",
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("sidebridge: D-Bus (unix:path=") && err.contains("no-bus): cannot connect: "),
+        "{err}"
+    );
+
     let (ok, err) = run_with("[ncsi]\ninterface = \"lo\"\ntimeout_ms = 0\n");
     assert!(!ok);
     assert!(
@@ -328,6 +337,36 @@ fn the_agent_is_deployable() {
     let platform = Config::load(&deploy("config/card-bmc.toml")).unwrap();
     assert_eq!(platform.card_bmcs.len(), 1);
     assert_eq!(platform.card_bmcs[0].eid, 20);
+}
+
+/// On OpenBMC the cards are on D-Bus: the recipe builds the feature and installs the
+/// bus policy and the Type=dbus drop-in, whose bus name is the one the installed
+/// configuration owns.
+#[test]
+fn the_d_bus_face_is_deployable() {
+    let recipe = std::fs::read_to_string(deploy("openbmc/sidebridge.bb")).unwrap();
+    for needle in [
+        "--no-default-features --features dbus",
+        "deploy/dbus/xyz.openbmc_project.Sidebridge.conf ${D}${datadir}/dbus-1/system.d/",
+        "deploy/dbus/sidebridge-dbus.conf ${D}${systemd_system_unitdir}/sidebridge.service.d/dbus.conf",
+        "${datadir}/dbus-1/system.d/xyz.openbmc_project.Sidebridge.conf",
+        "${systemd_system_unitdir}/sidebridge.service.d/dbus.conf",
+    ] {
+        assert!(recipe.contains(needle), "recipe: missing {needle:?}");
+    }
+    let installed = Config::load(&deploy("config/netlink.toml")).unwrap();
+    assert!(installed.dbus.enabled);
+    let dropin = std::fs::read_to_string(deploy("dbus/sidebridge-dbus.conf")).unwrap();
+    assert!(dropin.lines().any(|l| l == "Type=dbus"));
+    assert!(
+        dropin
+            .lines()
+            .any(|l| l == format!("BusName={}", installed.dbus.name)),
+        "{dropin}"
+    );
+    let policy =
+        std::fs::read_to_string(deploy("dbus/xyz.openbmc_project.Sidebridge.conf")).unwrap();
+    assert!(policy.contains(&format!("<allow own=\"{}\"/>", installed.dbus.name)));
 }
 
 /// The agent's start-up failures name the key: a tty that does not exist, AF_MCTP on

@@ -26,8 +26,9 @@ inherit cargo cargo-update-recipe-crates systemd
 # poky's cargo class passes BUILD_MODE to cargo and installs from target/<triple>/BUILD_DIR.
 BUILD_MODE = "--profile min"
 BUILD_DIR = "min"
-# --no-default-features leaves out the `demo` feature (the simulator).
-CARGO_BUILD_FLAGS += "-p sidebridge --bin sidebridge --no-default-features"
+# --no-default-features leaves out the `demo` feature (the simulator); `dbus` puts the
+# cards on D-Bus (zbus, pure Rust: no libdbus or libsystemd to DEPEND on).
+CARGO_BUILD_FLAGS += "-p sidebridge --bin sidebridge --no-default-features --features dbus"
 # No OpenSSL, no aws-lc: TLS is rustls with the ring provider, which builds with gcc
 # alone, so the recipe needs no extra DEPENDS.
 
@@ -46,6 +47,11 @@ SYSTEMD_AUTO_ENABLE = "enable"
 do_install:append() {
     install -d ${D}${systemd_system_unitdir} ${D}${sysconfdir}/sidebridge
     install -m 0644 ${S}/deploy/sidebridge.service ${D}${systemd_system_unitdir}/
+    # On D-Bus: its policy (anyone reads, root and priv-admin change a card) and the
+    # drop-in that makes the unit Type=dbus.
+    install -d ${D}${datadir}/dbus-1/system.d ${D}${systemd_system_unitdir}/sidebridge.service.d
+    install -m 0644 ${S}/deploy/dbus/xyz.openbmc_project.Sidebridge.conf ${D}${datadir}/dbus-1/system.d/
+    install -m 0644 ${S}/deploy/dbus/sidebridge-dbus.conf ${D}${systemd_system_unitdir}/sidebridge.service.d/dbus.conf
     # The netlink example suits images whose kernel drives NC-SI (most OpenBMC
     # machines); change it to raw.toml, card-bmc.toml or satellite.toml as the machine
     # needs.
@@ -55,7 +61,9 @@ do_install:append() {
 }
 
 FILES:${PN} = "${bindir}/sidebridge"
-FILES:${PN}-platform = "${systemd_system_unitdir}/sidebridge.service ${sysconfdir}/sidebridge/sidebridge.toml"
+FILES:${PN}-platform = "${systemd_system_unitdir}/sidebridge.service ${sysconfdir}/sidebridge/sidebridge.toml \
+    ${systemd_system_unitdir}/sidebridge.service.d/dbus.conf \
+    ${datadir}/dbus-1/system.d/xyz.openbmc_project.Sidebridge.conf"
 FILES:${PN}-agent = "${systemd_system_unitdir}/sidebridge-agent.service ${sysconfdir}/sidebridge/agent.toml"
 CONFFILES:${PN}-platform = "${sysconfdir}/sidebridge/sidebridge.toml"
 CONFFILES:${PN}-agent = "${sysconfdir}/sidebridge/agent.toml"
