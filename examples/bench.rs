@@ -630,6 +630,11 @@ async fn main() {
         .position(|a| a == "--binary-size")
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse::<u64>().ok());
+    let size_dbus = args
+        .iter()
+        .position(|a| a == "--binary-size-dbus")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse::<u64>().ok());
     if !privileged("sidebridge benchmarks") {
         std::process::exit(0);
     }
@@ -668,6 +673,17 @@ async fn main() {
                 "<= 4 (armv7)",
                 Some(mib <= 4.0),
             ));
+            if let Some(d) = size_dbus {
+                let dmib = d as f64 / (1024.0 * 1024.0);
+                rows.push(row(
+                    "  the same with the `dbus` feature (the OpenBMC recipe's)",
+                    format!("{dmib:.2}"),
+                    "",
+                    None,
+                    &format!("+{:.2} for D-Bus", dmib - mib),
+                    None,
+                ));
+            }
         }
         None => rows.push(row(
             "Stripped binary, min profile (MiB)",
