@@ -298,6 +298,86 @@ impl<T: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Tracked<T> {
     }
 }
 
+/// How long the rest of a request body the service did not read may take to arrive
+/// before the connection is closed instead ([`drain`]).
+const DRAIN_TIME: Duration = Duration::from_secs(1);
+
+/// A request body that, when dropped before its end (the service answered without
+/// reading it: a 405, 401, 403 or 415 decided on the headers), puts itself in `slot`
+/// for [`drain`].
+///
+/// Without this, hyper reads on only what had already arrived and otherwise closes the
+/// connection once the answer is written, with no `Connection: close` in it: a client
+/// that sends headers and body in two writes (Python's requests does) then finds its
+/// kept-alive connection gone at its next request (DMTF's protocol validator saw
+/// POST /redfish/v1/ after a refused PATCH fail that way, as status 600).
+struct Unread {
+    /// The body while the service holds it.
+    body: Option<Incoming>,
+    /// Where an unfinished body goes when the service drops it.
+    slot: Arc<std::sync::Mutex<Option<Incoming>>>,
+}
+
+impl hyper::body::Body for Unread {
+    type Data = hyper::body::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        match self.body.as_mut() {
+            Some(body) => std::pin::Pin::new(body).poll_frame(cx),
+            None => std::task::Poll::Ready(None),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body
+            .as_ref()
+            .is_none_or(hyper::body::Body::is_end_stream)
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.body
+            .as_ref()
+            .map_or_else(|| hyper::body::SizeHint::with_exact(0), |b| b.size_hint())
+    }
+}
+
+impl Drop for Unread {
+    fn drop(&mut self) {
+        if let Some(body) = self
+            .body
+            .take()
+            .filter(|b| !hyper::body::Body::is_end_stream(b))
+        {
+            *self.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(body);
+        }
+    }
+}
+
+/// Reads and discards what is left of a request body: at most the service's body
+/// limit, within [`DRAIN_TIME`]. False when it could not (too long, too slow, broken):
+/// the answer then says `Connection: close` (RFC 9112 §9.6), and hyper closes.
+async fn drain(mut body: Incoming) -> bool {
+    use http_body_util::BodyExt;
+    let read = async {
+        let mut total = 0usize;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            total += frame.data_ref().map_or(0, |d| d.len());
+            if total > redfish::BODY_LIMIT {
+                return false;
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIME, read)
+        .await
+        .unwrap_or(false)
+}
+
 /// Serves one connection with `limits`: hyper's header-read timeout (with a timer, or
 /// it is silently off), a bounded read buffer for the headers, the idle timeout, and a
 /// graceful close on `shutdown`.
@@ -323,10 +403,31 @@ async fn serve_connection<IO>(
         .header_read_timeout(limits.header_timeout)
         .max_buf_size(limits.max_header_bytes.max(8192));
     // Each request is marked as having come over the network (the Host rule applies).
+    // A body the service did not read (a request refused before its body mattered) is
+    // read and dropped before the answer goes out, so the connection stays usable.
     let service = hyper::service::service_fn(move |req: axum::http::Request<Incoming>| {
-        let mut req = req.map(axum::body::Body::new);
+        let slot = Arc::new(std::sync::Mutex::new(None));
+        let mut req = req.map(|body| {
+            axum::body::Body::new(Unread {
+                body: Some(body),
+                slot: slot.clone(),
+            })
+        });
         req.extensions_mut().insert(redfish::protocol::FromNetwork);
-        tower::ServiceExt::oneshot(app.clone(), req)
+        let app = app.clone();
+        async move {
+            let mut r = tower::ServiceExt::oneshot(app, req).await?;
+            let left = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(body) = left {
+                if !drain(body).await {
+                    r.headers_mut().insert(
+                        axum::http::header::CONNECTION,
+                        axum::http::HeaderValue::from_static("close"),
+                    );
+                }
+            }
+            Ok::<_, std::convert::Infallible>(r)
+        }
     });
     let conn = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(conn);
