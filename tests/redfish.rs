@@ -1900,3 +1900,113 @@ async fn a_vanished_package_has_no_metrics_to_show() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
+
+/// The card BMC's own network (OEM 1.3): the first EthernetInterface, the Manager's
+/// UUID and NetworkProtocol show what the simulated card reports, and a PATCH of the
+/// interface reaches the card and is answered with what it then reports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_card_bmcs_network_is_shown_and_written_through_the_card() {
+    let s = start().await;
+    let sim_net = || {
+        s.sim
+            .with(|nc| nc.card(0).unwrap().bmc_network().cloned().unwrap())
+    };
+    let net = sim_net();
+    let path = "/redfish/v1/Managers/DPU0000A1/EthernetInterfaces/0";
+    let e = s.get(path).await;
+    assert_eq!(e["HostName"], net.host_name);
+    assert_eq!(e["FQDN"], format!("{}.{}", net.host_name, net.domain_name));
+    assert_eq!(e["LinkStatus"], "LinkUp");
+    assert_eq!(e["SpeedMbps"], net.speed_mbps);
+    assert_eq!(e["DHCPv4"]["DHCPEnabled"], false);
+    assert_eq!(e["NameServers"], json!(net.name_servers));
+    assert_eq!(e["IPv4Addresses"][0]["Gateway"], "192.0.2.1");
+    assert_eq!(e["IPv4Addresses"][0]["AddressOrigin"], "Static");
+    assert_eq!(e["IPv6Addresses"][0]["AddressState"], "Preferred");
+    assert_eq!(e["IPv6Addresses"][0]["AddressOrigin"], "LinkLocal");
+    let mgr = s.get("/redfish/v1/Managers/DPU0000A1").await;
+    assert_eq!(mgr["UUID"], "5b1d0c3a-7f00-4d2e-9c41-0000000000f0");
+    let np = s
+        .get("/redfish/v1/Managers/DPU0000A1/NetworkProtocol")
+        .await;
+    assert_eq!(np["HTTPS"], json!({ "ProtocolEnabled": true, "Port": 443 }));
+    assert_eq!(np["IPMI"], json!({ "ProtocolEnabled": false, "Port": 623 }));
+    assert!(np.get("HTTP").is_none(), "{np}");
+    // B2's card reports DHCP addresses and no gateway on its second interface.
+    let b2 = s
+        .get("/redfish/v1/Managers/DPU0000B2/EthernetInterfaces/0")
+        .await;
+    assert_eq!(b2["IPv4Addresses"][0]["AddressOrigin"], "DHCP");
+    assert_eq!(b2["IPv4StaticAddresses"], json!([]));
+
+    // A PATCH reaches the card, which then reports it; the answer shows it.
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            path,
+            r#"{"FQDN": "dpu0-new.lab.example", "StaticNameServers": ["192.0.2.54", "2001:db8::1"],
+                "IPv4StaticAddresses": [{"Address": "192.0.2.30", "SubnetMask": "255.255.255.0", "Gateway": "192.0.2.254"}]}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let net = sim_net();
+    assert_eq!(
+        (net.host_name.as_str(), net.domain_name.as_str()),
+        ("dpu0-new", "lab.example")
+    );
+    assert_eq!(net.name_servers, ["192.0.2.54", "2001:db8::1"]);
+    assert_eq!(
+        (net.ipv4[0].address, net.ipv4[0].prefix, net.ipv4[0].gateway),
+        ([192, 0, 2, 30], 24, [192, 0, 2, 254])
+    );
+    assert_eq!(v["HostName"], "dpu0-new");
+    assert_eq!(v["IPv4Addresses"][0]["Address"], "192.0.2.30");
+    assert_eq!(v["NameServers"], json!(["192.0.2.54", "2001:db8::1"]));
+
+    // Refused before the card sees it, with the property named; the card unchanged.
+    for (body, id) in [
+        (
+            r#"{"HostName": "-bad"}"#,
+            "Base.1.19.PropertyValueFormatError",
+        ),
+        (
+            r#"{"IPv4StaticAddresses": [{"Address": "192.0.2.31", "SubnetMask": "255.0.255.0"}]}"#,
+            "Base.1.19.PropertyValueFormatError",
+        ),
+        (
+            r#"{"IPv4StaticAddresses": [{"Address": "192.0.2.31", "SubnetMask": "255.255.255.0", "Gateway": "198.51.100.1"}]}"#,
+            "Base.1.19.PropertyValueFormatError",
+        ),
+        (
+            r#"{"StaticNameServers": ["dns.example"]}"#,
+            "Base.1.19.PropertyValueFormatError",
+        ),
+        (
+            r#"{"NameServers": ["192.0.2.9"]}"#,
+            "Base.1.19.PropertyNotWritable",
+        ),
+        (
+            r#"{"HostName": "a", "FQDN": "b.example"}"#,
+            "Base.1.19.PropertyValueConflict",
+        ),
+        (
+            r#"{"DHCPv4": {"UseDNSServers": true}}"#,
+            "Base.1.19.PropertyNotWritable",
+        ),
+    ] {
+        let (st, _, v) = s.admin(Method::PATCH, path, body).await;
+        assert_eq!(
+            (st, message_ids(&v)),
+            (StatusCode::BAD_REQUEST, vec![id.to_string()]),
+            "{body}: {v}"
+        );
+    }
+    assert_eq!(sim_net(), net);
+    // Turning DHCPv4 on reaches the card too.
+    let (st, _, v) = s
+        .admin(Method::PATCH, path, r#"{"DHCPv4": {"DHCPEnabled": true}}"#)
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(sim_net().dhcpv4);
+    assert_eq!(v["IPv4Addresses"][0]["AddressOrigin"], "DHCP");
+}

@@ -80,6 +80,16 @@ pub mod ser {
         )
     }
 
+    /// One IPv4 address, dotted.
+    pub fn ipv4_one<S: Serializer>(a: &[u8; 4], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&std::net::Ipv4Addr::from(*a).to_string())
+    }
+
+    /// One IPv6 address, as text.
+    pub fn ipv6_one<S: Serializer>(a: &[u8; 16], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&std::net::Ipv6Addr::from(*a).to_string())
+    }
+
     /// IPv6 addresses with prefix lengths, as `addr/n`.
     pub fn ipv6<S: Serializer>(v: &[([u8; 16], u8)], s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(

@@ -1518,6 +1518,91 @@ golden!(
     )
 );
 golden!(
+    oem_req_get_manager_network,
+    (0x50, 0x76, 0x00, 24),
+    oem_req(0x76, S + 22, Request::GetManagerNetwork)
+);
+golden!(
+    oem_rsp_get_manager_network,
+    (0xD0, 0x76, 0x00, 28 + 113),
+    oem_rsp(
+        0x76,
+        S + 22,
+        CommandId::GetManagerNetwork,
+        ResultCode::Ok,
+        ResponseBody::ManagerNetwork(oemp::ManagerNetwork {
+            uuid: [
+                0x5b, 0x1d, 0x0c, 0x3a, 0x7f, 0x00, 0x4d, 0x2e, 0x9c, 0x41, 0, 0, 0, 0, 0, 0xf0,
+            ],
+            enabled: true,
+            link_up: true,
+            dhcpv4: false,
+            dhcpv6: false,
+            speed_mbps: 1000,
+            mac: [0x02, 0x5b, 0, 0, 0, 0x80],
+            host_name: "dpu0-bmc".into(),
+            domain_name: "mgmt.example.net".into(),
+            ipv4: vec![oemp::Ipv4Address {
+                address: [192, 0, 2, 20],
+                prefix: 24,
+                origin: oemp::Ipv4Origin::Static,
+                gateway: [192, 0, 2, 1],
+            }],
+            ipv6: vec![oemp::Ipv6Address {
+                address: [
+                    0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0x5b, 0xff, 0xfe, 0, 0, 0, 0x80,
+                ],
+                prefix: 64,
+                origin: oemp::Ipv6Origin::LinkLocal,
+                state: oemp::Ipv6State::Preferred,
+            }],
+            name_servers: vec!["192.0.2.53".into()],
+            services: vec![
+                oemp::ServiceState {
+                    service: oemp::NetworkService::Https,
+                    enabled: true,
+                    port: 443,
+                },
+                oemp::ServiceState {
+                    service: oemp::NetworkService::Ipmi,
+                    enabled: false,
+                    port: 623,
+                },
+            ],
+        })
+    )
+);
+golden!(
+    oem_req_set_manager_network,
+    (0x50, 0x77, 0x00, 24 + 39),
+    oem_req(
+        0x77,
+        S + 23,
+        Request::SetManagerNetwork(oemp::ManagerNetworkUpdate {
+            host_name: Some("dpu0-new".into()),
+            domain_name: None,
+            name_servers: Some(vec!["192.0.2.54".into()]),
+            dhcpv4: None,
+            static_ipv4: Some(vec![oemp::StaticIpv4 {
+                address: [192, 0, 2, 30],
+                prefix: 24,
+                gateway: [192, 0, 2, 254],
+            }]),
+        })
+    )
+);
+golden!(
+    oem_rsp_set_manager_network,
+    (0xD0, 0x77, 0x00, 28),
+    oem_rsp(
+        0x77,
+        S + 23,
+        CommandId::SetManagerNetwork,
+        ResultCode::Ok,
+        ResponseBody::Empty
+    )
+);
+golden!(
     oem_event_power_state_changed,
     (0xFF, 0x00, 0x00, 16),
     oem_event(Event::PowerStateChanged(PowerState::PoweringOn))
@@ -1583,7 +1668,7 @@ fn oem_golden_frames_decode_to_typed_values() {
         }
         n += 1;
     }
-    assert_eq!(n, 46);
+    assert_eq!(n, 50);
 }
 
 /// The two chunks of the long insert reassemble to the typed request.

@@ -76,6 +76,9 @@ pub struct CardConfig {
     /// The card's host (GetHostInventory, OEM set 1.2); `None`: the card does not
     /// announce the command and answers it UnsupportedCommand.
     pub host: Option<oem::HostInventory>,
+    /// The card BMC's own interface and services at start (GetManagerNetwork and
+    /// SetManagerNetwork, OEM set 1.3); `None`: the card does not announce them.
+    pub bmc_network: Option<oem::ManagerNetwork>,
 }
 
 impl Default for CardConfig {
@@ -94,6 +97,7 @@ impl Default for CardConfig {
             asset_tag: String::new(),
             system_uuid: [0; 16],
             host: None,
+            bmc_network: None,
         }
     }
 }
@@ -141,6 +145,8 @@ pub struct CardBmc {
     executed: HashMap<CommandId, u32>,
     /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
     settings: SystemSettings,
+    /// The card BMC's own network as it is now (OEM 1.3).
+    bmc_network: Option<oem::ManagerNetwork>,
 }
 
 fn empty_media(slot: MediaSlot) -> MediaStatus {
@@ -223,8 +229,32 @@ impl CardBmc {
                 },
                 uuid: cfg.system_uuid,
             },
+            bmc_network: cfg.bmc_network.clone(),
             cfg,
         }
+    }
+
+    /// The card BMC's own network as it is now (OEM 1.3), when it reports one.
+    pub fn bmc_network(&self) -> Option<&oem::ManagerNetwork> {
+        self.bmc_network.as_ref()
+    }
+
+    /// SetManagerNetwork (OEM.md §4.21): checked whole, then applied.
+    fn set_manager_network(&mut self, u: oem::ManagerNetworkUpdate) -> Response {
+        let command = CommandId::SetManagerNetwork;
+        let Some(n) = self.bmc_network.as_mut() else {
+            return Response::error(
+                command,
+                ResultCode::UnsupportedCommand,
+                "this card does not report its own network (OEM set 1.3)",
+            );
+        };
+        if let Err(why) = u.check() {
+            return Response::error(command, ResultCode::InvalidParameter, why);
+        }
+        n.apply(&u);
+        *self.executed.entry(command).or_default() += 1;
+        Response::ok(command, ResponseBody::Empty)
     }
 
     /// The host system settings (asset tag, identify LED, watchdog, UUID).
@@ -297,6 +327,9 @@ impl CardBmc {
         }
         if self.cfg.host.is_some() {
             c |= capability::HOST_INVENTORY;
+        }
+        if self.bmc_network.is_some() {
+            c |= capability::MANAGER_NETWORK | capability::MANAGER_NETWORK_SET;
         }
         c
     }
@@ -636,6 +669,14 @@ impl CardBmc {
                     "this card does not report its host (OEM set 1.2)",
                 ),
             },
+            Request::GetManagerNetwork => match &self.bmc_network {
+                Some(n) => Response::ok(command, ResponseBody::ManagerNetwork(n.clone())),
+                None => err(
+                    ResultCode::UnsupportedCommand,
+                    "this card does not report its own network (OEM set 1.3)",
+                ),
+            },
+            Request::SetManagerNetwork(u) => self.set_manager_network(u),
             Request::GetOperationStatus { sequence: s } => {
                 let status = self
                     .operations

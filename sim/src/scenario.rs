@@ -146,6 +146,144 @@ struct CardFile {
     /// The card's host (GetHostInventory, OEM set 1.2); without it the card does not
     /// announce the command.
     host: Option<HostFile>,
+    /// The card BMC's own interface and services beyond its identity
+    /// (GetManagerNetwork and SetManagerNetwork, OEM set 1.3); without it the card
+    /// does not announce the commands.
+    bmc_network: Option<BmcNetworkFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BmcNetworkFile {
+    /// The card BMC's UUID (Redfish Manager.UUID).
+    uuid: Option<String>,
+    #[serde(default)]
+    domain_name: String,
+    /// The default gateway of the first IPv4 address.
+    gateway: Option<String>,
+    #[serde(default)]
+    name_servers: Vec<String>,
+    #[serde(default)]
+    speed_mbps: u32,
+    #[serde(default = "yes")]
+    link_up: bool,
+    #[serde(default)]
+    dhcpv4: bool,
+    /// Network services: `{ name = "HTTPS", port = 443 }` (enabled unless
+    /// `enabled = false`); names as Redfish ManagerNetworkProtocol's.
+    #[serde(default)]
+    services: Vec<ServiceFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceFile {
+    name: String,
+    #[serde(default = "yes")]
+    enabled: bool,
+    port: u16,
+}
+
+/// The card BMC's network as GetManagerNetwork reports it: the identity's first MAC,
+/// host name and addresses, with what `b` adds. IPv4 addresses are DHCP's when DHCPv4
+/// is on, else static; IPv6 link-local addresses (fe80::/10) are link-local, the
+/// others static; all preferred.
+fn bmc_network(
+    b: &BmcNetworkFile,
+    id: &NetworkIdentity,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<oem::ManagerNetwork, ScenarioError> {
+    let uuid = match &b.uuid {
+        Some(u) => {
+            parse_uuid(u).ok_or_else(|| bad("bmc_network.uuid", format!("{u:?} is not a UUID")))?
+        }
+        None => [0; 16],
+    };
+    let gateway = match &b.gateway {
+        Some(g) => g
+            .parse::<std::net::Ipv4Addr>()
+            .map_err(|_| {
+                bad(
+                    "bmc_network.gateway",
+                    format!("{g:?} is not an IPv4 address"),
+                )
+            })?
+            .octets(),
+        None => [0; 4],
+    };
+    if b.name_servers.len() > oem::MAX_NAME_SERVERS {
+        return Err(bad("bmc_network.name_servers", "more than 8".into()));
+    }
+    for n in &b.name_servers {
+        if n.parse::<std::net::IpAddr>().is_err() {
+            return Err(bad(
+                "bmc_network.name_servers",
+                format!("{n:?} is not an IP address"),
+            ));
+        }
+    }
+    let services = b
+        .services
+        .iter()
+        .map(|sv| {
+            Ok(oem::ServiceState {
+                service: oem::NetworkService::from_redfish_name(&sv.name).ok_or_else(|| {
+                    bad(
+                        "bmc_network.services",
+                        format!(
+                            "{:?} is not HTTP, HTTPS, SSH, SSDP, IPMI, NTP or SNMP",
+                            sv.name
+                        ),
+                    )
+                })?,
+                enabled: sv.enabled,
+                port: sv.port,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let origin = if b.dhcpv4 {
+        oem::Ipv4Origin::Dhcp
+    } else {
+        oem::Ipv4Origin::Static
+    };
+    Ok(oem::ManagerNetwork {
+        uuid,
+        enabled: true,
+        link_up: b.link_up,
+        dhcpv4: b.dhcpv4,
+        dhcpv6: false,
+        speed_mbps: b.speed_mbps,
+        mac: id.macs.first().copied().unwrap_or_default(),
+        host_name: id.host_name.clone(),
+        domain_name: b.domain_name.clone(),
+        ipv4: id
+            .ipv4
+            .iter()
+            .enumerate()
+            .map(|(i, (address, prefix))| oem::Ipv4Address {
+                address: *address,
+                prefix: *prefix,
+                origin,
+                gateway: if i == 0 { gateway } else { [0; 4] },
+            })
+            .collect(),
+        ipv6: id
+            .ipv6
+            .iter()
+            .map(|(address, prefix)| oem::Ipv6Address {
+                address: *address,
+                prefix: *prefix,
+                origin: if address[0] == 0xfe && address[1] & 0xc0 == 0x80 {
+                    oem::Ipv6Origin::LinkLocal
+                } else {
+                    oem::Ipv6Origin::Static
+                },
+                state: oem::Ipv6State::Preferred,
+            })
+            .collect(),
+        name_servers: b.name_servers.clone(),
+        services,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -769,6 +907,17 @@ fn card_config(
         })?,
         None => [0; 16],
     };
+    let network = NetworkIdentity {
+        host_name: c.host_name.clone(),
+        macs,
+        ipv4,
+        ipv6,
+    };
+    let bmc_network = c
+        .bmc_network
+        .as_ref()
+        .map(|b| bmc_network(b, &network, bad))
+        .transpose()?;
     Ok(CardConfig {
         manufacturer_id: c.manufacturer_id,
         identity: BridgeInfo {
@@ -783,12 +932,7 @@ fn card_config(
             part_number: c.part_number.clone(),
             firmware_version: c.firmware_version.clone(),
         },
-        network: NetworkIdentity {
-            host_name: c.host_name.clone(),
-            macs,
-            ipv4,
-            ipv6,
-        },
+        network,
         firmware: c
             .firmware
             .iter()
@@ -812,6 +956,7 @@ fn card_config(
         asset_tag: c.asset_tag.clone(),
         system_uuid,
         host: c.host.as_ref().map(|h| host(h, bad)).transpose()?,
+        bmc_network,
     })
 }
 

@@ -14,9 +14,10 @@ use serde_json::{Map, Value, json};
 use sidebridge_protocol::oem::{
     self, AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget,
     BridgeInfo, Drive, DriveMedia, DriveProtocol, FirmwareComponent, HostInterface, HostInventory,
-    HostWatchdog, IndicatorLed, InstructionSet, MediaInsert, MediaSlot, MediaState, MediaStatus,
-    NetworkIdentity, PowerState, Processor, ResetType, Response, ResponseBody, ResultCode,
-    SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
+    HostWatchdog, IndicatorLed, InstructionSet, ManagerNetwork, MediaInsert, MediaSlot, MediaState,
+    MediaStatus, NetworkIdentity, PowerState, Processor, ResetType, Response, ResponseBody,
+    ResultCode, SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability,
+    media_type,
 };
 use std::sync::Mutex;
 
@@ -321,6 +322,11 @@ impl Backend {
             R::GetFirmwareInventory => ResponseBody::FirmwareInventory(self.firmware(&ids).await?),
             R::GetNetworkIdentity => ResponseBody::NetworkIdentity(self.network(&ids).await?),
             R::GetHostInventory => ResponseBody::HostInventory(self.host(&ids).await?),
+            R::GetManagerNetwork => ResponseBody::ManagerNetwork(self.manager_network(&ids).await?),
+            R::SetManagerNetwork(u) => {
+                self.set_manager_network(&ids, u).await?;
+                ResponseBody::Empty
+            }
             R::GetBootProgress => {
                 let s = get(ids.system.clone(), "system").await?;
                 ResponseBody::BootProgress(boot_progress(&s))
@@ -401,7 +407,10 @@ impl Backend {
             caps |= capability::FIRMWARE_INVENTORY;
         }
         if has(&manager, "EthernetInterfaces") {
-            caps |= capability::NETWORK_IDENTITY;
+            // The service decides per PATCH what it lets change (OEM.md §11).
+            caps |= capability::NETWORK_IDENTITY
+                | capability::MANAGER_NETWORK
+                | capability::MANAGER_NETWORK_SET;
         }
         if has(&system, "BootProgress") {
             caps |= capability::BOOT_PROGRESS;
@@ -713,6 +722,200 @@ impl Backend {
             }
         }
         Ok(n)
+    }
+
+    /// The manager and its first EthernetInterface (the one the card BMC is reached
+    /// by), read; `None` for the interface when the manager lists none.
+    async fn manager_interface(
+        &self,
+        ids: &Ids,
+    ) -> Result<(Value, Option<(String, Value)>), Failed> {
+        let m = self
+            .client
+            .get_json(&ids.manager)
+            .await
+            .map_err(|e| from_client("manager", e))?;
+        let Some(coll) = m["EthernetInterfaces"]["@odata.id"].as_str() else {
+            return Ok((m, None));
+        };
+        let c = self
+            .client
+            .get_json(coll)
+            .await
+            .map_err(|e| from_client("interfaces", e))?;
+        let Some(first) = member_ids(&c).into_iter().next() else {
+            return Ok((m, None));
+        };
+        let e = self
+            .client
+            .get_json(&first)
+            .await
+            .map_err(|e| from_client("interface", e))?;
+        Ok((m, Some((first, e))))
+    }
+
+    /// The card BMC's own network (OEM.md §4.20, §11): the manager's UUID, its first
+    /// EthernetInterface and its NetworkProtocol. What the service does not show is
+    /// left zero or empty.
+    async fn manager_network(&self, ids: &Ids) -> Result<ManagerNetwork, Failed> {
+        let (m, iface) = self.manager_interface(ids).await?;
+        let mut n = ManagerNetwork {
+            uuid: parse_uuid(&text(&m, "UUID")),
+            ..Default::default()
+        };
+        if let Some((_, e)) = iface {
+            n.enabled = e["InterfaceEnabled"].as_bool().unwrap_or(false);
+            n.link_up = text(&e, "LinkStatus") == "LinkUp";
+            n.dhcpv4 = e["DHCPv4"]["DHCPEnabled"].as_bool().unwrap_or(false);
+            n.dhcpv6 = matches!(
+                e["DHCPv6"]["OperatingMode"].as_str(),
+                Some("Enabled" | "Stateful")
+            );
+            n.speed_mbps = e["SpeedMbps"]
+                .as_u64()
+                .map_or(0, |v| v.min(u64::from(u32::MAX)) as u32);
+            n.mac = parse_mac(&text(&e, "MACAddress")).unwrap_or_default();
+            n.host_name = truncated(&text(&e, "HostName"));
+            let fqdn = text(&e, "FQDN");
+            n.domain_name = truncated(
+                fqdn.strip_prefix(&format!("{}.", n.host_name))
+                    .filter(|_| !n.host_name.is_empty())
+                    .unwrap_or_default(),
+            );
+            for a in e["IPv4Addresses"].as_array().into_iter().flatten() {
+                let Ok(address) = text(a, "Address").parse::<std::net::Ipv4Addr>() else {
+                    continue;
+                };
+                let prefix = text(a, "SubnetMask")
+                    .parse::<std::net::Ipv4Addr>()
+                    .map_or(32, |m| u32::from(m).count_ones() as u8);
+                n.ipv4.push(oem::Ipv4Address {
+                    address: address.octets(),
+                    prefix,
+                    origin: match a["AddressOrigin"].as_str() {
+                        Some("Static") => oem::Ipv4Origin::Static,
+                        Some("DHCP") => oem::Ipv4Origin::Dhcp,
+                        Some("BOOTP") => oem::Ipv4Origin::Bootp,
+                        Some("IPv4LinkLocal") => oem::Ipv4Origin::LinkLocal,
+                        _ => oem::Ipv4Origin::NotKnown,
+                    },
+                    gateway: text(a, "Gateway")
+                        .parse::<std::net::Ipv4Addr>()
+                        .map_or([0; 4], |g| g.octets()),
+                });
+            }
+            n.ipv4.truncate(oem::MAX_ADDRESSES);
+            for a in e["IPv6Addresses"].as_array().into_iter().flatten() {
+                let Ok(address) = text(a, "Address").parse::<std::net::Ipv6Addr>() else {
+                    continue;
+                };
+                n.ipv6.push(oem::Ipv6Address {
+                    address: address.octets(),
+                    prefix: a["PrefixLength"].as_u64().unwrap_or(128).min(128) as u8,
+                    origin: match a["AddressOrigin"].as_str() {
+                        Some("Static") => oem::Ipv6Origin::Static,
+                        Some("DHCPv6") => oem::Ipv6Origin::Dhcpv6,
+                        Some("LinkLocal") => oem::Ipv6Origin::LinkLocal,
+                        Some("SLAAC") => oem::Ipv6Origin::Slaac,
+                        _ => oem::Ipv6Origin::NotKnown,
+                    },
+                    state: match a["AddressState"].as_str() {
+                        Some("Preferred") => oem::Ipv6State::Preferred,
+                        Some("Deprecated") => oem::Ipv6State::Deprecated,
+                        Some("Tentative") => oem::Ipv6State::Tentative,
+                        Some("Failed") => oem::Ipv6State::Failed,
+                        _ => oem::Ipv6State::NotKnown,
+                    },
+                });
+            }
+            n.ipv6.truncate(oem::MAX_ADDRESSES);
+            n.name_servers = e["NameServers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+                .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+                .take(oem::MAX_NAME_SERVERS)
+                .map(str::to_string)
+                .collect();
+        }
+        if let Some(p) = m["NetworkProtocol"]["@odata.id"].as_str() {
+            if let Ok(p) = self.client.get_json(p).await {
+                for (service, name) in oem::NetworkService::NAMED {
+                    let v = &p[name];
+                    if let Some(enabled) = v["ProtocolEnabled"].as_bool() {
+                        n.services.push(oem::ServiceState {
+                            service,
+                            enabled,
+                            port: v["Port"].as_u64().map_or(0, |p| p.min(65535) as u16),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// SetManagerNetwork (OEM.md §4.21, §11): one PATCH of the manager's first
+    /// EthernetInterface; the service's own refusal comes back as its result.
+    async fn set_manager_network(
+        &self,
+        ids: &Ids,
+        u: &oem::ManagerNetworkUpdate,
+    ) -> Result<(), Failed> {
+        u.check()
+            .map_err(|why| (ResultCode::InvalidParameter, why))?;
+        let (_, iface) = self.manager_interface(ids).await?;
+        let Some((path, e)) = iface else {
+            return Err((
+                ResultCode::NotFound,
+                "interface: the card BMC's manager lists no EthernetInterface".into(),
+            ));
+        };
+        let mut body = serde_json::Map::new();
+        if let Some(h) = &u.host_name {
+            body.insert("HostName".into(), h.clone().into());
+        }
+        if let Some(d) = &u.domain_name {
+            let host = u.host_name.clone().unwrap_or_else(|| text(&e, "HostName"));
+            let fqdn = if d.is_empty() {
+                host
+            } else {
+                format!("{host}.{d}")
+            };
+            body.insert("FQDN".into(), fqdn.into());
+        }
+        if let Some(list) = &u.name_servers {
+            body.insert("StaticNameServers".into(), list.clone().into());
+        }
+        if let Some(on) = u.dhcpv4 {
+            body.insert("DHCPv4".into(), serde_json::json!({ "DHCPEnabled": on }));
+        }
+        if let Some(list) = &u.static_ipv4 {
+            let list: Vec<Value> = list
+                .iter()
+                .map(|a| {
+                    let mask = std::net::Ipv4Addr::from(u32::MAX << (32 - u32::from(a.prefix)));
+                    let mut v = serde_json::json!({
+                        "Address": std::net::Ipv4Addr::from(a.address).to_string(),
+                        "SubnetMask": mask.to_string(),
+                    });
+                    if a.gateway != [0; 4] {
+                        v["Gateway"] = std::net::Ipv4Addr::from(a.gateway).to_string().into();
+                    }
+                    v
+                })
+                .collect();
+            body.insert("IPv4StaticAddresses".into(), list.into());
+        }
+        if body.is_empty() {
+            return Ok(());
+        }
+        self.client
+            .send_json("PATCH", &path, &Value::Object(body))
+            .await
+            .map_err(|e| from_client("network", e))?;
+        Ok(())
     }
 
     /// The members of the collection `system[key]` links to (at most 32), each read;

@@ -31,6 +31,9 @@ pub enum CardEventKind {
     SettingsChanged,
     /// The card's BMC was reset.
     ManagerReset,
+    /// The card BMC's own network settings the card stored (host name, domain, name
+    /// servers, DHCPv4, static addresses).
+    ManagerNetworkChanged,
     /// A virtual media slot's state.
     MediaChanged {
         /// The slot.

@@ -31,9 +31,11 @@ pub use model::{
 pub use sidebridge_protocol::oem::{
     AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, DriveMedia,
     DriveProtocol, FirmwareComponent, HostInventory, HostWatchdog, IndicatorLed, InstructionSet,
-    MAX_ASSET_TAG_LEN, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, MediaStatus,
-    NetworkIdentity, PowerState, Processor, ResetType, ResultCode, SystemSettings,
-    SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
+    Ipv4Address, Ipv4Origin, Ipv6Address, Ipv6Origin, Ipv6State, MAX_ASSET_TAG_LEN, MAX_URI_LEN,
+    ManagerNetwork, ManagerNetworkUpdate, MediaInsert, MediaSlot, MediaState, MediaStatus,
+    NetworkIdentity, NetworkService, PowerState, Processor, ResetType, ResultCode, ServiceState,
+    StaticIpv4, SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability,
+    media_type,
 };
 /// The Redfish tunnel's request and response, as the OEM set carries them.
 pub use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse, TunnelRole};
@@ -467,6 +469,7 @@ impl Cards {
             c.firmware = fresh.firmware;
             c.network = fresh.network;
             c.host = fresh.host;
+            c.bmc_network = fresh.bmc_network;
             c.allowable = fresh.allowable;
             c.settings = fresh.settings;
             c.online = true;
@@ -515,6 +518,35 @@ impl Cards {
             self.update(id, |c| c.settings = Some(s));
         }
         self.emit(id, CardEventKind::SettingsChanged);
+        Ok(())
+    }
+
+    /// Changes some of the card BMC's own network settings (host name, domain, name
+    /// servers, DHCPv4, static IPv4 addresses; OEM.md §4.21); returns once the card
+    /// stored them, with its network read back. An update that breaks the rules of
+    /// §4.21 is refused here, before the card sees it.
+    pub async fn set_manager_network(&self, id: &str, u: ManagerNetworkUpdate) -> CardResult<()> {
+        let card = self.capable(
+            id,
+            capability::MANAGER_NETWORK_SET,
+            "cannot change its BMC's network settings",
+        )?;
+        if let Err(why) = u.check() {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: ResultCode::InvalidParameter,
+                detail: why,
+            });
+        }
+        let client = self.client(&card)?;
+        client
+            .call(&Request::SetManagerNetwork(u))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        if let Ok(Some(n)) = read(&client, Request::GetManagerNetwork, bmc_network_of).await {
+            self.update(id, |c| c.bmc_network = Some(n));
+        }
+        self.emit(id, CardEventKind::ManagerNetworkChanged);
         Ok(())
     }
 
@@ -818,6 +850,14 @@ struct Fresh {
     firmware: Vec<FirmwareComponent>,
     network: Option<NetworkIdentity>,
     host: Option<HostInventory>,
+    bmc_network: Option<ManagerNetwork>,
+}
+
+fn bmc_network_of(r: ResponseBody) -> Option<ManagerNetwork> {
+    match r {
+        ResponseBody::ManagerNetwork(n) => Some(n),
+        _ => None,
+    }
 }
 
 /// Reads the state `card` has: what it announced in its capabilities, nothing else.
@@ -879,6 +919,11 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
+    let bmc_network = if card.has(capability::MANAGER_NETWORK) {
+        read(client, Request::GetManagerNetwork, bmc_network_of).await?
+    } else {
+        None
+    };
     let allowable = if card.has(capability::ALLOWABLE_VALUES) {
         read(client, Request::GetAllowableValues, |r| match r {
             ResponseBody::AllowableValues(a) => Some(a),
@@ -903,5 +948,6 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
         firmware,
         network,
         host,
+        bmc_network,
     })
 }

@@ -37,6 +37,8 @@ pub struct Card {
     pub network: Option<NetworkIdentity>,
     /// The card's host: processors, memory, host interfaces, drives (OEM 1.2).
     pub host: Option<super::HostInventory>,
+    /// The card BMC's own interface and services, its UUID (OEM 1.3).
+    pub bmc_network: Option<super::ManagerNetwork>,
     /// What the card accepts (OEM 1.1); `None` for a 1.0 card.
     pub allowable: Option<AllowableValues>,
     /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
@@ -78,6 +80,7 @@ impl Card {
             firmware: Vec::new(),
             network: None,
             host: None,
+            bmc_network: None,
             allowable: None,
             settings: None,
             online: true,
@@ -115,6 +118,14 @@ impl Card {
     /// The card's UUID in its canonical text form, when it reported one.
     pub fn uuid(&self) -> Option<String> {
         (self.info.uuid != [0; 16]).then(|| text::uuid(&self.info.uuid))
+    }
+
+    /// The card BMC's own UUID (OEM 1.3) as text, else the card's.
+    pub fn manager_uuid(&self) -> Option<String> {
+        match self.bmc_network.as_ref().filter(|n| n.uuid != [0; 16]) {
+            Some(n) => Some(text::uuid(&n.uuid)),
+            None => self.uuid(),
+        }
     }
 }
 

@@ -9,8 +9,9 @@ use super::service::odata_type;
 use super::systems::{accepted, status};
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
 use crate::cards::{
-    Card, MAX_URI_LEN, MediaInsert, MediaSlot, MediaState, ResetType, TransferProtocol, capability,
-    media_type,
+    Card, Ipv4Address, Ipv4Origin, Ipv6Address, Ipv6Origin, Ipv6State, MAX_URI_LEN, ManagerNetwork,
+    ManagerNetworkUpdate, MediaInsert, MediaSlot, MediaState, ResetType, StaticIpv4,
+    TransferProtocol, capability, media_type,
 };
 use axum::Router;
 use axum::extract::{Extension, Path, State};
@@ -51,8 +52,12 @@ fn manager_body(c: &Card) -> Value {
             "ManagerForChassis": [{ "@odata.id": format!("/redfish/v1/Chassis/{id}") }]
         }
     });
-    if let Some(uuid) = c.uuid() {
+    if let Some(uuid) = c.manager_uuid() {
         v["UUID"] = json!(uuid);
+    }
+    if c.bmc_network.is_some() {
+        v["NetworkProtocol"] =
+            json!({ "@odata.id": format!("/redfish/v1/Managers/{id}/NetworkProtocol") });
     }
     if c.has(capability::MANAGER_RESET) {
         let mut reset = json!({
@@ -110,32 +115,142 @@ fn netmask(prefix: u8) -> String {
     std::net::Ipv4Addr::from(m).to_string()
 }
 
+/// How many EthernetInterfaces the card BMC shows: one per MAC of its network
+/// identity, at least the one its network settings (OEM 1.3) describe.
+fn interface_count(c: &Card) -> usize {
+    let macs = c.network.as_ref().map_or(0, |n| n.macs.len());
+    macs.max(usize::from(c.bmc_network.is_some()))
+}
+
+/// Whether interface `n` takes a PATCH: the first, of a card that lets its BMC's
+/// network settings change (OEM 1.3).
+fn interface_writable(c: &Card, n: usize) -> bool {
+    n == 0 && c.has(capability::MANAGER_NETWORK_SET) && c.bmc_network.is_some()
+}
+
 fn interface_body(c: &Card, n: usize) -> Option<Value> {
-    let net = c.network.as_ref()?;
-    let mac = net.macs.get(n)?;
+    if n >= interface_count(c) {
+        return None;
+    }
     let id = &c.id;
-    // Addresses belong to the first interface; further MACs carry none.
-    let (v4, v6): (Vec<Value>, Vec<Value>) = if n == 0 {
-        (
-            net.ipv4.iter().map(|(a, p)| json!({ "Address": std::net::Ipv4Addr::from(*a).to_string(), "SubnetMask": netmask(*p), "AddressOrigin": "Static" })).collect(),
-            net.ipv6.iter().map(|(a, p)| json!({ "Address": std::net::Ipv6Addr::from(*a).to_string(), "PrefixLength": p, "AddressOrigin": "Static" })).collect(),
-        )
-    } else {
-        (vec![], vec![])
-    };
-    Some(json!({
+    let mut v = json!({
         "@odata.id": format!("/redfish/v1/Managers/{id}/EthernetInterfaces/{n}"),
         "@odata.type": odata_type("EthernetInterface"),
         "Id": n.to_string(),
         "Name": format!("Card BMC interface {n}"),
-        "MACAddress": mac_str(mac),
-        "PermanentMACAddress": mac_str(mac),
-        "HostName": net.host_name,
         "InterfaceEnabled": true,
-        "IPv4Addresses": v4,
-        "IPv6Addresses": v6,
         "Status": status(c)
-    }))
+    });
+    let mac = c.network.as_ref().and_then(|net| net.macs.get(n)).copied();
+    match (n, c.bmc_network.as_ref()) {
+        // The first interface as the card BMC's network settings describe it.
+        (0, Some(b)) => {
+            let mac = Some(b.mac).filter(|m| *m != [0; 6]).or(mac);
+            if let Some(m) = mac {
+                v["MACAddress"] = json!(mac_str(&m));
+                v["PermanentMACAddress"] = json!(mac_str(&m));
+            }
+            v["InterfaceEnabled"] = json!(b.enabled);
+            v["LinkStatus"] = json!(if b.link_up { "LinkUp" } else { "LinkDown" });
+            if b.speed_mbps != 0 {
+                v["SpeedMbps"] = json!(b.speed_mbps);
+            }
+            if !b.host_name.is_empty() {
+                v["HostName"] = json!(b.host_name);
+            }
+            if let Some(fqdn) = b.fqdn() {
+                v["FQDN"] = json!(fqdn);
+            }
+            v["DHCPv4"] = json!({ "DHCPEnabled": b.dhcpv4 });
+            v["IPv4Addresses"] = b.ipv4.iter().map(ipv4_body).collect();
+            v["IPv4StaticAddresses"] = b
+                .ipv4
+                .iter()
+                .filter(|a| a.origin == Ipv4Origin::Static)
+                .map(|a| {
+                    let mut s = json!({
+                        "Address": std::net::Ipv4Addr::from(a.address).to_string(),
+                        "SubnetMask": netmask(a.prefix),
+                    });
+                    if a.gateway != [0; 4] {
+                        s["Gateway"] = json!(std::net::Ipv4Addr::from(a.gateway).to_string());
+                    }
+                    s
+                })
+                .collect();
+            v["IPv6Addresses"] = b.ipv6.iter().map(ipv6_body).collect();
+            v["NameServers"] = json!(b.name_servers);
+        }
+        // The identity alone (GetNetworkIdentity): addresses belong to the first
+        // interface; further MACs carry none.
+        _ => {
+            let net = c.network.as_ref()?;
+            let m = mac?;
+            v["MACAddress"] = json!(mac_str(&m));
+            v["PermanentMACAddress"] = json!(mac_str(&m));
+            v["HostName"] = json!(net.host_name);
+            let (v4, v6): (Vec<Value>, Vec<Value>) = if n == 0 {
+                (
+                    net.ipv4.iter().map(|(a, p)| json!({ "Address": std::net::Ipv4Addr::from(*a).to_string(), "SubnetMask": netmask(*p), "AddressOrigin": "Static" })).collect(),
+                    net.ipv6.iter().map(|(a, p)| json!({ "Address": std::net::Ipv6Addr::from(*a).to_string(), "PrefixLength": p, "AddressOrigin": "Static" })).collect(),
+                )
+            } else {
+                (vec![], vec![])
+            };
+            v["IPv4Addresses"] = json!(v4);
+            v["IPv6Addresses"] = json!(v6);
+        }
+    }
+    Some(v)
+}
+
+fn ipv4_body(a: &Ipv4Address) -> Value {
+    let mut v = json!({
+        "Address": std::net::Ipv4Addr::from(a.address).to_string(),
+        "SubnetMask": netmask(a.prefix),
+    });
+    let origin = match a.origin {
+        Ipv4Origin::Static => Some("Static"),
+        Ipv4Origin::Dhcp => Some("DHCP"),
+        Ipv4Origin::Bootp => Some("BOOTP"),
+        Ipv4Origin::LinkLocal => Some("IPv4LinkLocal"),
+        _ => None,
+    };
+    if let Some(o) = origin {
+        v["AddressOrigin"] = json!(o);
+    }
+    if a.gateway != [0; 4] {
+        v["Gateway"] = json!(std::net::Ipv4Addr::from(a.gateway).to_string());
+    }
+    v
+}
+
+fn ipv6_body(a: &Ipv6Address) -> Value {
+    let mut v = json!({
+        "Address": std::net::Ipv6Addr::from(a.address).to_string(),
+        "PrefixLength": a.prefix,
+    });
+    let origin = match a.origin {
+        Ipv6Origin::Static => Some("Static"),
+        Ipv6Origin::Dhcpv6 => Some("DHCPv6"),
+        Ipv6Origin::LinkLocal => Some("LinkLocal"),
+        Ipv6Origin::Slaac => Some("SLAAC"),
+        _ => None,
+    };
+    if let Some(o) = origin {
+        v["AddressOrigin"] = json!(o);
+    }
+    let state = match a.state {
+        Ipv6State::Preferred => Some("Preferred"),
+        Ipv6State::Deprecated => Some("Deprecated"),
+        Ipv6State::Tentative => Some("Tentative"),
+        Ipv6State::Failed => Some("Failed"),
+        _ => None,
+    };
+    if let Some(st) = state {
+        v["AddressState"] = json!(st);
+    }
+    v
 }
 
 async fn interfaces(
@@ -145,7 +260,7 @@ async fn interfaces(
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
     let card = card(&state, &id).await?;
-    let n = card.network.as_ref().map_or(0, |n| n.macs.len());
+    let n = interface_count(&card);
     let members = (0..n).map(|i| format!("/redfish/v1/Managers/{id}/EthernetInterfaces/{i}"));
     Ok(resource(
         collection(
@@ -165,12 +280,261 @@ async fn interface(
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
     let card = card(&state, &id).await?;
-    let body = n
-        .parse::<usize>()
+    let (i, body) = interface_of(&card, &n)?;
+    Ok(resource(
+        body,
+        if interface_writable(&card, i) {
+            "GET, PATCH"
+        } else {
+            "GET"
+        },
+    ))
+}
+
+fn interface_of(card: &Card, n: &str) -> RfResult<(usize, Value)> {
+    n.parse::<usize>()
         .ok()
-        .and_then(|i| interface_body(&card, i))
-        .ok_or_else(|| RedfishError::not_found("EthernetInterface", &n))?;
-    Ok(resource(body, "GET"))
+        .and_then(|i| Some((i, interface_body(card, i)?)))
+        .ok_or_else(|| RedfishError::not_found("EthernetInterface", n))
+}
+
+/// The writable properties of the card BMC's interface and the update each makes.
+const INTERFACE_WRITABLE: &[&str] = &[
+    "HostName",
+    "FQDN",
+    "StaticNameServers",
+    "DHCPv4",
+    "IPv4StaticAddresses",
+];
+const INTERFACE_READ_ONLY: &[&str] = &[
+    "Id",
+    "Name",
+    "MACAddress",
+    "PermanentMACAddress",
+    "InterfaceEnabled",
+    "LinkStatus",
+    "SpeedMbps",
+    "IPv4Addresses",
+    "IPv6Addresses",
+    "NameServers",
+    "Status",
+];
+
+/// The Redfish property an OEM.md §4.21 field is shown as (for error messages).
+fn interface_property(detail: &str) -> &'static str {
+    match detail.split(':').next().unwrap_or_default() {
+        "host_name" => "HostName",
+        "domain_name" => "FQDN",
+        "name_servers" => "StaticNameServers",
+        "ipv4" => "IPv4StaticAddresses",
+        _ => "EthernetInterface",
+    }
+}
+
+fn string_of<'a>(body: &'a Map<String, Value>, key: &str) -> RfResult<Option<&'a str>> {
+    match body.get(key) {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(v) => Err(RedfishError::value_type(key, &v.to_string())),
+    }
+}
+
+/// A dotted subnet mask's prefix length; `None` for a mask that is not contiguous.
+fn prefix_of(mask: &str) -> Option<u8> {
+    let m = u32::from(mask.parse::<std::net::Ipv4Addr>().ok()?);
+    let n = m.leading_ones();
+    (m.checked_shl(n).unwrap_or(0) == 0 && n > 0).then_some(n as u8)
+}
+
+/// The update a PATCH of the card BMC's interface asks for (OEM.md §4.21), checked.
+fn network_update(
+    body: &Map<String, Value>,
+    current: &ManagerNetwork,
+) -> RfResult<ManagerNetworkUpdate> {
+    super::sessions::patch_keys(body, INTERFACE_WRITABLE, INTERFACE_READ_ONLY)?;
+    let mut u = ManagerNetworkUpdate {
+        host_name: string_of(body, "HostName")?.map(str::to_string),
+        ..Default::default()
+    };
+    if let Some(fqdn) = string_of(body, "FQDN")? {
+        let (host, domain) = fqdn.split_once('.').unwrap_or((fqdn, ""));
+        if u.host_name.as_deref().is_some_and(|h| h != host) {
+            return Err(RedfishError::value_conflict("FQDN", "HostName"));
+        }
+        u.host_name = Some(host.to_string());
+        u.domain_name = Some(domain.to_string());
+    }
+    if let Some(v) = body.get("StaticNameServers") {
+        let list = v
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .map(|s| s.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(|| RedfishError::value_type("StaticNameServers", &v.to_string()))?;
+        u.name_servers = Some(list);
+    }
+    if let Some(v) = body.get("DHCPv4") {
+        let Some(obj) = v.as_object() else {
+            return Err(RedfishError::value_type("DHCPv4", &v.to_string()));
+        };
+        if let Some(k) = obj.keys().find(|k| *k != "DHCPEnabled") {
+            return Err(RedfishError::not_writable(&format!("DHCPv4/{k}")));
+        }
+        match obj.get("DHCPEnabled") {
+            Some(Value::Bool(b)) => u.dhcpv4 = Some(*b),
+            Some(other) => {
+                return Err(RedfishError::value_type(
+                    "DHCPv4/DHCPEnabled",
+                    &other.to_string(),
+                ));
+            }
+            None => {}
+        }
+    }
+    if let Some(v) = body.get("IPv4StaticAddresses") {
+        let Some(list) = v.as_array() else {
+            return Err(RedfishError::value_type(
+                "IPv4StaticAddresses",
+                &v.to_string(),
+            ));
+        };
+        let mut out = Vec::new();
+        for (i, a) in list.iter().enumerate() {
+            let prop = format!("IPv4StaticAddresses/{i}");
+            let Some(obj) = a.as_object() else {
+                return Err(RedfishError::value_type(&prop, &a.to_string()));
+            };
+            if let Some(k) = obj
+                .keys()
+                .find(|k| !["Address", "SubnetMask", "Gateway"].contains(&k.as_str()))
+            {
+                return Err(RedfishError::property_unknown(&format!("{prop}/{k}")));
+            }
+            let field = |k: &str| -> RfResult<Option<&str>> {
+                string_of(obj, k).map_err(|_| {
+                    RedfishError::value_type(&format!("{prop}/{k}"), &obj[k].to_string())
+                })
+            };
+            let address = field("Address")?
+                .ok_or_else(|| RedfishError::property_missing(&format!("{prop}/Address")))?;
+            let mask = field("SubnetMask")?
+                .ok_or_else(|| RedfishError::property_missing(&format!("{prop}/SubnetMask")))?;
+            let address = address
+                .parse::<std::net::Ipv4Addr>()
+                .map_err(|_| RedfishError::value_format(&format!("{prop}/Address"), address))?;
+            let prefix = prefix_of(mask)
+                .ok_or_else(|| RedfishError::value_format(&format!("{prop}/SubnetMask"), mask))?;
+            let gateway = match field("Gateway")? {
+                None | Some("") => [0; 4],
+                Some(g) => g
+                    .parse::<std::net::Ipv4Addr>()
+                    .map_err(|_| RedfishError::value_format(&format!("{prop}/Gateway"), g))?
+                    .octets(),
+            };
+            out.push(StaticIpv4 {
+                address: address.octets(),
+                prefix,
+                gateway,
+            });
+        }
+        u.static_ipv4 = Some(out);
+    }
+    // Static addresses with DHCPv4 left on would be overridden: turning DHCPv4 off is
+    // part of asking for them, as bmcweb does.
+    if u.static_ipv4.is_some() && u.dhcpv4.is_none() && current.dhcpv4 {
+        u.dhcpv4 = Some(false);
+    }
+    u.check().map_err(|why| {
+        let prop = interface_property(&why);
+        let value = body.get(prop).map_or_else(String::new, |v| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        RedfishError::value_format(prop, &value).with_summary(why)
+    })?;
+    Ok(u)
+}
+
+/// PATCH of the card BMC's first interface: host name, FQDN, static name servers,
+/// DHCPv4 and static IPv4 addresses go to the card (OEM SetManagerNetwork); the
+/// answer, once the card stored them, is the interface read back.
+async fn patch_interface(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((id, n)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
+    JsonBody(body): JsonBody,
+) -> RfResult<Response> {
+    c.require(Privilege::ConfigureManager)?;
+    let card = card(&state, &id).await?;
+    let (i, current) = interface_of(&card, &n)?;
+    if !interface_writable(&card, i) {
+        return Err(RedfishError::method_not_allowed("GET"));
+    }
+    super::check_if_match(&headers, &current)?;
+    let Some(net) = card.bmc_network.as_ref() else {
+        return Err(RedfishError::method_not_allowed("GET"));
+    };
+    let u = network_update(&body, net)?;
+    if !u.is_empty() {
+        state.cards.set_manager_network(&id, u).await.map_err(|e| {
+            let detail = match &e {
+                crate::cards::CardError::Refused { detail, .. } => detail.as_str(),
+                _ => "",
+            };
+            card_error(&e, Context::Patch(interface_property(detail), ""))
+        })?;
+    }
+    let card = state
+        .cards
+        .card(&id)
+        .map_err(|e| card_error(&e, Context::Read("Manager")))?;
+    let (_, body) = interface_of(&card, &n)?;
+    Ok(resource(body, "GET, PATCH"))
+}
+
+/// The card BMC's network services (OEM 1.3), `ManagerNetworkProtocol`.
+fn network_protocol_body(c: &Card, net: &ManagerNetwork) -> Value {
+    let id = &c.id;
+    let mut v = json!({
+        "@odata.id": format!("/redfish/v1/Managers/{id}/NetworkProtocol"),
+        "@odata.type": odata_type("ManagerNetworkProtocol"),
+        "Id": "NetworkProtocol",
+        "Name": format!("Network services of the BMC of {id}"),
+        "Status": status(c)
+    });
+    if !net.host_name.is_empty() {
+        v["HostName"] = json!(net.host_name);
+    }
+    if let Some(fqdn) = net.fqdn() {
+        v["FQDN"] = json!(fqdn);
+    }
+    for sv in &net.services {
+        if let Some(name) = sv.service.redfish_name() {
+            let mut p = json!({ "ProtocolEnabled": sv.enabled });
+            if sv.port != 0 {
+                p["Port"] = json!(sv.port);
+            }
+            v[name] = p;
+        }
+    }
+    v
+}
+
+async fn network_protocol(
+    State(state): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> RfResult<Response> {
+    c.require(Privilege::Login)?;
+    let card = card(&state, &id).await?;
+    let net = card
+        .bmc_network
+        .as_ref()
+        .ok_or_else(|| RedfishError::not_found("ManagerNetworkProtocol", "NetworkProtocol"))?;
+    Ok(resource(network_protocol_body(&card, net), "GET"))
 }
 
 /// The media types a slot takes: what the card says (OEM 1.1), else the slot's kind.
@@ -470,7 +834,11 @@ pub fn routes() -> Router<Shared> {
         )
         .route(
             "/redfish/v1/Managers/{id}/EthernetInterfaces/{n}",
-            methods(get(interface), "GET"),
+            methods(get(interface).patch(patch_interface), "GET, PATCH"),
+        )
+        .route(
+            "/redfish/v1/Managers/{id}/NetworkProtocol",
+            methods(get(network_protocol), "GET"),
         )
         .route(
             "/redfish/v1/Managers/{id}/VirtualMedia",

@@ -159,6 +159,12 @@ impl From<&CardEvent> for RfEvent {
                 format!("The system settings of {id} changed."),
                 "OK",
             ),
+            CardEventKind::ManagerNetworkChanged => (
+                format!("/redfish/v1/Managers/{id}/EthernetInterfaces/0"),
+                CHANGED,
+                format!("The network settings of the BMC of {id} changed."),
+                "OK",
+            ),
             CardEventKind::ManagerReset => (
                 format!("/redfish/v1/Managers/{id}"),
                 CHANGED,

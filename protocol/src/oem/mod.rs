@@ -47,6 +47,12 @@ pub const MAX_URI_LEN: usize = 2048;
 pub const MAX_STRING_LEN: usize = 255;
 /// The most processors, host interfaces or drives GetHostInventory carries (§4.19).
 pub const MAX_INVENTORY: usize = 32;
+/// The most IPv4 or IPv6 addresses GetManagerNetwork and SetManagerNetwork carry (§4.20).
+pub const MAX_ADDRESSES: usize = 16;
+/// The most name servers GetManagerNetwork and SetManagerNetwork carry (§4.20).
+pub const MAX_NAME_SERVERS: usize = 8;
+/// The most network services GetManagerNetwork carries (§4.20).
+pub const MAX_SERVICES: usize = 16;
 /// A host interface's port byte when it is a function of no NIC port (§4.19).
 pub const NO_PORT: u8 = 0xFF;
 /// NC-SI AEN type of our events (§7).
@@ -323,6 +329,36 @@ fn get_str(r: &mut Reader<'_>, max: usize, what: &'static str) -> Result<String>
     String::from_utf8(r.take(n)?.to_vec()).map_err(|_| Error::Invalid(what))
 }
 
+/// A list count no larger than `max` (a larger one makes the message invalid).
+fn count(n: u8, max: usize, what: &'static str) -> Result<u8> {
+    if usize::from(n) > max {
+        Err(Error::Invalid(what))
+    } else {
+        Ok(n)
+    }
+}
+
+/// Name servers as GetManagerNetwork and SetManagerNetwork carry them (§4.20, §4.21):
+/// a count, then each as a string.
+fn put_name_servers(w: &mut Writer<'_>, list: &[String]) {
+    let list = &list[..list.len().min(MAX_NAME_SERVERS)];
+    w.u8(list.len() as u8);
+    for s in list {
+        put_str(w, s);
+    }
+}
+
+fn get_name_servers(r: &mut Reader<'_>) -> Result<Vec<String>> {
+    let n = count(
+        r.u8()?,
+        MAX_NAME_SERVERS,
+        "manager network: more than 8 name servers",
+    )?;
+    (0..n)
+        .map(|_| get_str(r, MAX_STRING_LEN, "name server"))
+        .collect()
+}
+
 /// A boot override as SetBootOverride and GetBootOverride carry it (§4.2, §4.3).
 fn put_boot_override(w: &mut Writer<'_>, o: &BootOverride) {
     w.u8(o.target.into())
@@ -382,6 +418,10 @@ pub enum Request {
     GetNetworkIdentity,
     /// §4.19 (1.2).
     GetHostInventory,
+    /// §4.20 (1.3).
+    GetManagerNetwork,
+    /// §4.21 (1.3).
+    SetManagerNetwork(ManagerNetworkUpdate),
     /// §4.11.
     GetBootProgress,
     /// §4.12: the sequence number of the operation to poll.
@@ -428,6 +468,8 @@ impl Request {
             Self::GetFirmwareInventory => CommandId::GetFirmwareInventory,
             Self::GetNetworkIdentity => CommandId::GetNetworkIdentity,
             Self::GetHostInventory => CommandId::GetHostInventory,
+            Self::GetManagerNetwork => CommandId::GetManagerNetwork,
+            Self::SetManagerNetwork(_) => CommandId::SetManagerNetwork,
             Self::GetBootProgress => CommandId::GetBootProgress,
             Self::GetOperationStatus { .. } => CommandId::GetOperationStatus,
             Self::ReadResult { .. } => CommandId::ReadResult,
@@ -487,10 +529,28 @@ impl Request {
                 w.u32(*sequence);
             }
             Self::Redfish(t) => t.emit(&mut w),
+            Self::SetManagerNetwork(u) => {
+                let mask = u8::from(u.host_name.is_some())
+                    | u8::from(u.domain_name.is_some()) << 1
+                    | u8::from(u.name_servers.is_some()) << 2
+                    | u8::from(u.dhcpv4.is_some()) << 3
+                    | u8::from(u.static_ipv4.is_some()) << 4;
+                w.u8(mask).u8(u8::from(u.dhcpv4.unwrap_or(false))).zeros(2);
+                put_str(&mut w, u.host_name.as_deref().unwrap_or(""));
+                put_str(&mut w, u.domain_name.as_deref().unwrap_or(""));
+                put_name_servers(&mut w, u.name_servers.as_deref().unwrap_or(&[]));
+                let v4 = u.static_ipv4.as_deref().unwrap_or(&[]);
+                let v4 = &v4[..v4.len().min(MAX_ADDRESSES)];
+                w.u8(v4.len() as u8);
+                for a in v4 {
+                    w.bytes(&a.address).u8(a.prefix).bytes(&a.gateway);
+                }
+            }
             Self::Unknown { message, .. } => {
                 w.bytes(message);
             }
-            Self::GetBootOverride
+            Self::GetManagerNetwork
+            | Self::GetBootOverride
             | Self::GetPowerState
             | Self::GetFirmwareInventory
             | Self::GetNetworkIdentity
@@ -546,6 +606,41 @@ impl Request {
             CommandId::GetFirmwareInventory => Self::GetFirmwareInventory,
             CommandId::GetNetworkIdentity => Self::GetNetworkIdentity,
             CommandId::GetHostInventory => Self::GetHostInventory,
+            CommandId::GetManagerNetwork => Self::GetManagerNetwork,
+            CommandId::SetManagerNetwork => {
+                let (mask, flags) = (r.u8()?, r.u8()?);
+                r.skip(2)?;
+                if mask & !0x1F != 0 {
+                    return Err(Error::Invalid("manager network: reserved mask bits set"));
+                }
+                if flags & !1 != 0 {
+                    return Err(Error::Invalid("manager network: reserved flag bits set"));
+                }
+                let host_name = get_str(&mut r, MAX_STRING_LEN, "host name")?;
+                let domain_name = get_str(&mut r, MAX_STRING_LEN, "domain name")?;
+                let name_servers = get_name_servers(&mut r)?;
+                let n = count(
+                    r.u8()?,
+                    MAX_ADDRESSES,
+                    "manager network: more than 16 IPv4 addresses",
+                )?;
+                let static_ipv4 = (0..n)
+                    .map(|_| {
+                        Ok(StaticIpv4 {
+                            address: r.array()?,
+                            prefix: r.u8()?,
+                            gateway: r.array()?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                Self::SetManagerNetwork(ManagerNetworkUpdate {
+                    host_name: (mask & 1 != 0).then_some(host_name),
+                    domain_name: (mask & 2 != 0).then_some(domain_name),
+                    name_servers: (mask & 4 != 0).then_some(name_servers),
+                    dhcpv4: (mask & 8 != 0).then_some(flags & 1 != 0),
+                    static_ipv4: (mask & 16 != 0).then_some(static_ipv4),
+                })
+            }
             CommandId::GetBootProgress => Self::GetBootProgress,
             CommandId::GetOperationStatus => Self::GetOperationStatus { sequence: r.u32()? },
             CommandId::ReadResult => Self::ReadResult { offset: r.u32()? },
@@ -602,6 +697,8 @@ pub enum ResponseBody {
     NetworkIdentity(NetworkIdentity),
     /// §4.19 (1.2).
     HostInventory(HostInventory),
+    /// §4.20 (1.3).
+    ManagerNetwork(ManagerNetwork),
     /// §4.11.
     BootProgress(BootProgress),
     /// §4.12.
@@ -748,6 +845,44 @@ impl Response {
                     put_str(&mut w, &d.serial);
                 }
             }
+            ResponseBody::ManagerNetwork(n) => {
+                let flags = u8::from(n.enabled)
+                    | u8::from(n.link_up) << 1
+                    | u8::from(n.dhcpv4) << 2
+                    | u8::from(n.dhcpv6) << 3;
+                w.bytes(&n.uuid)
+                    .u8(flags)
+                    .zeros(3)
+                    .u32(n.speed_mbps)
+                    .bytes(&n.mac)
+                    .zeros(2);
+                put_str(&mut w, &n.host_name);
+                put_str(&mut w, &n.domain_name);
+                let v4 = &n.ipv4[..n.ipv4.len().min(MAX_ADDRESSES)];
+                w.u8(v4.len() as u8);
+                for a in v4 {
+                    w.bytes(&a.address)
+                        .u8(a.prefix)
+                        .u8(a.origin.into())
+                        .bytes(&a.gateway);
+                }
+                let v6 = &n.ipv6[..n.ipv6.len().min(MAX_ADDRESSES)];
+                w.u8(v6.len() as u8);
+                for a in v6 {
+                    w.bytes(&a.address)
+                        .u8(a.prefix)
+                        .u8(a.origin.into())
+                        .u8(a.state.into());
+                }
+                put_name_servers(&mut w, &n.name_servers);
+                let services = &n.services[..n.services.len().min(MAX_SERVICES)];
+                w.u8(services.len() as u8);
+                for sv in services {
+                    w.u8(sv.service.into())
+                        .u8(u8::from(sv.enabled))
+                        .u16(sv.port);
+                }
+            }
             ResponseBody::BootProgress(b) => {
                 w.u8((*b).into()).zeros(3);
             }
@@ -859,14 +994,11 @@ impl Response {
                 })
             }
             (ResultCode::Ok, CommandId::GetHostInventory) => {
-                let count = |n: u8, what| {
-                    if usize::from(n) > MAX_INVENTORY {
-                        Err(Error::Invalid(what))
-                    } else {
-                        Ok(n)
-                    }
-                };
-                let n = count(r.u8()?, "host inventory: more than 32 processors")?;
+                let n = count(
+                    r.u8()?,
+                    MAX_INVENTORY,
+                    "host inventory: more than 32 processors",
+                )?;
                 r.skip(3)?;
                 let memory_mib = r.u64()?;
                 let processors = (0..n)
@@ -887,7 +1019,11 @@ impl Response {
                         })
                     })
                     .collect::<Result<_>>()?;
-                let m = count(r.u8()?, "host inventory: more than 32 host interfaces")?;
+                let m = count(
+                    r.u8()?,
+                    MAX_INVENTORY,
+                    "host inventory: more than 32 host interfaces",
+                )?;
                 let interfaces = (0..m)
                     .map(|_| {
                         let mac = r.array()?;
@@ -905,7 +1041,11 @@ impl Response {
                         })
                     })
                     .collect::<Result<_>>()?;
-                let d = count(r.u8()?, "host inventory: more than 32 drives")?;
+                let d = count(
+                    r.u8()?,
+                    MAX_INVENTORY,
+                    "host inventory: more than 32 drives",
+                )?;
                 let drives = (0..d)
                     .map(|_| {
                         Ok(Drive {
@@ -922,6 +1062,84 @@ impl Response {
                     processors,
                     interfaces,
                     drives,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetManagerNetwork) => {
+                let uuid = r.array()?;
+                let flags = r.u8()?;
+                if flags & !0x0F != 0 {
+                    return Err(Error::Invalid("manager network: reserved flag bits set"));
+                }
+                r.skip(3)?;
+                let speed_mbps = r.u32()?;
+                let mac = r.array()?;
+                r.skip(2)?;
+                let host_name = get_str(&mut r, MAX_STRING_LEN, "host name")?;
+                let domain_name = get_str(&mut r, MAX_STRING_LEN, "domain name")?;
+                let n = count(
+                    r.u8()?,
+                    MAX_ADDRESSES,
+                    "manager network: more than 16 IPv4 addresses",
+                )?;
+                let ipv4 = (0..n)
+                    .map(|_| {
+                        Ok(Ipv4Address {
+                            address: r.array()?,
+                            prefix: r.u8()?,
+                            origin: r.u8()?.into(),
+                            gateway: r.array()?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let n = count(
+                    r.u8()?,
+                    MAX_ADDRESSES,
+                    "manager network: more than 16 IPv6 addresses",
+                )?;
+                let ipv6 = (0..n)
+                    .map(|_| {
+                        Ok(Ipv6Address {
+                            address: r.array()?,
+                            prefix: r.u8()?,
+                            origin: r.u8()?.into(),
+                            state: r.u8()?.into(),
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                let name_servers = get_name_servers(&mut r)?;
+                let n = count(
+                    r.u8()?,
+                    MAX_SERVICES,
+                    "manager network: more than 16 services",
+                )?;
+                let services = (0..n)
+                    .map(|_| {
+                        let service = r.u8()?.into();
+                        let flags = r.u8()?;
+                        if flags & !1 != 0 {
+                            return Err(Error::Invalid("network service: reserved flag bits set"));
+                        }
+                        Ok(ServiceState {
+                            service,
+                            enabled: flags & 1 != 0,
+                            port: r.u16()?,
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                ResponseBody::ManagerNetwork(ManagerNetwork {
+                    uuid,
+                    enabled: flags & 1 != 0,
+                    link_up: flags & 2 != 0,
+                    dhcpv4: flags & 4 != 0,
+                    dhcpv6: flags & 8 != 0,
+                    speed_mbps,
+                    mac,
+                    host_name,
+                    domain_name,
+                    ipv4,
+                    ipv6,
+                    name_servers,
+                    services,
                 })
             }
             (ResultCode::Ok, CommandId::GetBootProgress) => {

@@ -112,7 +112,36 @@ fn request() -> impl Strategy<Value = Request> {
             ),
         u8_enum().prop_map(Request::ResetManager),
         tunnel_request().prop_map(Request::Redfish),
-        ((0x14u8..), vec(any::<u8>(), 0..64))
+        Just(Request::GetManagerNetwork),
+        (
+            proptest::option::of(text(40)),
+            proptest::option::of(text(40)),
+            proptest::option::of(vec(text(20), 0..=MAX_NAME_SERVERS)),
+            proptest::option::of(any::<bool>()),
+            proptest::option::of(vec(
+                (any::<[u8; 4]>(), any::<u8>(), any::<[u8; 4]>()).prop_map(
+                    |(address, prefix, gateway)| StaticIpv4 {
+                        address,
+                        prefix,
+                        gateway
+                    }
+                ),
+                0..=MAX_ADDRESSES
+            )),
+        )
+            .prop_map(
+                |(host_name, domain_name, name_servers, dhcpv4, static_ipv4)| {
+                    Request::SetManagerNetwork(ManagerNetworkUpdate {
+                        host_name,
+                        domain_name,
+                        name_servers,
+                        dhcpv4,
+                        static_ipv4,
+                    })
+                }
+            ),
+        // 0x14 and 0x15 are GetManagerNetwork and SetManagerNetwork (OEM set 1.3).
+        ((0x16u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(command, message)| Request::Unknown { command, message }),
     ]
 }
@@ -269,6 +298,78 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
                     }),
                 )
             }),
+        (
+            any::<[u8; 16]>(),
+            any::<[bool; 4]>(),
+            any::<u32>(),
+            any::<[u8; 6]>(),
+            (text(40), text(40)),
+            vec(
+                (any::<[u8; 4]>(), any::<u8>(), u8_enum(), any::<[u8; 4]>()).prop_map(
+                    |(address, prefix, origin, gateway)| Ipv4Address {
+                        address,
+                        prefix,
+                        origin,
+                        gateway
+                    }
+                ),
+                0..=MAX_ADDRESSES
+            ),
+            vec(
+                (any::<[u8; 16]>(), any::<u8>(), u8_enum(), u8_enum()).prop_map(
+                    |(address, prefix, origin, state)| Ipv6Address {
+                        address,
+                        prefix,
+                        origin,
+                        state
+                    }
+                ),
+                0..=MAX_ADDRESSES
+            ),
+            vec(text(40), 0..=MAX_NAME_SERVERS),
+            vec(
+                (u8_enum(), any::<bool>(), any::<u16>()).prop_map(|(service, enabled, port)| {
+                    ServiceState {
+                        service,
+                        enabled,
+                        port,
+                    }
+                }),
+                0..=MAX_SERVICES
+            ),
+        )
+            .prop_map(
+                |(
+                    uuid,
+                    f,
+                    speed_mbps,
+                    mac,
+                    (host_name, domain_name),
+                    ipv4,
+                    ipv6,
+                    name_servers,
+                    services,
+                )| {
+                    (
+                        CommandId::GetManagerNetwork,
+                        ResponseBody::ManagerNetwork(ManagerNetwork {
+                            uuid,
+                            enabled: f[0],
+                            link_up: f[1],
+                            dhcpv4: f[2],
+                            dhcpv6: f[3],
+                            speed_mbps,
+                            mac,
+                            host_name,
+                            domain_name,
+                            ipv4,
+                            ipv6,
+                            name_servers,
+                            services,
+                        }),
+                    )
+                }
+            ),
         u8_enum().prop_map(|b| (CommandId::GetBootProgress, ResponseBody::BootProgress(b))),
         (any::<u32>(), u8_enum(), u8_enum(), u8_enum(), any::<u8>()).prop_map(
             |(sequence, command, state, result, progress)| {
@@ -323,8 +424,9 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
             )),
         Just((CommandId::SetSystemSettings, ResponseBody::Empty)),
         Just((CommandId::ResetManager, ResponseBody::Empty)),
+        Just((CommandId::SetManagerNetwork, ResponseBody::Empty)),
         tunnel_response().prop_map(|t| (CommandId::RedfishRequest, ResponseBody::Redfish(t))),
-        ((0x14u8..), vec(any::<u8>(), 0..64))
+        ((0x16u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
     ]
 }

@@ -43,6 +43,12 @@ wire_enum! {
         /// The card's host as its BMC knows it: processors, memory, host interfaces,
         /// drives (1.2).
         GetHostInventory = 0x13,
+        /// The card BMC's own network interface and services: addresses, gateway,
+        /// name servers, link, the protocols it serves, its UUID (1.3).
+        GetManagerNetwork = 0x14,
+        /// Change the card BMC's host name, domain, name servers, DHCPv4 or static
+        /// IPv4 addresses (1.3).
+        SetManagerNetwork = 0x15,
     }
 }
 
@@ -306,6 +312,10 @@ pub mod capability {
     pub const REDFISH_TUNNEL: u32 = 1 << 12;
     /// GetHostInventory (OEM set 1.2).
     pub const HOST_INVENTORY: u32 = 1 << 13;
+    /// GetManagerNetwork (OEM set 1.3).
+    pub const MANAGER_NETWORK: u32 = 1 << 14;
+    /// SetManagerNetwork (OEM set 1.3).
+    pub const MANAGER_NETWORK_SET: u32 = 1 << 15;
 }
 
 wire_enum! {
@@ -366,29 +376,29 @@ wire_enum! {
     }
 }
 
-// `wire_enum!` makes the enum and derives no Default; "not known" is the default.
-#[allow(clippy::derivable_impls)]
-impl Default for InstructionSet {
-    fn default() -> Self {
-        Self::NotKnown
-    }
+/// `Default` as "not known" for `wire_enum!`s that have a `NotKnown` code (the macro
+/// derives no Default).
+macro_rules! not_known_by_default {
+    ($($name:ident),+) => {
+        $(
+            #[allow(clippy::derivable_impls)]
+            impl Default for $name {
+                fn default() -> Self {
+                    Self::NotKnown
+                }
+            }
+        )+
+    };
 }
 
-// `wire_enum!` makes the enum and derives no Default; "not known" is the default.
-#[allow(clippy::derivable_impls)]
-impl Default for DriveMedia {
-    fn default() -> Self {
-        Self::NotKnown
-    }
-}
-
-// `wire_enum!` makes the enum and derives no Default; "not known" is the default.
-#[allow(clippy::derivable_impls)]
-impl Default for DriveProtocol {
-    fn default() -> Self {
-        Self::NotKnown
-    }
-}
+not_known_by_default!(
+    InstructionSet,
+    DriveMedia,
+    DriveProtocol,
+    Ipv4Origin,
+    Ipv6Origin,
+    Ipv6State
+);
 
 /// One processor of the card's host (`OEM.md` §4.19); zero means not known.
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -685,4 +695,345 @@ pub struct OperationStatus {
     pub result: ResultCode,
     /// Progress in percent (0..=100).
     pub progress: u8,
+}
+
+wire_enum! {
+    /// Where an IPv4 address came from (`OEM.md` §4.20; Redfish `IPv4AddressOrigin`).
+    pub enum Ipv4Origin(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// Configured.
+        Static = 0x01,
+        /// DHCPv4.
+        Dhcp = 0x02,
+        /// BOOTP.
+        Bootp = 0x03,
+        /// IPv4 link-local (RFC 3927).
+        LinkLocal = 0x04,
+    }
+}
+
+wire_enum! {
+    /// Where an IPv6 address came from (`OEM.md` §4.20; Redfish `IPv6AddressOrigin`).
+    pub enum Ipv6Origin(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// Configured.
+        Static = 0x01,
+        /// DHCPv6.
+        Dhcpv6 = 0x02,
+        /// Link-local.
+        LinkLocal = 0x03,
+        /// Stateless address autoconfiguration.
+        Slaac = 0x04,
+    }
+}
+
+wire_enum! {
+    /// An IPv6 address's state (`OEM.md` §4.20; Redfish `AddressState`, RFC 4862).
+    pub enum Ipv6State(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// Preferred.
+        Preferred = 0x01,
+        /// Deprecated.
+        Deprecated = 0x02,
+        /// Tentative (duplicate address detection running).
+        Tentative = 0x03,
+        /// Duplicate address detection failed.
+        Failed = 0x04,
+    }
+}
+
+wire_enum! {
+    /// A network service of the card BMC (`OEM.md` §4.20; Redfish
+    /// `ManagerNetworkProtocol` property names).
+    pub enum NetworkService(u8) {
+        /// HTTP.
+        Http = 0x01,
+        /// HTTPS.
+        Https = 0x02,
+        /// SSH.
+        Ssh = 0x03,
+        /// SSDP.
+        Ssdp = 0x04,
+        /// IPMI over LAN.
+        Ipmi = 0x05,
+        /// NTP (client).
+        Ntp = 0x06,
+        /// SNMP.
+        Snmp = 0x07,
+    }
+}
+
+impl NetworkService {
+    /// Every known service with its Redfish `ManagerNetworkProtocol` property name.
+    pub const NAMED: [(Self, &'static str); 7] = [
+        (Self::Http, "HTTP"),
+        (Self::Https, "HTTPS"),
+        (Self::Ssh, "SSH"),
+        (Self::Ssdp, "SSDP"),
+        (Self::Ipmi, "IPMI"),
+        (Self::Ntp, "NTP"),
+        (Self::Snmp, "SNMP"),
+    ];
+
+    /// The Redfish `ManagerNetworkProtocol` property name; `None` for an unknown code.
+    pub fn redfish_name(self) -> Option<&'static str> {
+        Self::NAMED
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map(|(_, n)| *n)
+    }
+
+    /// The service a Redfish `ManagerNetworkProtocol` property name stands for.
+    pub fn from_redfish_name(name: &str) -> Option<Self> {
+        Self::NAMED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(s, _)| *s)
+    }
+}
+
+/// One IPv4 address of the card BMC (`OEM.md` §4.20).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ipv4Address {
+    /// The address.
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::text::ser::ipv4_one")
+    )]
+    pub address: [u8; 4],
+    /// Prefix length (0..=32).
+    pub prefix: u8,
+    /// Where it came from.
+    pub origin: Ipv4Origin,
+    /// The default gateway on this address's network; zero: none.
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::text::ser::ipv4_one")
+    )]
+    pub gateway: [u8; 4],
+}
+
+/// One IPv6 address of the card BMC (`OEM.md` §4.20).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Ipv6Address {
+    /// The address.
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::text::ser::ipv6_one")
+    )]
+    pub address: [u8; 16],
+    /// Prefix length (0..=128).
+    pub prefix: u8,
+    /// Where it came from.
+    pub origin: Ipv6Origin,
+    /// Its state.
+    pub state: Ipv6State,
+}
+
+/// One network service of the card BMC and whether it is on (`OEM.md` §4.20).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceState {
+    /// Which service.
+    pub service: NetworkService,
+    /// Whether it is enabled.
+    pub enabled: bool,
+    /// Its TCP or UDP port; zero: not known.
+    pub port: u16,
+}
+
+/// The card BMC's own network interface and services (GetManagerNetwork, `OEM.md`
+/// §4.20). Zero or empty means "not known"; a requester leaves such a value out.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ManagerNetwork {
+    /// The card BMC's UUID (Redfish `Manager.UUID`); zero: not known.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::uuid"))]
+    pub uuid: [u8; 16],
+    /// Whether the interface is enabled.
+    pub enabled: bool,
+    /// Whether its link is up.
+    pub link_up: bool,
+    /// Whether DHCPv4 configures it.
+    pub dhcpv4: bool,
+    /// Whether DHCPv6 configures it.
+    pub dhcpv6: bool,
+    /// Link speed in Mbit/s; zero: not known.
+    pub speed_mbps: u32,
+    /// Its MAC address.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::mac"))]
+    pub mac: [u8; 6],
+    /// Host name (no domain).
+    pub host_name: String,
+    /// Domain name; the FQDN is `host_name.domain_name`.
+    pub domain_name: String,
+    /// IPv4 addresses (at most [`MAX_ADDRESSES`](super::MAX_ADDRESSES)).
+    pub ipv4: Vec<Ipv4Address>,
+    /// IPv6 addresses (at most [`MAX_ADDRESSES`](super::MAX_ADDRESSES)).
+    pub ipv6: Vec<Ipv6Address>,
+    /// DNS servers in use, as text (at most [`MAX_NAME_SERVERS`](super::MAX_NAME_SERVERS)).
+    pub name_servers: Vec<String>,
+    /// Network services it offers (at most [`MAX_SERVICES`](super::MAX_SERVICES)).
+    pub services: Vec<ServiceState>,
+}
+
+impl ManagerNetwork {
+    /// The fully qualified domain name, when the host name is known.
+    pub fn fqdn(&self) -> Option<String> {
+        match (self.host_name.is_empty(), self.domain_name.is_empty()) {
+            (true, _) => None,
+            (false, true) => Some(self.host_name.clone()),
+            (false, false) => Some(format!("{}.{}", self.host_name, self.domain_name)),
+        }
+    }
+}
+
+/// One static IPv4 address to configure (SetManagerNetwork, `OEM.md` §4.21).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StaticIpv4 {
+    /// The address.
+    pub address: [u8; 4],
+    /// Prefix length (1..=32).
+    pub prefix: u8,
+    /// Default gateway; zero: none.
+    pub gateway: [u8; 4],
+}
+
+/// A change of some of the card BMC's network settings (SetManagerNetwork, `OEM.md`
+/// §4.21): each `Some` field is set, the others left as they are.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ManagerNetworkUpdate {
+    /// New host name.
+    pub host_name: Option<String>,
+    /// New domain name.
+    pub domain_name: Option<String>,
+    /// New static name servers (replacing all).
+    pub name_servers: Option<Vec<String>>,
+    /// DHCPv4 on or off.
+    pub dhcpv4: Option<bool>,
+    /// New static IPv4 addresses (replacing all).
+    pub static_ipv4: Option<Vec<StaticIpv4>>,
+}
+
+/// Whether `name` is one DNS label of a host name (RFC 1123 §2.1): 1 to 63 letters,
+/// digits and hyphens, not starting or ending with a hyphen.
+fn is_label(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+impl ManagerNetworkUpdate {
+    /// The rules of `OEM.md` §4.21 every responder applies before it changes anything;
+    /// the error names the field first (`host_name:`, `domain_name:`, `name_servers:`,
+    /// `ipv4:`), as InvalidParameter details do (§6).
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(h) = &self.host_name {
+            if !is_label(h) {
+                return Err(format!(
+                    "host_name: {h:?} is not a host name (1 to 63 letters, digits and hyphens, no hyphen at either end)"
+                ));
+            }
+        }
+        if let Some(d) = &self.domain_name {
+            if !d.is_empty() && (d.len() > 253 || !d.split('.').all(is_label)) {
+                return Err(format!("domain_name: {d:?} is not a domain name"));
+            }
+        }
+        if let Some(list) = &self.name_servers {
+            if list.len() > super::MAX_NAME_SERVERS {
+                return Err("name_servers: more than 8".into());
+            }
+            if let Some(bad) = list
+                .iter()
+                .find(|n| n.parse::<core::net::IpAddr>().is_err())
+            {
+                return Err(format!("name_servers: {bad:?} is not an IP address"));
+            }
+        }
+        if let Some(list) = &self.static_ipv4 {
+            if self.dhcpv4 == Some(true) {
+                return Err("ipv4: static addresses given with DHCPv4 turned on".into());
+            }
+            if list.len() > super::MAX_ADDRESSES {
+                return Err("ipv4: more than 16 static addresses".into());
+            }
+            for a in list {
+                let addr = core::net::Ipv4Addr::from(a.address);
+                if !(1..=32).contains(&a.prefix) {
+                    return Err(format!("ipv4: prefix length {} of {addr}", a.prefix));
+                }
+                if addr.is_unspecified()
+                    || addr.is_multicast()
+                    || addr.is_broadcast()
+                    || addr.is_loopback()
+                {
+                    return Err(format!("ipv4: {addr} cannot be an interface's address"));
+                }
+                let mask = u32::MAX << (32 - u32::from(a.prefix));
+                let gw = core::net::Ipv4Addr::from(a.gateway);
+                if !gw.is_unspecified()
+                    && (u32::from(gw) & mask != u32::from(addr) & mask || gw == addr)
+                {
+                    return Err(format!(
+                        "ipv4: gateway {gw} is not another address on {addr}/{}",
+                        a.prefix
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl ManagerNetwork {
+    /// `self` after `u` (which passed [`ManagerNetworkUpdate::check`]): what a
+    /// responder that applies it reports afterwards.
+    pub fn apply(&mut self, u: &ManagerNetworkUpdate) {
+        if let Some(h) = &u.host_name {
+            self.host_name = h.clone();
+        }
+        if let Some(d) = &u.domain_name {
+            self.domain_name = d.clone();
+        }
+        if let Some(n) = &u.name_servers {
+            self.name_servers = n.clone();
+        }
+        if let Some(on) = u.dhcpv4 {
+            self.dhcpv4 = on;
+            let origin = if on {
+                Ipv4Origin::Dhcp
+            } else {
+                Ipv4Origin::Static
+            };
+            for a in &mut self.ipv4 {
+                a.origin = origin;
+            }
+        }
+        if let Some(list) = &u.static_ipv4 {
+            self.dhcpv4 = false;
+            self.ipv4 = list
+                .iter()
+                .map(|a| Ipv4Address {
+                    address: a.address,
+                    prefix: a.prefix,
+                    origin: Ipv4Origin::Static,
+                    gateway: a.gateway,
+                })
+                .collect();
+        }
+    }
 }

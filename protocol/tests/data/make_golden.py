@@ -242,6 +242,26 @@ HOST = (bytes([1, 0, 0, 0]) + struct.pack(">Q", 32768)
     + bytes([1]) + struct.pack(">QBB", 128035676160, 1, 1) + s16(b"EMMC128G") + s16(b"E00A1"))
 add("oem_rsp_get_host_inventory", oem_rsp(0x75, 0x13, 0x1015, HOST)[0])
 
+# GetManagerNetwork (OEM.md §4.20, revision 1.3): the card BMC's UUID, enabled + link
+# up, 1 Gbit/s, one static IPv4 address with its gateway, one link-local IPv6 address
+# (preferred), one name server, HTTPS on 443 and IPMI off on 623.
+add("oem_req_get_manager_network", oem_req(0x76, 0x14, 0x1016, b"")[0])
+NET = (bytes.fromhex("5b1d0c3a7f004d2e9c410000000000f0") + bytes([0x03, 0, 0, 0])
+    + struct.pack(">I", 1000) + bytes.fromhex("025b00000080") + bytes(2)
+    + s16(b"dpu0-bmc") + s16(b"mgmt.example.net")
+    + bytes([1, 192, 0, 2, 20, 24, 1, 192, 0, 2, 1])
+    + bytes([1]) + bytes.fromhex("fe80000000000000005bfffe00000080") + bytes([64, 3, 1])
+    + bytes([1]) + s16(b"192.0.2.53")
+    + bytes([2]) + bytes([2, 1]) + struct.pack(">H", 443) + bytes([5, 0]) + struct.pack(">H", 623))
+add("oem_rsp_get_manager_network", oem_rsp(0x76, 0x14, 0x1016, NET)[0])
+# SetManagerNetwork (OEM.md §4.21): a new host name, one static name server and one
+# static address with its gateway (mask bits 0, 2, 4; DHCPv4 untouched).
+add("oem_req_set_manager_network", oem_req(0x77, 0x15, 0x1017,
+    bytes([0x15, 0, 0, 0]) + s16(b"dpu0-new") + s16(b"")
+    + bytes([1]) + s16(b"192.0.2.54")
+    + bytes([1, 192, 0, 2, 30, 24, 192, 0, 2, 254]))[0])
+add("oem_rsp_set_manager_network", oem_rsp(0x77, 0x15, 0x1017, b"")[0])
+
 def oem_event(chan, ev, data):
     return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)
 
