@@ -7,11 +7,12 @@
 mod common;
 
 use sidebridge::agent::{Agent, config::AgentConfig};
-use sidebridge::ncsi::{OemClient, Requester, Timing};
+use sidebridge::ncsi::{OemClient, OemError, Requester, Timing};
 use sidebridge_protocol::ncsi::ChannelId;
 use sidebridge_protocol::oem::{
-    BootEnabled, BootMode, BootOverride, BootTarget, CommandId, Event, Method, Request, ResetType,
-    ResponseBody, TunnelRequest, TunnelRole, capability,
+    BootEnabled, BootMode, BootOverride, BootTarget, CommandId, Event, ManagerNetworkUpdate,
+    Method, Request, ResetType, ResponseBody, ResultCode, StaticIpv4, TunnelRequest, TunnelRole,
+    capability,
 };
 use sidebridge_transport::memory;
 use std::sync::Arc;
@@ -44,10 +45,10 @@ async fn card_service(
     (card, cfg, dir)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
-    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 100).await;
-    let agent = Agent::new(&cfg).unwrap();
+/// An agent for `cfg` answering NC-SI OEM commands on an in-memory link, its event
+/// watcher, and the requester and an OEM client on the other end of the link.
+fn ncsi_agent(cfg: &AgentConfig) -> (tokio::task::JoinHandle<()>, Arc<Requester>, OemClient) {
+    let agent = Agent::new(cfg).unwrap();
     let (mc, nc) = memory::pair(64);
     let watch = agent.spawn_watch(cfg.card.poll_interval);
     tokio::spawn(agent.serve_ncsi(Arc::new(nc), 32473, std::future::pending()));
@@ -62,6 +63,13 @@ async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
         },
     );
     client.poll_interval = Duration::from_millis(50);
+    (watch, requester, client)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
+    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 100).await;
+    let (watch, requester, client) = ncsi_agent(&cfg);
     let call = |r: Request| {
         let client = client.clone();
         async move { client.call(&r).await.unwrap().1.body }
@@ -468,4 +476,82 @@ async fn the_platform_tunnel_revalidates_with_the_cards_etag() {
     let _ = card.stop.send(true);
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&pdir);
+}
+
+/// GetManagerNetwork and SetManagerNetwork (OEM 1.3) answered from the card service's
+/// Manager, its first EthernetInterface and its NetworkProtocol: what the agent reads
+/// is what the simulated card behind that service reports, and a change sent through
+/// the agent is one PATCH that reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_reads_and_writes_the_card_bmcs_network() {
+    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 60_000).await;
+    let (watch, _, client) = ncsi_agent(&cfg);
+    let sim_net = || {
+        card.sim
+            .with(|nc| nc.card(0).unwrap().bmc_network().cloned().unwrap())
+    };
+    let ResponseBody::BridgeInfo(info) = client
+        .call(&Request::GetBridgeInfo {
+            min_version: 1,
+            max_version: 2,
+        })
+        .await
+        .unwrap()
+        .1
+        .body
+    else {
+        panic!()
+    };
+    for cap in [capability::MANAGER_NETWORK, capability::MANAGER_NETWORK_SET] {
+        assert!(info.capabilities & cap != 0, "{cap:#x}: {info:?}");
+    }
+    let read = || async {
+        match client
+            .call(&Request::GetManagerNetwork)
+            .await
+            .unwrap()
+            .1
+            .body
+        {
+            ResponseBody::ManagerNetwork(n) => n,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(read().await, sim_net());
+
+    let update = ManagerNetworkUpdate {
+        host_name: Some("dpu0-agent".into()),
+        domain_name: Some("lab.example".into()),
+        name_servers: Some(vec!["192.0.2.99".into()]),
+        dhcpv4: None,
+        static_ipv4: Some(vec![StaticIpv4 {
+            address: [192, 0, 2, 40],
+            prefix: 25,
+            gateway: [192, 0, 2, 126],
+        }]),
+    };
+    client
+        .call(&Request::SetManagerNetwork(update.clone()))
+        .await
+        .unwrap();
+    let mut want = card
+        .sim
+        .with(|nc| nc.card(0).unwrap().config().bmc_network.clone().unwrap());
+    want.apply(&update);
+    assert_eq!(sim_net(), want);
+    // The service refuses what breaks the rules before anything changes.
+    let e = client
+        .call(&Request::SetManagerNetwork(ManagerNetworkUpdate {
+            host_name: Some("no_underscores".into()),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, OemError::Card { result: ResultCode::InvalidParameter, detail } if detail.starts_with("host_name:")),
+        "{e:?}"
+    );
+    assert_eq!(sim_net(), want);
+    watch.abort();
+    let _ = std::fs::remove_dir_all(dir);
 }
