@@ -555,3 +555,40 @@ async fn the_agent_reads_and_writes_the_card_bmcs_network() {
     watch.abort();
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// GetSensors (OEM 1.3) answered from the card service's Chassis Sensors and
+/// PowerSubsystem: the names, types, contexts, readings and thresholds the service
+/// shows (the simulated card's, as its last refresh read them), and its capacity.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_reports_the_card_services_sensors() {
+    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 60_000).await;
+    let (watch, _, client) = ncsi_agent(&cfg);
+    let ResponseBody::BridgeInfo(info) = client
+        .call(&Request::GetBridgeInfo {
+            min_version: 1,
+            max_version: 2,
+        })
+        .await
+        .unwrap()
+        .1
+        .body
+    else {
+        panic!()
+    };
+    assert!(info.capabilities & capability::SENSORS != 0, "{info:?}");
+    let ResponseBody::Sensors(got) = client.call(&Request::GetSensors).await.unwrap().1.body else {
+        panic!()
+    };
+    let shown = card
+        .daemon
+        .cards
+        .card("DPU0000A1")
+        .unwrap()
+        .sensors
+        .clone()
+        .unwrap();
+    assert_eq!(got, shown);
+    assert_eq!(got.sensors.len(), 5);
+    watch.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -281,7 +281,7 @@ async fn resources_show_what_ncsi_and_the_card_report() {
     assert_eq!(eth["MACAddress"], "02:5B:00:00:00:80");
     assert_eq!(
         eth["IPv4Addresses"][0],
-        json!({ "Address": "192.0.2.20", "SubnetMask": "255.255.255.0", "AddressOrigin": "Static" })
+        json!({ "Address": "192.0.2.20", "SubnetMask": "255.255.255.0", "AddressOrigin": "Static", "Gateway": "192.0.2.1" })
     );
     assert_eq!(eth["HostName"], "dpu0-bmc");
     let nic = s
@@ -2009,4 +2009,109 @@ async fn the_card_bmcs_network_is_shown_and_written_through_the_card() {
     assert_eq!(st, StatusCode::OK, "{v}");
     assert!(sim_net().dhcpv4);
     assert_eq!(v["IPv4Addresses"][0]["AddressOrigin"], "DHCP");
+}
+
+/// The card's sensors (OEM 1.3) under its Chassis: each Sensor with its reading,
+/// units, context and thresholds as the simulated card reports them; ThermalMetrics
+/// and PowerSubsystem from them; a reading pushed past a threshold on the card makes
+/// the sensor and the thermal subsystem Warning, then Critical, with an event and an
+/// event-log entry at each change, and back to OK.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sensors_show_the_cards_readings_and_threshold_changes_raise_events() {
+    let s = start().await;
+    let chassis = s.get("/redfish/v1/Chassis/DPU0000A1").await;
+    assert_eq!(
+        chassis["ThermalSubsystem"]["@odata.id"],
+        "/redfish/v1/Chassis/DPU0000A1/ThermalSubsystem"
+    );
+    let list = s.get("/redfish/v1/Chassis/DPU0000A1/Sensors").await;
+    assert_eq!(list["Members@odata.count"], 5);
+    let sensor = "/redfish/v1/Chassis/DPU0000A1/Sensors/nic_temp";
+    let v = s.get(sensor).await;
+    let card = s.daemon.cards.card("DPU0000A1").unwrap();
+    let known = card.sensors.as_ref().unwrap();
+    let nic = known.sensors.iter().find(|x| x.name == "nic_temp").unwrap();
+    assert_eq!(v["Reading"], f64::from(nic.reading.unwrap()) / 1000.0);
+    assert_eq!(
+        (v["ReadingType"].as_str(), v["ReadingUnits"].as_str()),
+        (Some("Temperature"), Some("Cel"))
+    );
+    assert_eq!(v["PhysicalContext"], "NetworkingDevice");
+    assert_eq!(
+        v["Thresholds"],
+        json!({ "UpperCaution": { "Reading": 85.0 }, "UpperCritical": { "Reading": 95.0 } })
+    );
+    assert_eq!(v["Status"]["Health"], "OK");
+    let volts = s.get("/redfish/v1/Chassis/DPU0000A1/Sensors/vdd_12v").await;
+    assert_eq!(volts["Thresholds"]["LowerCritical"]["Reading"], 11.4);
+    let tm = s
+        .get("/redfish/v1/Chassis/DPU0000A1/ThermalSubsystem/ThermalMetrics")
+        .await;
+    let temps = tm["TemperatureReadingsCelsius"].as_array().unwrap();
+    assert_eq!(temps.len(), 3, "{tm}");
+    assert_eq!(temps[0]["DataSourceUri"], sensor);
+    let power = s.get("/redfish/v1/Chassis/DPU0000A1/PowerSubsystem").await;
+    assert_eq!(power["CapacityWatts"], 75);
+    let (st, _, _) = s
+        .admin(
+            Method::GET,
+            "/redfish/v1/Chassis/DPU0000A1/Sensors/nope",
+            "",
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+
+    let mut events = s.daemon.cards.subscribe();
+    for (offset, health) in [(30_000, "Warning"), (40_000, "Critical"), (0, "OK")] {
+        s.sim
+            .with(|nc| nc.card_mut(0).unwrap().set_sensor_offset(0, offset));
+        s.daemon.cards.refresh("DPU0000A1").await.unwrap();
+        let v = s.get(sensor).await;
+        assert_eq!(v["Status"]["Health"], health, "{v}");
+        let t = s
+            .get("/redfish/v1/Chassis/DPU0000A1/ThermalSubsystem")
+            .await;
+        assert_eq!(t["Status"]["Health"], health, "{t}");
+        let e = loop {
+            let e = tokio::time::timeout(Duration::from_secs(5), events.recv())
+                .await
+                .expect("no sensor event")
+                .unwrap();
+            if matches!(
+                e.kind,
+                sidebridge::cards::CardEventKind::SensorStateChanged { .. }
+            ) {
+                break e;
+            }
+        };
+        let rf = sidebridge::redfish::mapping::RfEvent::from(&e);
+        assert_eq!(rf.origin, sensor);
+        assert_eq!(rf.severity, if health == "OK" { "OK" } else { health });
+    }
+    // Each change is in the card's event log (newest first), after the entry of its
+    // discovery.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let log = s
+        .get("/redfish/v1/Managers/DPU0000A1/LogServices/EventLog/Entries")
+        .await;
+    let messages: Vec<&str> = log["Members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["Message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .last()
+            .is_some_and(|m| m.contains("was found behind NC-SI package 0")),
+        "{messages:?}"
+    );
+    for word in ["past a caution", "past a critical", "back within"] {
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("nic_temp") && m.contains(word)),
+            "{word}: {messages:?}"
+        );
+    }
 }

@@ -1603,6 +1603,46 @@ golden!(
     )
 );
 golden!(
+    oem_req_get_sensors,
+    (0x50, 0x78, 0x00, 24),
+    oem_req(0x78, S + 24, Request::GetSensors)
+);
+golden!(
+    oem_rsp_get_sensors,
+    (0xD0, 0x78, 0x00, 28 + 8 + 2 * 24 + 10 + 12),
+    oem_rsp(
+        0x78,
+        S + 24,
+        CommandId::GetSensors,
+        ResultCode::Ok,
+        ResponseBody::Sensors(oemp::Sensors {
+            capacity_watts: 75,
+            sensors: vec![
+                oemp::Sensor {
+                    name: "nic_temp".into(),
+                    reading_type: oemp::ReadingType::Temperature,
+                    context: oemp::PhysicalContext::NetworkingDevice,
+                    reading: Some(61_500),
+                    upper_caution: Some(85_000),
+                    upper_critical: Some(95_000),
+                    lower_caution: None,
+                    lower_critical: None,
+                },
+                oemp::Sensor {
+                    name: "card_power".into(),
+                    reading_type: oemp::ReadingType::Power,
+                    context: oemp::PhysicalContext::SystemBoard,
+                    reading: Some(48_250),
+                    upper_caution: None,
+                    upper_critical: None,
+                    lower_caution: None,
+                    lower_critical: None,
+                },
+            ],
+        })
+    )
+);
+golden!(
     oem_event_power_state_changed,
     (0xFF, 0x00, 0x00, 16),
     oem_event(Event::PowerStateChanged(PowerState::PoweringOn))
@@ -1668,7 +1708,7 @@ fn oem_golden_frames_decode_to_typed_values() {
         }
         n += 1;
     }
-    assert_eq!(n, 50);
+    assert_eq!(n, 52);
 }
 
 /// The two chunks of the long insert reassemble to the typed request.

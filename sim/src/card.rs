@@ -79,6 +79,40 @@ pub struct CardConfig {
     /// The card BMC's own interface and services at start (GetManagerNetwork and
     /// SetManagerNetwork, OEM set 1.3); `None`: the card does not announce them.
     pub bmc_network: Option<oem::ManagerNetwork>,
+    /// The card's sensors (GetSensors, OEM set 1.3); `None`: the card does not
+    /// announce the command.
+    pub sensors: Option<SensorsConfig>,
+}
+
+/// The card's sensors and power capacity (OEM.md §4.22), as the scenario gives them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SensorsConfig {
+    /// The card's power capacity in W (zero: not reported).
+    pub capacity_watts: u32,
+    /// The sensors.
+    pub sensors: Vec<SensorConfig>,
+}
+
+/// One simulated sensor. Its reading (thousandths of its unit) is `idle` while the
+/// host is off and `active` while it is on, moving by up to `swing` either way over a
+/// minute (a triangle wave, its phase from the sensor's place in the list), plus any
+/// offset a test or a `sensor_offset` fault adds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SensorConfig {
+    /// Name (the Redfish id).
+    pub name: String,
+    /// What it measures.
+    pub reading_type: oem::ReadingType,
+    /// Where it is.
+    pub context: oem::PhysicalContext,
+    /// Reading with the host off.
+    pub idle: i32,
+    /// Reading with the host on.
+    pub active: i32,
+    /// Largest move either way.
+    pub swing: i32,
+    /// Upper caution, upper critical, lower caution, lower critical.
+    pub thresholds: [Option<i32>; 4],
 }
 
 impl Default for CardConfig {
@@ -98,6 +132,7 @@ impl Default for CardConfig {
             system_uuid: [0; 16],
             host: None,
             bmc_network: None,
+            sensors: None,
         }
     }
 }
@@ -147,6 +182,8 @@ pub struct CardBmc {
     settings: SystemSettings,
     /// The card BMC's own network as it is now (OEM 1.3).
     bmc_network: Option<oem::ManagerNetwork>,
+    /// What is added to each sensor's reading (by index), thousandths of its unit.
+    sensor_offsets: Vec<i32>,
 }
 
 fn empty_media(slot: MediaSlot) -> MediaStatus {
@@ -230,7 +267,58 @@ impl CardBmc {
                 uuid: cfg.system_uuid,
             },
             bmc_network: cfg.bmc_network.clone(),
+            sensor_offsets: vec![0; cfg.sensors.as_ref().map_or(0, |s| s.sensors.len())],
             cfg,
+        }
+    }
+
+    /// The sensors as they read at `now` (ms), when the card has any.
+    pub fn sensors(&self, now: u64) -> Option<oem::Sensors> {
+        let cfg = self.cfg.sensors.as_ref()?;
+        const PERIOD: u64 = 60_000;
+        let sensors = cfg
+            .sensors
+            .iter()
+            .zip(&self.sensor_offsets)
+            .enumerate()
+            .map(|(i, (sc, offset))| {
+                let base = if self.power == PowerState::On {
+                    sc.active
+                } else {
+                    sc.idle
+                };
+                // A triangle wave from -swing to +swing over PERIOD.
+                let t = (now + i as u64 * PERIOD / 7) % PERIOD;
+                let half = PERIOD / 2;
+                let up = if t < half { t } else { PERIOD - t };
+                let wave = (i64::from(sc.swing) * (4 * up as i64 - PERIOD as i64)) / PERIOD as i64;
+                oem::Sensor {
+                    name: sc.name.clone(),
+                    reading_type: sc.reading_type,
+                    context: sc.context,
+                    reading: Some(base.saturating_add(wave as i32).saturating_add(*offset)),
+                    upper_caution: sc.thresholds[0],
+                    upper_critical: sc.thresholds[1],
+                    lower_caution: sc.thresholds[2],
+                    lower_critical: sc.thresholds[3],
+                }
+            })
+            .collect();
+        Some(oem::Sensors {
+            capacity_watts: cfg.capacity_watts,
+            sensors,
+        })
+    }
+
+    /// Adds `offset` (thousandths of its unit) to sensor `index`'s reading from now on
+    /// (0 takes it back); false when there is no such sensor.
+    pub fn set_sensor_offset(&mut self, index: usize, offset: i32) -> bool {
+        match self.sensor_offsets.get_mut(index) {
+            Some(o) => {
+                *o = offset;
+                true
+            }
+            None => false,
         }
     }
 
@@ -330,6 +418,9 @@ impl CardBmc {
         }
         if self.bmc_network.is_some() {
             c |= capability::MANAGER_NETWORK | capability::MANAGER_NETWORK_SET;
+        }
+        if self.cfg.sensors.is_some() {
+            c |= capability::SENSORS;
         }
         c
     }
@@ -677,6 +768,13 @@ impl CardBmc {
                 ),
             },
             Request::SetManagerNetwork(u) => self.set_manager_network(u),
+            Request::GetSensors => match self.sensors(now) {
+                Some(list) => Response::ok(command, ResponseBody::Sensors(list)),
+                None => err(
+                    ResultCode::UnsupportedCommand,
+                    "this card reports no sensors (OEM set 1.3)",
+                ),
+            },
             Request::GetOperationStatus { sequence: s } => {
                 let status = self
                     .operations

@@ -49,6 +49,16 @@ pub enum FaultKind {
         /// How long.
         duration_ms: u64,
     },
+    /// Sensor `sensor` (its index on the package's card) reads `offset` more (in
+    /// thousandths of its unit) for `duration_ms`, to cross its thresholds on demand.
+    SensorOffset {
+        /// The sensor's index.
+        sensor: u8,
+        /// What is added to its reading.
+        offset: i32,
+        /// How long.
+        duration_ms: u64,
+    },
 }
 
 /// When a fault fires.
@@ -123,6 +133,15 @@ pub enum TimedAction {
         package: u8,
         /// Until (ms).
         until_ms: u64,
+    },
+    /// A sensor of the package's card reads this much more (0: back to normal).
+    SensorOffset {
+        /// Package.
+        package: u8,
+        /// The sensor's index.
+        sensor: u8,
+        /// The offset.
+        offset: i32,
     },
 }
 
@@ -238,6 +257,22 @@ impl FaultPlan {
                             until_ms: at_ms + duration_ms,
                         },
                     ));
+                }
+                FaultKind::SensorOffset {
+                    sensor,
+                    offset,
+                    duration_ms,
+                } => {
+                    for (t, offset) in [(at_ms, offset), (at_ms + duration_ms, 0)] {
+                        timeline.push((
+                            t,
+                            TimedAction::SensorOffset {
+                                package,
+                                sensor,
+                                offset,
+                            },
+                        ));
+                    }
                 }
                 _ => {}
             }

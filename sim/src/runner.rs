@@ -213,5 +213,15 @@ fn timed_action(nc: &mut Nc, a: TimedAction) -> Vec<Outgoing> {
             }
             Vec::new()
         }
+        TimedAction::SensorOffset {
+            package,
+            sensor,
+            offset,
+        } => {
+            if let Some(card) = nc.card_mut(package) {
+                card.set_sensor_offset(usize::from(sensor), offset);
+            }
+            Vec::new()
+        }
     }
 }

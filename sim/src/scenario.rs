@@ -150,6 +150,123 @@ struct CardFile {
     /// (GetManagerNetwork and SetManagerNetwork, OEM set 1.3); without it the card
     /// does not announce the commands.
     bmc_network: Option<BmcNetworkFile>,
+    /// The card's sensors (GetSensors, OEM set 1.3); without it the card does not
+    /// announce the command.
+    sensors: Option<SensorsFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SensorsFile {
+    #[serde(default)]
+    capacity_watts: u32,
+    list: Vec<SensorFile>,
+}
+
+/// One sensor; values in its unit (°C, W, V, A, RPM).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SensorFile {
+    name: String,
+    /// A Redfish ReadingType: Temperature, Power, Voltage, Current or Rotational.
+    #[serde(rename = "type")]
+    reading_type: String,
+    /// A Redfish PhysicalContext (CPU, NetworkDevice, SystemBoard, …).
+    #[serde(default)]
+    context: Option<String>,
+    /// The reading with the host off.
+    idle: f64,
+    /// The reading with the host on (default: idle).
+    active: Option<f64>,
+    /// The largest move either way over a minute.
+    #[serde(default)]
+    swing: f64,
+    upper_caution: Option<f64>,
+    upper_critical: Option<f64>,
+    lower_caution: Option<f64>,
+    lower_critical: Option<f64>,
+}
+
+/// A value in its unit as thousandths (OEM.md §4.22).
+fn milli(v: f64) -> Option<i32> {
+    let m = (v * 1000.0).round();
+    (m.is_finite() && m >= f64::from(i32::MIN) && m <= f64::from(i32::MAX)).then_some(m as i32)
+}
+
+fn sensors(
+    f: &SensorsFile,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<crate::card::SensorsConfig, ScenarioError> {
+    if f.list.len() > oem::MAX_SENSORS {
+        return Err(bad("sensors.list", "more than 64 sensors".into()));
+    }
+    let mut out = Vec::new();
+    for sf in &f.list {
+        if !oem::is_sensor_name(&sf.name)
+            || out
+                .iter()
+                .any(|o: &crate::card::SensorConfig| o.name == sf.name)
+        {
+            return Err(bad(
+                "sensors.list",
+                format!(
+                    "{:?} is not a unique name of 1 to 64 letters, digits, _ and -",
+                    sf.name
+                ),
+            ));
+        }
+        let reading_type = oem::ReadingType::from_redfish(&sf.reading_type).ok_or_else(|| {
+            bad(
+                "sensors.list",
+                format!(
+                    "{}: type {:?} is not Temperature, Power, Voltage, Current or Rotational",
+                    sf.name, sf.reading_type
+                ),
+            )
+        })?;
+        let context = match &sf.context {
+            None => oem::PhysicalContext::NotKnown,
+            Some(c) => match oem::PhysicalContext::from_redfish_name(c) {
+                oem::PhysicalContext::NotKnown => {
+                    return Err(bad(
+                        "sensors.list",
+                        format!(
+                            "{}: {c:?} is not a Redfish PhysicalContext this simulator knows",
+                            sf.name
+                        ),
+                    ));
+                }
+                known => known,
+            },
+        };
+        let value = |what: &str, v: f64| {
+            milli(v).ok_or_else(|| {
+                bad(
+                    "sensors.list",
+                    format!("{}: {what} {v} is out of range", sf.name),
+                )
+            })
+        };
+        let opt = |what: &str, v: Option<f64>| v.map(|v| value(what, v)).transpose();
+        out.push(crate::card::SensorConfig {
+            name: sf.name.clone(),
+            reading_type,
+            context,
+            idle: value("idle", sf.idle)?,
+            active: value("active", sf.active.unwrap_or(sf.idle))?,
+            swing: value("swing", sf.swing.abs())?,
+            thresholds: [
+                opt("upper_caution", sf.upper_caution)?,
+                opt("upper_critical", sf.upper_critical)?,
+                opt("lower_caution", sf.lower_caution)?,
+                opt("lower_critical", sf.lower_critical)?,
+            ],
+        });
+    }
+    Ok(crate::card::SensorsConfig {
+        capacity_watts: f.capacity_watts,
+        sensors: out,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -508,6 +625,10 @@ struct FaultFile {
     delay_ms: u64,
     #[serde(default)]
     period_ms: u64,
+    /// sensor_offset: the sensor's name on the package's card.
+    sensor: Option<String>,
+    /// sensor_offset: what is added to its reading, in its unit.
+    offset: Option<f64>,
 }
 
 fn one() -> u8 {
@@ -957,6 +1078,7 @@ fn card_config(
         system_uuid,
         host: c.host.as_ref().map(|h| host(h, bad)).transpose()?,
         bmc_network,
+        sensors: c.sensors.as_ref().map(|f| sensors(f, bad)).transpose()?,
     })
 }
 
@@ -983,11 +1105,41 @@ fn fault_spec(
         "card_busy" => FaultKind::CardBusy {
             duration_ms: f.duration_ms,
         },
+        "sensor_offset" => {
+            let list = f
+                .package
+                .and_then(|p| packages.iter().find(|q| q.id == p))
+                .and_then(|p| p.card.as_ref())
+                .and_then(|c| c.sensors.as_ref())
+                .ok_or_else(|| {
+                    bad(
+                        "package",
+                        "a sensor_offset needs a package whose card has sensors".into(),
+                    )
+                })?;
+            let name = f.sensor.as_deref().unwrap_or_default();
+            let index = list
+                .sensors
+                .iter()
+                .position(|x| x.name == name)
+                .ok_or_else(|| bad("sensor", format!("{name:?} is not a sensor of that card")))?;
+            let offset = f.offset.and_then(milli).ok_or_else(|| {
+                bad(
+                    "offset",
+                    "a sensor_offset needs offset (in the sensor's unit)".into(),
+                )
+            })?;
+            FaultKind::SensorOffset {
+                sensor: index as u8,
+                offset,
+                duration_ms: f.duration_ms,
+            }
+        }
         other => {
             return Err(bad(
                 "kind",
                 format!(
-                    "{other:?} is not one of drop, delay, duplicate, corrupt_checksum, truncate, stale_iid, aen_storm, package_vanish, link_flap, card_busy"
+                    "{other:?} is not one of drop, delay, duplicate, corrupt_checksum, truncate, stale_iid, aen_storm, package_vanish, link_flap, card_busy, sensor_offset"
                 ),
             ));
         }
@@ -1023,6 +1175,7 @@ fn fault_spec(
             | FaultKind::PackageVanish { .. }
             | FaultKind::LinkFlap { .. }
             | FaultKind::CardBusy { .. }
+            | FaultKind::SensorOffset { .. }
     );
     let trigger = match (f.probability, f.after_commands, f.at_ms) {
         (Some(p), None, None) if !timed => {
@@ -1057,6 +1210,7 @@ fn fault_spec(
         kind,
         FaultKind::PackageVanish { duration_ms: 0 }
             | FaultKind::CardBusy { duration_ms: 0 }
+            | FaultKind::SensorOffset { duration_ms: 0, .. }
             | FaultKind::LinkFlap { duration_ms: 0, .. }
     ) {
         return Err(bad(

@@ -850,3 +850,104 @@ fn revision_1_1_allowable_values_system_settings_and_manager_reset() {
         );
     }
 }
+
+fn sensors(mc: &mut Mc) -> Sensors {
+    match body(mc.oem(C0, &Request::GetSensors)) {
+        ResponseBody::Sensors(s) => s,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn reading(s: &Sensors, name: &str) -> i32 {
+    s.sensors
+        .iter()
+        .find(|x| x.name == name)
+        .and_then(|x| x.reading)
+        .unwrap()
+}
+
+#[test]
+fn sensors_move_with_time_and_power_and_cross_thresholds_on_demand() {
+    let mut mc = dpu();
+    let s = sensors(&mut mc);
+    assert_eq!(s.capacity_watts, 75);
+    assert_eq!(s.sensors.len(), 5);
+    let nic = s.sensors.iter().find(|x| x.name == "nic_temp").unwrap();
+    assert_eq!(
+        (nic.reading_type, nic.context),
+        (ReadingType::Temperature, PhysicalContext::NetworkingDevice)
+    );
+    assert_eq!(
+        (nic.upper_caution, nic.upper_critical),
+        (Some(85_000), Some(95_000))
+    );
+    // Host on: near the active reading (61 °C ± 1.5), normal.
+    let on = reading(&s, "nic_temp");
+    assert!((59_500..=62_500).contains(&on), "{on}");
+    assert!(
+        s.sensors.iter().all(|x| x.state() == SensorState::Normal),
+        "{s:?}"
+    );
+    // It moves over the minute, within its swing.
+    let mut seen = std::collections::BTreeSet::new();
+    for t in (0..60_000).step_by(5_000) {
+        mc.now = t;
+        let r = reading(&sensors(&mut mc), "nic_temp");
+        assert!((59_500..=62_500).contains(&r), "{r} at {t}");
+        seen.insert(r);
+    }
+    assert!(seen.len() > 5, "{seen:?}");
+    // Power goes with the host: off, it reads near idle (12 W ± 4).
+    mc.oem(C0, &Request::Reset(ResetType::ForceOff));
+    mc.advance(mc.now + 5_000);
+    let p = reading(&sensors(&mut mc), "card_power");
+    assert!((8_000..=16_000).contains(&p), "{p}");
+    // On demand (a test or the sensor_offset fault): past caution, then critical.
+    mc.nc.card_mut(0).unwrap().set_sensor_offset(0, 40_000);
+    let s = sensors(&mut mc);
+    assert_eq!(
+        s.sensors[0].state(),
+        SensorState::Warning,
+        "{:?}",
+        s.sensors[0]
+    );
+    mc.nc.card_mut(0).unwrap().set_sensor_offset(0, 50_000);
+    assert_eq!(sensors(&mut mc).sensors[0].state(), SensorState::Critical);
+    mc.nc.card_mut(0).unwrap().set_sensor_offset(0, 0);
+    assert_eq!(sensors(&mut mc).sensors[0].state(), SensorState::Normal);
+    assert!(!mc.nc.card_mut(0).unwrap().set_sensor_offset(9, 1));
+}
+
+#[test]
+fn the_card_bmcs_network_is_reported_and_changed_by_the_rules() {
+    let mut mc = dpu();
+    let ResponseBody::ManagerNetwork(n) = body(mc.oem(C0, &Request::GetManagerNetwork)) else {
+        panic!()
+    };
+    assert_eq!(n.host_name, "dpu0-bmc");
+    assert_eq!(n.fqdn().as_deref(), Some("dpu0-bmc.mgmt.example.net"));
+    assert_eq!(n.ipv4[0].gateway, [192, 0, 2, 1]);
+    let bad = mc.oem(
+        C0,
+        &Request::SetManagerNetwork(ManagerNetworkUpdate {
+            static_ipv4: Some(vec![StaticIpv4 {
+                address: [192, 0, 2, 30],
+                prefix: 33,
+                gateway: [0; 4],
+            }]),
+            ..Default::default()
+        }),
+    );
+    assert_eq!(bad.result, ResultCode::InvalidParameter);
+    let update = ManagerNetworkUpdate {
+        dhcpv4: Some(true),
+        ..Default::default()
+    };
+    body(mc.oem(C0, &Request::SetManagerNetwork(update)));
+    let ResponseBody::ManagerNetwork(after) = body(mc.oem(C0, &Request::GetManagerNetwork)) else {
+        panic!()
+    };
+    assert!(after.dhcpv4);
+    assert_eq!(after.ipv4[0].origin, Ipv4Origin::Dhcp);
+    assert_eq!(after.ipv4[0].address, n.ipv4[0].address);
+}

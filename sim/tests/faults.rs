@@ -356,3 +356,33 @@ async fn card_events_and_controls_flow_through_the_runner() {
         matches!(PacketRepr::parse(&b).unwrap().body, Body::Aen(Aen::LinkStatusChange { status, .. }) if !status.link_up())
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_sensor_offset_fault_pushes_a_reading_past_its_thresholds_for_a_while() {
+    let text = format!(
+        "{DPU}[package.card.sensors]\nlist = [{{ name = \"nic_temp\", type = \"Temperature\", idle = 50.0, upper_caution = 85.0 }}]\n\
+         [[fault]]\nkind = \"sensor_offset\"\npackage = 0\nsensor = \"nic_temp\"\noffset = 40.0\nat_ms = 100\nduration_ms = 1000\n"
+    );
+    let (mut mc, h) = start(&text);
+    mc.init().await;
+    let at_zero = || h.with(|nc| nc.card(0).unwrap().sensors(0).unwrap().sensors[0].clone());
+    let before = at_zero();
+    assert_eq!(before.state(), oem::SensorState::Normal);
+    // The runner applies timed faults as it advances; a command makes it advance.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    mc.ok(C0, Command::GetLinkStatus).await;
+    let during = at_zero();
+    assert_eq!(during.reading.unwrap() - before.reading.unwrap(), 40_000);
+    assert_eq!(during.state(), oem::SensorState::Warning);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    mc.ok(C0, Command::GetLinkStatus).await;
+    assert_eq!(at_zero(), before);
+    // A fault naming a sensor the card does not have is refused with the reason.
+    let e =
+        Scenario::parse(&text.replace("sensor = \"nic_temp\"", "sensor = \"nope\"")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("\"nope\" is not a sensor of that card"),
+        "{e}"
+    );
+}

@@ -327,6 +327,7 @@ impl Backend {
                 self.set_manager_network(&ids, u).await?;
                 ResponseBody::Empty
             }
+            R::GetSensors => ResponseBody::Sensors(self.sensors(&ids).await?),
             R::GetBootProgress => {
                 let s = get(ids.system.clone(), "system").await?;
                 ResponseBody::BootProgress(boot_progress(&s))
@@ -414,6 +415,9 @@ impl Backend {
         }
         if has(&system, "BootProgress") {
             caps |= capability::BOOT_PROGRESS;
+        }
+        if has(&chassis, "Sensors") {
+            caps |= capability::SENSORS;
         }
         if has(&manager["Actions"], "#Manager.Reset") {
             caps |= capability::MANAGER_RESET;
@@ -916,6 +920,60 @@ impl Backend {
             .await
             .map_err(|e| from_client("network", e))?;
         Ok(())
+    }
+
+    /// The card's sensors (OEM.md §4.22, §11): the chassis's `Sensors` members of the
+    /// five reading types, with their thresholds, and `PowerSubsystem.CapacityWatts`.
+    async fn sensors(&self, ids: &Ids) -> Result<oem::Sensors, Failed> {
+        let Some(chassis) = &ids.chassis else {
+            return Err((
+                ResultCode::UnsupportedCommand,
+                "sensors: the card BMC has no chassis".into(),
+            ));
+        };
+        let c = self
+            .client
+            .get_json(chassis)
+            .await
+            .map_err(|e| from_client("chassis", e))?;
+        let mut out = oem::Sensors::default();
+        if let Some(p) = c["PowerSubsystem"]["@odata.id"].as_str() {
+            if let Ok(p) = self.client.get_json(p).await {
+                out.capacity_watts = p["CapacityWatts"]
+                    .as_f64()
+                    .map_or(0, |w| w.clamp(0.0, f64::from(u32::MAX)) as u32);
+            }
+        }
+        let milli = |v: &Value| {
+            v.as_f64()
+                .map(|f| (f * 1000.0).round())
+                .filter(|m| *m >= f64::from(i32::MIN) && *m <= f64::from(i32::MAX))
+                .map(|m| m as i32)
+        };
+        for s in self.members_of(&c, "Sensors").await {
+            let Some(reading_type) = s["ReadingType"]
+                .as_str()
+                .and_then(oem::ReadingType::from_redfish)
+            else {
+                continue;
+            };
+            let name = text(&s, "Id");
+            if !oem::is_sensor_name(&name) || out.sensors.len() == oem::MAX_SENSORS {
+                continue;
+            }
+            let t = &s["Thresholds"];
+            out.sensors.push(oem::Sensor {
+                name,
+                reading_type,
+                context: oem::PhysicalContext::from_redfish_name(&text(&s, "PhysicalContext")),
+                reading: milli(&s["Reading"]),
+                upper_caution: milli(&t["UpperCaution"]["Reading"]),
+                upper_critical: milli(&t["UpperCritical"]["Reading"]),
+                lower_caution: milli(&t["LowerCaution"]["Reading"]),
+                lower_critical: milli(&t["LowerCritical"]["Reading"]),
+            });
+        }
+        Ok(out)
     }
 
     /// The members of the collection `system[key]` links to (at most 32), each read;

@@ -63,6 +63,20 @@ pub enum CardEventKind {
     },
     /// The card answers again.
     Online,
+    /// The card was found (at start, or when it was plugged in), reached `how`.
+    Discovered {
+        /// How it is reached, in words.
+        how: String,
+    },
+    /// A sensor's reading crossed a threshold: its state is now `state`.
+    SensorStateChanged {
+        /// The sensor's name.
+        sensor: String,
+        /// Its new state.
+        state: super::SensorState,
+        /// The reading that put it there (thousandths of its unit).
+        reading: Option<i32>,
+    },
     /// A long operation ended.
     TaskEnded {
         /// The task.

@@ -33,9 +33,9 @@ pub use sidebridge_protocol::oem::{
     DriveProtocol, FirmwareComponent, HostInventory, HostWatchdog, IndicatorLed, InstructionSet,
     Ipv4Address, Ipv4Origin, Ipv6Address, Ipv6Origin, Ipv6State, MAX_ASSET_TAG_LEN, MAX_URI_LEN,
     ManagerNetwork, ManagerNetworkUpdate, MediaInsert, MediaSlot, MediaState, MediaStatus,
-    NetworkIdentity, NetworkService, PowerState, Processor, ResetType, ResultCode, ServiceState,
-    StaticIpv4, SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability,
-    media_type,
+    NetworkIdentity, NetworkService, PhysicalContext, PowerState, Processor, ReadingType,
+    ResetType, ResultCode, Sensor, SensorState, Sensors, ServiceState, StaticIpv4, SystemSettings,
+    SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
 };
 /// The Redfish tunnel's request and response, as the OEM set carries them.
 pub use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse, TunnelRole};
@@ -356,13 +356,20 @@ impl Cards {
                 id
             }
         });
-        let entry = cards
-            .entry(id.clone())
-            .or_insert_with(|| Arc::new(Card::new(id, reach, info.clone(), Nic::default())));
+        let mut new = false;
+        let entry = cards.entry(id.clone()).or_insert_with(|| {
+            new = true;
+            Arc::new(Card::new(id.clone(), reach, info.clone(), Nic::default()))
+        });
         if entry.info != info {
             let e = Arc::make_mut(entry);
             e.info = info;
             e.generation += 1;
+        }
+        drop(cards);
+        if new {
+            let how = format!("as card BMC {n} (its own MCTP endpoint)");
+            self.emit(&id, CardEventKind::Discovered { how });
         }
     }
 
@@ -378,12 +385,14 @@ impl Cards {
     /// offline).
     pub fn sync(&self) {
         let topo = self.manager.snapshot();
+        let mut found = Vec::new();
         let mut cards = lock(&self.cards);
         for p in &topo.packages {
             let Some(info) = &p.card else { continue };
             let id = card_id(info, p.id);
             let nic = Nic::from_package(p);
             let entry = cards.entry(id.clone()).or_insert_with(|| {
+                found.push((id.clone(), format!("behind NC-SI package {}", p.id)));
                 Arc::new(Card::new(
                     id,
                     Reach::Package(p.id),
@@ -406,6 +415,10 @@ impl Cards {
                 entry.present = p.present;
                 entry.generation += 1;
             }
+        }
+        drop(cards);
+        for (id, how) in found {
+            self.emit(&id, CardEventKind::Discovered { how });
         }
     }
 
@@ -461,6 +474,7 @@ impl Cards {
             .await
             .map_err(|e| self.fail(id, e))?;
         let was_offline = !card.online;
+        let sensor_events = sensor_changes(card.sensors.as_ref(), fresh.sensors.as_ref());
         self.update(id, |c| {
             c.power = fresh.power;
             c.boot = fresh.boot;
@@ -470,6 +484,7 @@ impl Cards {
             c.network = fresh.network;
             c.host = fresh.host;
             c.bmc_network = fresh.bmc_network;
+            c.sensors = fresh.sensors;
             c.allowable = fresh.allowable;
             c.settings = fresh.settings;
             c.online = true;
@@ -477,6 +492,9 @@ impl Cards {
         });
         if was_offline {
             self.emit(id, CardEventKind::Online);
+        }
+        for e in sensor_events {
+            self.emit(id, e);
         }
         Ok(())
     }
@@ -851,6 +869,7 @@ struct Fresh {
     network: Option<NetworkIdentity>,
     host: Option<HostInventory>,
     bmc_network: Option<ManagerNetwork>,
+    sensors: Option<Sensors>,
 }
 
 fn bmc_network_of(r: ResponseBody) -> Option<ManagerNetwork> {
@@ -924,6 +943,15 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
+    let sensors = if card.has(capability::SENSORS) {
+        read(client, Request::GetSensors, |r| match r {
+            ResponseBody::Sensors(s) => Some(s),
+            _ => None,
+        })
+        .await?
+    } else {
+        None
+    };
     let allowable = if card.has(capability::ALLOWABLE_VALUES) {
         read(client, Request::GetAllowableValues, |r| match r {
             ResponseBody::AllowableValues(a) => Some(a),
@@ -949,5 +977,25 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
         network,
         host,
         bmc_network,
+        sensors,
     })
+}
+
+/// The sensors whose state (normal, warning, critical) `new` changes from `old`; at
+/// the first reading, those that are not normal (OEM.md §4.22).
+fn sensor_changes(old: Option<&Sensors>, new: Option<&Sensors>) -> Vec<CardEventKind> {
+    let Some(new) = new else { return Vec::new() };
+    new.sensors
+        .iter()
+        .filter_map(|s| {
+            let was = old
+                .and_then(|o| o.sensors.iter().find(|x| x.name == s.name))
+                .map_or(SensorState::Normal, Sensor::state);
+            (s.state() != was).then(|| CardEventKind::SensorStateChanged {
+                sensor: s.name.clone(),
+                state: s.state(),
+                reading: s.reading,
+            })
+        })
+        .collect()
 }

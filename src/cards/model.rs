@@ -39,6 +39,8 @@ pub struct Card {
     pub host: Option<super::HostInventory>,
     /// The card BMC's own interface and services, its UUID (OEM 1.3).
     pub bmc_network: Option<super::ManagerNetwork>,
+    /// The card's sensors and power capacity as last read (OEM 1.3).
+    pub sensors: Option<super::Sensors>,
     /// What the card accepts (OEM 1.1); `None` for a 1.0 card.
     pub allowable: Option<AllowableValues>,
     /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
@@ -81,6 +83,7 @@ impl Card {
             network: None,
             host: None,
             bmc_network: None,
+            sensors: None,
             allowable: None,
             settings: None,
             online: true,

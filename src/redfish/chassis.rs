@@ -22,7 +22,7 @@ pub(super) fn get_card(state: &Shared, id: &str) -> RfResult<std::sync::Arc<Card
 
 fn chassis_body(c: &Card) -> Value {
     let id = &c.id;
-    json!({
+    let mut v = json!({
         "@odata.id": format!("/redfish/v1/Chassis/{id}"),
         "@odata.type": odata_type("Chassis"),
         "Id": id,
@@ -39,7 +39,9 @@ fn chassis_body(c: &Card) -> Value {
             "ComputerSystems": [{ "@odata.id": format!("/redfish/v1/Systems/{id}") }],
             "ManagedBy": [{ "@odata.id": format!("/redfish/v1/Managers/{id}") }]
         }
-    })
+    });
+    super::sensors::chassis_links(&mut v, c);
+    v
 }
 
 async fn list(State(state): State<Shared>, Extension(c): Extension<Caller>) -> RfResult<Response> {

@@ -5,8 +5,8 @@
 
 use super::error::RedfishError;
 use crate::cards::{
-    CardError, CardEvent, CardEventKind, Connection, MediaSlot, ResetType, ResultCode, Task,
-    TaskKind, TaskState,
+    CardError, CardEvent, CardEventKind, Connection, MediaSlot, ResetType, ResultCode, SensorState,
+    Task, TaskKind, TaskState,
 };
 use serde_json::{Value, json};
 use std::time::SystemTime;
@@ -205,6 +205,44 @@ impl From<&CardEvent> for RfEvent {
                 "ResourceEvent.1.3.ResourceStatusChangedCritical",
                 format!("The card {id} stopped answering: {reason}"),
                 "Critical",
+            ),
+            CardEventKind::SensorStateChanged {
+                sensor,
+                state,
+                reading,
+            } => {
+                let at = reading.map_or_else(String::new, |r| {
+                    format!(" (reading {})", f64::from(r) / 1000.0)
+                });
+                let (message_id, word, severity) = match state {
+                    SensorState::Normal => (
+                        "ResourceEvent.1.3.ResourceStatusChangedOK",
+                        "back within its thresholds",
+                        "OK",
+                    ),
+                    SensorState::Warning => (
+                        "ResourceEvent.1.3.ResourceStatusChangedWarning",
+                        "past a caution threshold",
+                        "Warning",
+                    ),
+                    SensorState::Critical => (
+                        "ResourceEvent.1.3.ResourceStatusChangedCritical",
+                        "past a critical threshold",
+                        "Critical",
+                    ),
+                };
+                (
+                    format!("/redfish/v1/Chassis/{id}/Sensors/{sensor}"),
+                    message_id,
+                    format!("Sensor {sensor} of {id} is {word}{at}."),
+                    severity,
+                )
+            }
+            CardEventKind::Discovered { how } => (
+                system,
+                "ResourceEvent.1.3.ResourceCreated",
+                format!("The card {id} was found {how}."),
+                "OK",
             ),
             CardEventKind::Online => (
                 system,

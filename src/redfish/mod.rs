@@ -27,6 +27,7 @@ mod host;
 pub mod log_services;
 mod managers;
 mod metrics;
+mod sensors;
 mod service;
 mod sessions;
 mod systems;
@@ -456,6 +457,7 @@ pub fn app(state: Shared) -> Router {
         .merge(chassis::routes())
         .merge(metrics::routes())
         .merge(host::routes())
+        .merge(sensors::routes())
         .merge(aggregation::routes())
         .merge(events::routes())
         .merge(tasks::routes())

@@ -53,6 +53,8 @@ pub const MAX_ADDRESSES: usize = 16;
 pub const MAX_NAME_SERVERS: usize = 8;
 /// The most network services GetManagerNetwork carries (§4.20).
 pub const MAX_SERVICES: usize = 16;
+/// The most sensors GetSensors carries (§4.22).
+pub const MAX_SENSORS: usize = 64;
 /// A host interface's port byte when it is a function of no NIC port (§4.19).
 pub const NO_PORT: u8 = 0xFF;
 /// NC-SI AEN type of our events (§7).
@@ -422,6 +424,8 @@ pub enum Request {
     GetManagerNetwork,
     /// §4.21 (1.3).
     SetManagerNetwork(ManagerNetworkUpdate),
+    /// §4.22 (1.3).
+    GetSensors,
     /// §4.11.
     GetBootProgress,
     /// §4.12: the sequence number of the operation to poll.
@@ -470,6 +474,7 @@ impl Request {
             Self::GetHostInventory => CommandId::GetHostInventory,
             Self::GetManagerNetwork => CommandId::GetManagerNetwork,
             Self::SetManagerNetwork(_) => CommandId::SetManagerNetwork,
+            Self::GetSensors => CommandId::GetSensors,
             Self::GetBootProgress => CommandId::GetBootProgress,
             Self::GetOperationStatus { .. } => CommandId::GetOperationStatus,
             Self::ReadResult { .. } => CommandId::ReadResult,
@@ -550,6 +555,7 @@ impl Request {
                 w.bytes(message);
             }
             Self::GetManagerNetwork
+            | Self::GetSensors
             | Self::GetBootOverride
             | Self::GetPowerState
             | Self::GetFirmwareInventory
@@ -607,6 +613,7 @@ impl Request {
             CommandId::GetNetworkIdentity => Self::GetNetworkIdentity,
             CommandId::GetHostInventory => Self::GetHostInventory,
             CommandId::GetManagerNetwork => Self::GetManagerNetwork,
+            CommandId::GetSensors => Self::GetSensors,
             CommandId::SetManagerNetwork => {
                 let (mask, flags) = (r.u8()?, r.u8()?);
                 r.skip(2)?;
@@ -699,6 +706,8 @@ pub enum ResponseBody {
     HostInventory(HostInventory),
     /// §4.20 (1.3).
     ManagerNetwork(ManagerNetwork),
+    /// §4.22 (1.3).
+    Sensors(Sensors),
     /// §4.11.
     BootProgress(BootProgress),
     /// §4.12.
@@ -881,6 +890,33 @@ impl Response {
                     w.u8(sv.service.into())
                         .u8(u8::from(sv.enabled))
                         .u16(sv.port);
+                }
+            }
+            ResponseBody::Sensors(list) => {
+                let sensors = &list.sensors[..list.sensors.len().min(MAX_SENSORS)];
+                w.u8(sensors.len() as u8).zeros(3).u32(list.capacity_watts);
+                for sn in sensors {
+                    let thresholds = [
+                        sn.upper_caution,
+                        sn.upper_critical,
+                        sn.lower_caution,
+                        sn.lower_critical,
+                    ];
+                    let flags = thresholds
+                        .iter()
+                        .enumerate()
+                        .fold(u8::from(sn.reading.is_some()), |f, (i, t)| {
+                            f | u8::from(t.is_some()) << (i + 1)
+                        });
+                    w.u8(sn.reading_type.into())
+                        .u8(sn.context.into())
+                        .u8(flags)
+                        .zeros(1)
+                        .u32(sn.reading.unwrap_or(0) as u32);
+                    for t in thresholds {
+                        w.u32(t.unwrap_or(0) as u32);
+                    }
+                    put_str(&mut w, &sn.name);
                 }
             }
             ResponseBody::BootProgress(b) => {
@@ -1140,6 +1176,43 @@ impl Response {
                     ipv6,
                     name_servers,
                     services,
+                })
+            }
+            (ResultCode::Ok, CommandId::GetSensors) => {
+                let n = count(r.u8()?, MAX_SENSORS, "sensors: more than 64")?;
+                r.skip(3)?;
+                let capacity_watts = r.u32()?;
+                let sensors = (0..n)
+                    .map(|_| {
+                        let (reading_type, context, flags) = (r.u8()?, r.u8()?, r.u8()?);
+                        if flags & !0x1F != 0 {
+                            return Err(Error::Invalid("sensor: reserved flag bits set"));
+                        }
+                        r.skip(1)?;
+                        let mut values = [0i32; 5];
+                        for v in &mut values {
+                            *v = r.u32()? as i32;
+                        }
+                        let at = |bit: u8, v: i32| (flags & 1 << bit != 0).then_some(v);
+                        let name = get_str(&mut r, 64, "sensor name")?;
+                        if !is_sensor_name(&name) {
+                            return Err(Error::Invalid("sensor: name breaks §4.22"));
+                        }
+                        Ok(Sensor {
+                            name,
+                            reading_type: reading_type.into(),
+                            context: context.into(),
+                            reading: at(0, values[0]),
+                            upper_caution: at(1, values[1]),
+                            upper_critical: at(2, values[2]),
+                            lower_caution: at(3, values[3]),
+                            lower_critical: at(4, values[4]),
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                ResponseBody::Sensors(Sensors {
+                    capacity_watts,
+                    sensors,
                 })
             }
             (ResultCode::Ok, CommandId::GetBootProgress) => {

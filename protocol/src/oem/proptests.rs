@@ -113,6 +113,7 @@ fn request() -> impl Strategy<Value = Request> {
         u8_enum().prop_map(Request::ResetManager),
         tunnel_request().prop_map(Request::Redfish),
         Just(Request::GetManagerNetwork),
+        Just(Request::GetSensors),
         (
             proptest::option::of(text(40)),
             proptest::option::of(text(40)),
@@ -140,8 +141,8 @@ fn request() -> impl Strategy<Value = Request> {
                     })
                 }
             ),
-        // 0x14 and 0x15 are GetManagerNetwork and SetManagerNetwork (OEM set 1.3).
-        ((0x16u8..), vec(any::<u8>(), 0..64))
+        // 0x14 to 0x16 are OEM set 1.3's.
+        ((0x17u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(command, message)| Request::Unknown { command, message }),
     ]
 }
@@ -425,8 +426,43 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
         Just((CommandId::SetSystemSettings, ResponseBody::Empty)),
         Just((CommandId::ResetManager, ResponseBody::Empty)),
         Just((CommandId::SetManagerNetwork, ResponseBody::Empty)),
+        (
+            any::<u32>(),
+            vec(
+                (
+                    "[A-Za-z0-9_-]{1,64}",
+                    u8_enum(),
+                    u8_enum(),
+                    proptest::option::of(any::<i32>()),
+                    [
+                        proptest::option::of(any::<i32>()),
+                        proptest::option::of(any::<i32>()),
+                        proptest::option::of(any::<i32>()),
+                        proptest::option::of(any::<i32>()),
+                    ],
+                )
+                    .prop_map(|(name, reading_type, context, reading, t)| Sensor {
+                        name,
+                        reading_type,
+                        context,
+                        reading,
+                        upper_caution: t[0],
+                        upper_critical: t[1],
+                        lower_caution: t[2],
+                        lower_critical: t[3],
+                    }),
+                0..=MAX_SENSORS
+            )
+        )
+            .prop_map(|(capacity_watts, sensors)| (
+                CommandId::GetSensors,
+                ResponseBody::Sensors(Sensors {
+                    capacity_watts,
+                    sensors
+                })
+            )),
         tunnel_response().prop_map(|t| (CommandId::RedfishRequest, ResponseBody::Redfish(t))),
-        ((0x16u8..), vec(any::<u8>(), 0..64))
+        ((0x17u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
     ]
 }
@@ -649,4 +685,26 @@ fn frame_and_message_errors() {
         Response::parse(CommandId::Reset, ResultCode::Busy, &[]),
         Ok(Response::error(CommandId::Reset, ResultCode::Busy, ""))
     );
+}
+
+proptest! {
+    /// A sensor's state follows its thresholds: critical at or beyond a critical one,
+    /// else a warning at or beyond a caution one, else normal (§4.22).
+    #[test]
+    fn sensor_state_follows_the_thresholds(reading in any::<i32>(), t in any::<[Option<i32>; 4]>()) {
+        let s = Sensor {
+            name: "s".into(),
+            reading_type: ReadingType::Temperature,
+            context: PhysicalContext::NotKnown,
+            reading: Some(reading),
+            upper_caution: t[0],
+            upper_critical: t[1],
+            lower_caution: t[2],
+            lower_critical: t[3],
+        };
+        let crit = t[1].is_some_and(|c| reading >= c) || t[3].is_some_and(|c| reading <= c);
+        let warn = t[0].is_some_and(|c| reading >= c) || t[2].is_some_and(|c| reading <= c);
+        let want = if crit { SensorState::Critical } else if warn { SensorState::Warning } else { SensorState::Normal };
+        prop_assert_eq!(s.state(), want);
+    }
 }

@@ -49,6 +49,8 @@ wire_enum! {
         /// Change the card BMC's host name, domain, name servers, DHCPv4 or static
         /// IPv4 addresses (1.3).
         SetManagerNetwork = 0x15,
+        /// The card's sensors with their thresholds, and its power capacity (1.3).
+        GetSensors = 0x16,
     }
 }
 
@@ -316,6 +318,8 @@ pub mod capability {
     pub const MANAGER_NETWORK: u32 = 1 << 14;
     /// SetManagerNetwork (OEM set 1.3).
     pub const MANAGER_NETWORK_SET: u32 = 1 << 15;
+    /// GetSensors (OEM set 1.3).
+    pub const SENSORS: u32 = 1 << 16;
 }
 
 wire_enum! {
@@ -392,6 +396,7 @@ macro_rules! not_known_by_default {
 }
 
 not_known_by_default!(
+    PhysicalContext,
     InstructionSet,
     DriveMedia,
     DriveProtocol,
@@ -1036,4 +1041,179 @@ impl ManagerNetwork {
                 .collect();
         }
     }
+}
+
+wire_enum! {
+    /// What a sensor measures (`OEM.md` §4.22; Redfish `Sensor.ReadingType`).
+    pub enum ReadingType(u8) {
+        /// Temperature, °C.
+        Temperature = 0x01,
+        /// Power, W.
+        Power = 0x02,
+        /// Voltage, V.
+        Voltage = 0x03,
+        /// Current, A.
+        Current = 0x04,
+        /// Fan speed, RPM.
+        FanSpeed = 0x05,
+    }
+}
+
+impl ReadingType {
+    /// The Redfish `ReadingType` and `ReadingUnits`; `None` for an unknown code.
+    pub fn redfish(self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            Self::Temperature => ("Temperature", "Cel"),
+            Self::Power => ("Power", "W"),
+            Self::Voltage => ("Voltage", "V"),
+            Self::Current => ("Current", "A"),
+            Self::FanSpeed => ("Rotational", "RPM"),
+            Self::Unknown(_) => return None,
+        })
+    }
+
+    /// The type a Redfish `ReadingType` names.
+    pub fn from_redfish(name: &str) -> Option<Self> {
+        [
+            Self::Temperature,
+            Self::Power,
+            Self::Voltage,
+            Self::Current,
+            Self::FanSpeed,
+        ]
+        .into_iter()
+        .find(|t| t.redfish().is_some_and(|(n, _)| n == name))
+    }
+}
+
+wire_enum! {
+    /// Where a sensor is (`OEM.md` §4.22; Redfish `PhysicalContext`).
+    pub enum PhysicalContext(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// A processor.
+        Cpu = 0x01,
+        /// The network controller.
+        NetworkingDevice = 0x02,
+        /// The board.
+        SystemBoard = 0x03,
+        /// A power supply.
+        PowerSupply = 0x04,
+        /// A fan.
+        Fan = 0x05,
+        /// Memory.
+        Memory = 0x06,
+        /// A storage device.
+        StorageDevice = 0x07,
+        /// Air intake.
+        Intake = 0x08,
+        /// Air exhaust.
+        Exhaust = 0x09,
+        /// A transceiver (optical module).
+        Transceiver = 0x0A,
+    }
+}
+
+impl PhysicalContext {
+    /// Every named context with its Redfish `PhysicalContext` name.
+    pub const NAMED: [(Self, &'static str); 10] = [
+        (Self::Cpu, "CPU"),
+        (Self::NetworkingDevice, "NetworkingDevice"),
+        (Self::SystemBoard, "SystemBoard"),
+        (Self::PowerSupply, "PowerSupply"),
+        (Self::Fan, "Fan"),
+        (Self::Memory, "Memory"),
+        (Self::StorageDevice, "StorageDevice"),
+        (Self::Intake, "Intake"),
+        (Self::Exhaust, "Exhaust"),
+        (Self::Transceiver, "Transceiver"),
+    ];
+
+    /// The Redfish name; `None` when not known.
+    pub fn redfish_name(self) -> Option<&'static str> {
+        Self::NAMED
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map(|(_, n)| *n)
+    }
+
+    /// The context a Redfish `PhysicalContext` names; not known for any other.
+    pub fn from_redfish_name(name: &str) -> Self {
+        Self::NAMED
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map_or(Self::NotKnown, |(c, _)| *c)
+    }
+}
+
+/// Whether a sensor reading is inside its thresholds (`OEM.md` §4.22).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SensorState {
+    /// Inside every threshold, or not known.
+    Normal,
+    /// At or beyond a caution threshold.
+    Warning,
+    /// At or beyond a critical threshold.
+    Critical,
+}
+
+/// One sensor of the card (GetSensors, `OEM.md` §4.22). Readings and thresholds are
+/// in thousandths of the reading type's unit.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sensor {
+    /// Its name, unique on the card ([`is_sensor_name`]).
+    pub name: String,
+    /// What it measures.
+    pub reading_type: ReadingType,
+    /// Where it is.
+    pub context: PhysicalContext,
+    /// The reading; `None`: not known.
+    pub reading: Option<i32>,
+    /// Upper caution threshold.
+    pub upper_caution: Option<i32>,
+    /// Upper critical threshold.
+    pub upper_critical: Option<i32>,
+    /// Lower caution threshold.
+    pub lower_caution: Option<i32>,
+    /// Lower critical threshold.
+    pub lower_critical: Option<i32>,
+}
+
+impl Sensor {
+    /// The reading against the thresholds (`OEM.md` §4.22).
+    pub fn state(&self) -> SensorState {
+        let Some(r) = self.reading else {
+            return SensorState::Normal;
+        };
+        let above = |t: Option<i32>| t.is_some_and(|t| r >= t);
+        let below = |t: Option<i32>| t.is_some_and(|t| r <= t);
+        if above(self.upper_critical) || below(self.lower_critical) {
+            SensorState::Critical
+        } else if above(self.upper_caution) || below(self.lower_caution) {
+            SensorState::Warning
+        } else {
+            SensorState::Normal
+        }
+    }
+}
+
+/// Whether `name` may name a sensor (`OEM.md` §4.22): 1 to 64 letters, digits, `_`
+/// and `-`.
+pub fn is_sensor_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// The card's sensors and power capacity (GetSensors, `OEM.md` §4.22).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sensors {
+    /// The card's power capacity in W; zero: not known.
+    pub capacity_watts: u32,
+    /// Its sensors (at most [`MAX_SENSORS`](super::MAX_SENSORS)).
+    pub sensors: Vec<Sensor>,
 }

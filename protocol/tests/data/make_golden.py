@@ -262,6 +262,14 @@ add("oem_req_set_manager_network", oem_req(0x77, 0x15, 0x1017,
     + bytes([1, 192, 0, 2, 30, 24, 192, 0, 2, 254]))[0])
 add("oem_rsp_set_manager_network", oem_rsp(0x77, 0x15, 0x1017, b"")[0])
 
+# GetSensors (OEM.md §4.22): 75 W capacity; the NIC's temperature 61.5 °C with upper
+# caution 85 and critical 95, and the card's power 48.25 W with no thresholds.
+add("oem_req_get_sensors", oem_req(0x78, 0x16, 0x1018, b"")[0])
+SENSORS = (bytes([2, 0, 0, 0]) + struct.pack(">I", 75)
+    + bytes([1, 2, 0x07, 0]) + struct.pack(">iiiii", 61500, 85000, 95000, 0, 0) + s16(b"nic_temp")
+    + bytes([2, 3, 0x01, 0]) + struct.pack(">iiiii", 48250, 0, 0, 0, 0) + s16(b"card_power"))
+add("oem_rsp_get_sensors", oem_rsp(0x78, 0x16, 0x1018, SENSORS)[0])
+
 def oem_event(chan, ev, data):
     return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)
 
