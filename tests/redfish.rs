@@ -314,8 +314,27 @@ async fn resources_show_what_ncsi_and_the_card_report() {
         .get("/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/NetworkDeviceFunctions/1")
         .await;
     // The NIC is a Mellanox one: its get-MAC answers the MC's address, not the host
-    // port's, so the port's MAC is not known and not shown.
-    assert!(ndf["Ethernet"].get("MACAddress").is_none(), "{ndf}");
+    // port's. The card's host inventory says which host interface this function is:
+    // its MAC is shown (not as a permanent one), with the interface's enabled state.
+    assert_eq!(
+        ndf["Ethernet"],
+        json!({ "MACAddress": "02:5B:00:00:00:21" }),
+        "{ndf}"
+    );
+    assert_eq!(ndf["DeviceEnabled"], true);
+    let port1 = s
+        .get("/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/Ports/1")
+        .await;
+    assert_eq!(
+        port1["Ethernet"]["AssociatedMACAddresses"],
+        json!(["02:5B:00:00:00:21"])
+    );
+    // DPU0000B2's second port is no host interface's: no MAC is known, none shown.
+    let b2 = s
+        .get("/redfish/v1/Chassis/DPU0000B2/NetworkAdapters/NIC/NetworkDeviceFunctions/1")
+        .await;
+    assert!(b2["Ethernet"].get("MACAddress").is_none(), "{b2}");
+    assert!(b2.get("DeviceEnabled").is_none(), "{b2}");
     let fw = s
         .get("/redfish/v1/UpdateService/FirmwareInventory/DPU0000A1-1")
         .await;

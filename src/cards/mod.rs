@@ -30,12 +30,12 @@ pub use model::{
 /// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
 pub use sidebridge_protocol::oem::{
     AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, DriveMedia,
-    DriveProtocol, FirmwareComponent, HostInventory, HostWatchdog, IndicatorLed, InstructionSet,
-    Ipv4Address, Ipv4Origin, Ipv6Address, Ipv6Origin, Ipv6State, MAX_ASSET_TAG_LEN, MAX_URI_LEN,
-    ManagerNetwork, ManagerNetworkUpdate, MediaInsert, MediaSlot, MediaState, MediaStatus,
-    NetworkIdentity, NetworkService, PhysicalContext, PowerState, Processor, ReadingType,
-    ResetType, ResultCode, Sensor, SensorState, Sensors, ServiceState, StaticIpv4, SystemSettings,
-    SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
+    DriveProtocol, FirmwareComponent, HostInterface, HostInventory, HostWatchdog, IndicatorLed,
+    InstructionSet, Ipv4Address, Ipv4Origin, Ipv6Address, Ipv6Origin, Ipv6State, MAX_ASSET_TAG_LEN,
+    MAX_URI_LEN, ManagerNetwork, ManagerNetworkUpdate, MediaInsert, MediaSlot, MediaState,
+    MediaStatus, NetworkIdentity, NetworkService, PhysicalContext, PowerState, Processor,
+    ReadingType, ResetType, ResultCode, Sensor, SensorState, Sensors, ServiceState, StaticIpv4,
+    SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
 };
 /// The Redfish tunnel's request and response, as the OEM set carries them.
 pub use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse, TunnelRole};

@@ -333,6 +333,20 @@ impl HostCounters {
     pub fn tx_frames(&self) -> u64 {
         self.tx_unicast + self.tx_multicast + self.tx_broadcast
     }
+
+    /// Frames received in error, every kind the controller counts: FCS, alignment,
+    /// false carrier, runt and jabber.
+    pub fn rx_errors(&self) -> u64 {
+        [
+            self.fcs_errors,
+            self.alignment_errors,
+            self.false_carrier,
+            self.runts,
+            self.jabbers,
+        ]
+        .iter()
+        .fold(0u64, |a, b| a.saturating_add(*b))
+    }
 }
 
 /// A channel's traffic on the sideband itself: NC-SI control packets (Get NC-SI

@@ -6,7 +6,7 @@ use super::error::{RedfishError, RfResult};
 use super::service::odata_type;
 use super::systems::status;
 use super::{Shared, collection, methods, resource};
-use crate::cards::{Card, Port};
+use crate::cards::{Card, HostInterface, Port};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
 use axum::response::Response;
@@ -168,6 +168,20 @@ async fn ports(
     ))
 }
 
+fn mac_text(m: [u8; 6]) -> String {
+    m.map(|b| format!("{b:02X}")).join(":")
+}
+
+/// The host's interfaces (with their index) that are port `n`'s function, when the
+/// card says which (OEM GetHostInventory).
+fn host_interfaces<'a>(card: &'a Card, n: &str) -> Vec<(usize, &'a HostInterface)> {
+    card.host
+        .iter()
+        .flat_map(|h| h.interfaces.iter().enumerate())
+        .filter(|(_, i)| i.port.is_some_and(|p| p.to_string() == n))
+        .collect()
+}
+
 async fn port_resource(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
@@ -191,6 +205,17 @@ async fn port_resource(
     });
     if let Some(mbps) = p.speed_mbps {
         v["CurrentSpeedGbps"] = json!(f64::from(mbps) / 1000.0);
+    }
+    // The MACs of the function on this port: the NC's, else the host interfaces'.
+    let macs: Vec<String> = match p.mac {
+        Some(m) => vec![mac_text(m)],
+        None => host_interfaces(&card, &n)
+            .into_iter()
+            .map(|(_, i)| mac_text(i.mac))
+            .collect(),
+    };
+    if !macs.is_empty() {
+        v["Ethernet"] = json!({ "AssociatedMACAddresses": macs });
     }
     if card.package().is_some() {
         v["Metrics"] = json!({ "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}/Metrics") });
@@ -227,9 +252,9 @@ async fn function(
     c.require(Privilege::Login)?;
     let card = get_card(&state, &id)?;
     adapter_or_404(&id, &adapter)?;
-    let mac = port(&card, &n)?
-        .mac
-        .map(|m| m.map(|b| format!("{b:02X}")).join(":"));
+    let mac = port(&card, &n)?.mac.map(mac_text);
+    // Their MAC where the NC tells none, and whether the function is enabled.
+    let host_ifs = host_interfaces(&card, &n);
     let mut body = json!({
             "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}"),
             "@odata.type": odata_type("NetworkDeviceFunction"),
@@ -238,23 +263,25 @@ async fn function(
             "NetDevFuncType": "Ethernet",
             // Left out when the NC does not tell the host's address (a Mellanox get-MAC
             // answers the MC's own).
-            "Ethernet": match &mac {
-                Some(m) => json!({ "MACAddress": m, "PermanentMACAddress": m }),
-                None => json!({}),
+            "Ethernet": match (&mac, host_ifs.first()) {
+                (Some(m), _) => json!({ "MACAddress": m, "PermanentMACAddress": m }),
+                (None, Some((_, i))) => json!({ "MACAddress": mac_text(i.mac) }),
+                (None, None) => json!({}),
             },
             "Status": status(&card),
+            // An NC-SI channel's function is its port's and can be on no other.
+            "AssignablePhysicalNetworkPorts": [{ "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}") }],
             "Links": { "PhysicalNetworkPortAssignment": { "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}") } }
     });
+    if let Some((_, i)) = host_ifs.first() {
+        body["DeviceEnabled"] = json!(i.enabled);
+    }
     if card.package().is_some() {
         body["Metrics"] = json!({ "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/NetworkDeviceFunctions/{n}/Metrics") });
     }
-    // The host's interfaces that are this function, when the card says which.
-    if let Some(h) = &card.host {
-        let ifs: Vec<Value> = h
-            .interfaces
+    if card.host.is_some() {
+        let ifs: Vec<Value> = host_ifs
             .iter()
-            .enumerate()
-            .filter(|(_, i)| i.port.is_some_and(|p| p.to_string() == n))
             .map(|(k, _)| json!({ "@odata.id": format!("/redfish/v1/Systems/{id}/EthernetInterfaces/{k}") }))
             .collect();
         body["Links"]["EthernetInterfaces"] = json!(ifs);

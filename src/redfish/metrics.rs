@@ -12,6 +12,7 @@
 //! | RXFrames, TXFrames | the sum of those three |
 //! | RXFCSErrors, RXFrameAlignmentErrors, RXFalseCarrierErrors | FCS Receive Errors, Alignment Errors, False Carrier Detections |
 //! | RXUndersizeFrames, RXOversizeFrames | Runt Packets, Jabber Packets Received |
+//! | RXErrors (PortMetrics) | the sum of the five receive error counters above |
 //! | *PauseXONFrames, *PauseXOFFFrames | Pause XON/XOFF Frames Received/Transmitted |
 //! | TXSingleCollisions, TXMultipleCollisions, TXLateCollisions, TXExcessiveCollisions | the collision counters |
 //! | NCSIRXFrames | NC-SI Statistics: Receive Packets + Pass-through TX Packets Received |
@@ -69,6 +70,7 @@ pub fn port_metrics(uri: &str, port: u8, c: &PortCounters) -> Value {
     if let Some(h) = &c.host {
         v["RXBytes"] = json!(h.rx_bytes);
         v["TXBytes"] = json!(h.tx_bytes);
+        v["RXErrors"] = json!(h.rx_errors());
         v["Networking"] = networking(h);
     }
     v
@@ -300,6 +302,8 @@ mod tests {
             (v["RXBytes"].as_u64(), v["TXBytes"].as_u64()),
             (Some(1001), Some(1002))
         );
+        // FCS + alignment + false carrier + runt + jabber.
+        assert_eq!(v["RXErrors"], 19 + 23 + 29 + 31 + 37);
     }
 
     #[test]
@@ -307,7 +311,9 @@ mod tests {
         let none = PortCounters::default();
         let v = port_metrics("/m", 1, &none);
         assert!(
-            v.get("Networking").is_none() && v.get("RXBytes").is_none(),
+            v.get("Networking").is_none()
+                && v.get("RXBytes").is_none()
+                && v.get("RXErrors").is_none(),
             "{v}"
         );
         let v = function_metrics("/f", 1, &none);
