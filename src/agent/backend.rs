@@ -274,7 +274,11 @@ impl Backend {
         }
     }
 
+    /// Each command's work is a boxed future of its own (`.boxed()`): one state
+    /// machine holding every command's inlined would be large, and it was (two copies
+    /// of 37 KiB in the `min` build).
     async fn run(&self, req: &oem::Request) -> Result<ResponseBody, Failed> {
+        use futures_util::FutureExt;
         use oem::Request as R;
         let ids = self.ids().await.map_err(|e| from_client("service", e))?;
         let get = |path: String, field: &'static str| async move {
@@ -284,13 +288,15 @@ impl Backend {
                 .map_err(|e| from_client(field, e))
         };
         Ok(match req {
-            R::GetBridgeInfo { .. } => ResponseBody::BridgeInfo(self.bridge_info(&ids).await?),
+            R::GetBridgeInfo { .. } => {
+                ResponseBody::BridgeInfo(self.bridge_info(&ids).boxed().await?)
+            }
             R::GetBootOverride => {
                 let s = get(ids.system.clone(), "system").await?;
                 ResponseBody::BootOverride(boot_override(&s["Boot"]))
             }
             R::SetBootOverride(o) => {
-                self.set_boot(&ids, o).await?;
+                self.set_boot(&ids, o).boxed().await?;
                 ResponseBody::Empty
             }
             R::GetPowerState => {
@@ -299,40 +305,48 @@ impl Backend {
             }
             R::Reset(t) => {
                 let s = get(ids.system.clone(), "system").await?;
-                self.reset(&s, "#ComputerSystem.Reset", *t).await?;
+                self.reset(&s, "#ComputerSystem.Reset", *t).boxed().await?;
                 ResponseBody::Empty
             }
             R::ResetManager(t) => {
                 let m = get(ids.manager.clone(), "manager").await?;
-                self.reset(&m, "#Manager.Reset", *t).await?;
+                self.reset(&m, "#Manager.Reset", *t).boxed().await?;
                 ResponseBody::Empty
             }
             R::VirtualMediaInsert(m) => {
-                self.insert(&ids, m).await?;
+                self.insert(&ids, m).boxed().await?;
                 ResponseBody::Empty
             }
             R::VirtualMediaEject(slot) => {
-                self.eject(&ids, *slot).await?;
+                self.eject(&ids, *slot).boxed().await?;
                 ResponseBody::Empty
             }
             R::VirtualMediaStatus(slot) => {
                 let path = media_path(&ids, *slot)?;
                 ResponseBody::MediaStatus(media_status(*slot, &get(path, "slot").await?))
             }
-            R::GetFirmwareInventory => ResponseBody::FirmwareInventory(self.firmware(&ids).await?),
-            R::GetNetworkIdentity => ResponseBody::NetworkIdentity(self.network(&ids).await?),
-            R::GetHostInventory => ResponseBody::HostInventory(self.host(&ids).await?),
-            R::GetManagerNetwork => ResponseBody::ManagerNetwork(self.manager_network(&ids).await?),
+            R::GetFirmwareInventory => {
+                ResponseBody::FirmwareInventory(self.firmware(&ids).boxed().await?)
+            }
+            R::GetNetworkIdentity => {
+                ResponseBody::NetworkIdentity(self.network(&ids).boxed().await?)
+            }
+            R::GetHostInventory => ResponseBody::HostInventory(self.host(&ids).boxed().await?),
+            R::GetManagerNetwork => {
+                ResponseBody::ManagerNetwork(self.manager_network(&ids).boxed().await?)
+            }
             R::SetManagerNetwork(u) => {
-                self.set_manager_network(&ids, u).await?;
+                self.set_manager_network(&ids, u).boxed().await?;
                 ResponseBody::Empty
             }
-            R::GetSensors => ResponseBody::Sensors(self.sensors(&ids).await?),
+            R::GetSensors => ResponseBody::Sensors(self.sensors(&ids).boxed().await?),
             R::GetBootProgress => {
                 let s = get(ids.system.clone(), "system").await?;
                 ResponseBody::BootProgress(boot_progress(&s))
             }
-            R::GetAllowableValues => ResponseBody::AllowableValues(self.allowable(&ids).await?),
+            R::GetAllowableValues => {
+                ResponseBody::AllowableValues(self.allowable(&ids).boxed().await?)
+            }
             R::GetSystemSettings => {
                 let s = get(ids.system.clone(), "system").await?;
                 ResponseBody::SystemSettings(system_settings(&s))

@@ -452,7 +452,9 @@ impl Cards {
     /// whose NC was reset (Interface Initialization Required) or that was offline gets
     /// its package probed again first, and one more try.
     pub async fn refresh(&self, id: &str) -> CardResult<()> {
-        match self.refresh_once(id).await {
+        // Boxed: both calls would otherwise inline the whole read into this future.
+        use futures_util::FutureExt;
+        match self.refresh_once(id).boxed().await {
             Err(_) if self.card(id).is_ok_and(|c| !c.online) => {
                 match self.card(id)?.reach {
                     Reach::Package(p) => {
@@ -461,7 +463,7 @@ impl Cards {
                     }
                     Reach::CardBmc(_) => self.probe_card_bmcs().await,
                 }
-                self.refresh_once(id).await
+                self.refresh_once(id).boxed().await
             }
             r => r,
         }
