@@ -66,6 +66,23 @@ fn ncsi_agent(cfg: &AgentConfig) -> (tokio::task::JoinHandle<()>, Arc<Requester>
     (watch, requester, client)
 }
 
+/// GetBridgeInfo through `client`, versions 1..2.
+async fn bridge_info(client: &OemClient) -> sidebridge_protocol::oem::BridgeInfo {
+    match client
+        .call(&Request::GetBridgeInfo {
+            min_version: 1,
+            max_version: 2,
+        })
+        .await
+        .unwrap()
+        .1
+        .body
+    {
+        ResponseBody::BridgeInfo(info) => info,
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
     let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 100).await;
@@ -76,14 +93,7 @@ async fn the_agent_answers_nc_si_oem_commands_from_a_redfish_service() {
     };
 
     // Identity and capabilities from the service's resources; version 2.
-    let ResponseBody::BridgeInfo(info) = call(Request::GetBridgeInfo {
-        min_version: 1,
-        max_version: 2,
-    })
-    .await
-    else {
-        panic!("no bridge info")
-    };
+    let info = bridge_info(&client).await;
     assert_eq!((info.min_version, info.max_version), (1, 2));
     for cap in [
         capability::BOOT_OVERRIDE,
@@ -490,18 +500,7 @@ async fn the_agent_reads_and_writes_the_card_bmcs_network() {
         card.sim
             .with(|nc| nc.card(0).unwrap().bmc_network().cloned().unwrap())
     };
-    let ResponseBody::BridgeInfo(info) = client
-        .call(&Request::GetBridgeInfo {
-            min_version: 1,
-            max_version: 2,
-        })
-        .await
-        .unwrap()
-        .1
-        .body
-    else {
-        panic!()
-    };
+    let info = bridge_info(&client).await;
     for cap in [capability::MANAGER_NETWORK, capability::MANAGER_NETWORK_SET] {
         assert!(info.capabilities & cap != 0, "{cap:#x}: {info:?}");
     }
@@ -563,18 +562,7 @@ async fn the_agent_reads_and_writes_the_card_bmcs_network() {
 async fn the_agent_reports_the_card_services_sensors() {
     let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 60_000).await;
     let (watch, _, client) = ncsi_agent(&cfg);
-    let ResponseBody::BridgeInfo(info) = client
-        .call(&Request::GetBridgeInfo {
-            min_version: 1,
-            max_version: 2,
-        })
-        .await
-        .unwrap()
-        .1
-        .body
-    else {
-        panic!()
-    };
+    let info = bridge_info(&client).await;
     assert!(info.capabilities & capability::SENSORS != 0, "{info:?}");
     let ResponseBody::Sensors(got) = client.call(&Request::GetSensors).await.unwrap().1.body else {
         panic!()
