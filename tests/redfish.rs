@@ -289,6 +289,9 @@ async fn resources_show_what_ncsi_and_the_card_report() {
         .await;
     assert_eq!(nic["Manufacturer"], "Mellanox Technologies");
     assert_eq!(nic["Controllers"][0]["FirmwarePackageVersion"], "24.1.0.7");
+    // The package's UUID (NC-SI Get Package UUID), as the scenario gives it.
+    let dev = s.get("/redfish/v1/Chassis/DPU0000A1/PCIeDevices/NIC").await;
+    assert_eq!(dev["UUID"], "5b1d0c3a-7f00-4d2e-9c41-000000000000");
     let f = s
         .get("/redfish/v1/Chassis/DPU0000A1/PCIeDevices/NIC/PCIeFunctions/0")
         .await;

@@ -176,6 +176,9 @@ pub struct Controller {
     pub firmware_version: String,
     /// PCI ids.
     pub pci: PciIds,
+    /// The package's UUID (NC-SI Get Package UUID, DSP0222 1.2 §8.4.62), as text;
+    /// `None` when the controller does not answer the command.
+    pub uuid: Option<String>,
 }
 
 /// The PCI ids a controller reports.
@@ -219,6 +222,7 @@ impl Nic {
                     subsystem_vendor: v.pci_subsystem_vendor_id,
                     subsystem: v.pci_subsystem_id,
                 },
+                uuid: p.uuid.map(|u| text::uuid(&u)),
             }
         });
         let ports = p

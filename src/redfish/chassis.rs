@@ -322,8 +322,7 @@ async fn pcie_device(
     pcie_or_404(&id, &dev)?;
     let v = card.nic.controller.as_ref();
     let base = format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}");
-    Ok(resource(
-        json!({
+    let mut body = json!({
             "@odata.id": base,
             "@odata.type": odata_type("PCIeDevice"),
             "Id": ADAPTER,
@@ -334,9 +333,11 @@ async fn pcie_device(
             "DeviceType": "MultiFunction",
             "Status": status(&card),
             "PCIeFunctions": { "@odata.id": format!("{base}/PCIeFunctions") }
-        }),
-        "GET",
-    ))
+    });
+    if let Some(u) = v.and_then(|v| v.uuid.as_ref()) {
+        body["UUID"] = json!(u);
+    }
+    Ok(resource(body, "GET"))
 }
 
 async fn pcie_functions(
