@@ -692,6 +692,105 @@ async fn the_cards_on_d_bus() {
     .unwrap_err();
     assert!(bad.contains("FileDescriptor"), "{bad}");
 
+    // The card's sensors (Sensor/Value.interface.yaml): each under its type's
+    // namespace with the reading the card layer holds, its unit, its thresholds, and
+    // the alarm once the card reads past one.
+    let nic_temp = p0.sensor("temperature", "nic_temp");
+    let volts = p0.sensor("voltage", "vdd_12v");
+    assert_eq!(
+        nic_temp,
+        format!(
+            "/xyz/openbmc_project/sensors/temperature/{}_nic_5ftemp",
+            dbus::label(&id0)
+        )
+    );
+    until("sensors on the bus", || async {
+        let t = tree(a).await;
+        t.contains(&nic_temp) && t.contains(&volts)
+    })
+    .await;
+    let held = |name: &str| {
+        let c = r.daemon.cards.card(&id0).unwrap();
+        let s = c.sensors.as_ref().unwrap();
+        let s = s.sensors.iter().find(|x| x.name == name).unwrap();
+        f64::from(s.reading.unwrap()) / 1000.0
+    };
+    let value = get(a, &nic_temp, "xyz.openbmc_project.Sensor.Value", "Value").await;
+    assert_eq!(value.as_f64(), Some(held("nic_temp")));
+    assert_eq!(
+        get(a, &nic_temp, "xyz.openbmc_project.Sensor.Value", "Unit").await,
+        "xyz.openbmc_project.Sensor.Value.Unit.DegreesC"
+    );
+    assert_eq!(
+        get(a, &volts, "xyz.openbmc_project.Sensor.Value", "Unit").await,
+        "xyz.openbmc_project.Sensor.Value.Unit.Volts"
+    );
+    let warn = "xyz.openbmc_project.Sensor.Threshold.Warning";
+    let crit = "xyz.openbmc_project.Sensor.Threshold.Critical";
+    assert_eq!(
+        get(a, &nic_temp, warn, "WarningHigh").await.as_f64(),
+        Some(85.0)
+    );
+    assert_eq!(
+        get(a, &nic_temp, crit, "CriticalHigh").await.as_f64(),
+        Some(95.0)
+    );
+    assert_eq!(
+        get(a, &volts, crit, "CriticalLow").await.as_f64(),
+        Some(11.4)
+    );
+    assert_eq!(get(a, &nic_temp, warn, "WarningAlarmHigh").await, false);
+    let assoc = get(
+        a,
+        &nic_temp,
+        "xyz.openbmc_project.Association.Definitions",
+        "Associations",
+    )
+    .await;
+    assert!(assoc.to_string().contains(&p0.item), "{assoc}");
+    let sm = busctl(
+        a,
+        &[
+            "--json=short",
+            "call",
+            NAME,
+            "/xyz/openbmc_project/sensors",
+            "org.freedesktop.DBus.ObjectManager",
+            "GetManagedObjects",
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(sm.contains(&nic_temp), "{sm}");
+    // The card reads about 90 °C (its reading moves 1.5 °C at most either way): past
+    // the caution threshold (85), not the critical one (95).
+    let offset = ((90.0 - held("nic_temp")) * 1000.0) as i32;
+    r.sim
+        .with(|nc| nc.card_mut(0).unwrap().set_sensor_offset(0, offset));
+    r.daemon.cards.refresh(&id0).await.unwrap();
+    until("the warning alarm", || async {
+        get(a, &nic_temp, warn, "WarningAlarmHigh").await == true
+    })
+    .await;
+    assert_eq!(get(a, &nic_temp, crit, "CriticalAlarmHigh").await, false);
+    assert_eq!(
+        get(a, &nic_temp, "xyz.openbmc_project.Sensor.Value", "Value")
+            .await
+            .as_f64(),
+        Some(held("nic_temp"))
+    );
+    until("PropertiesChanged for the alarm", || async {
+        saw(&signals, |(path, m, body)| {
+            path == &nic_temp
+                && m == "org.freedesktop.DBus.Properties.PropertiesChanged"
+                && body.contains("WarningAlarmHigh")
+        })
+    })
+    .await;
+    r.sim
+        .with(|nc| nc.card_mut(0).unwrap().set_sensor_offset(0, 0));
+    r.daemon.cards.refresh(&id0).await.unwrap();
+
     // The package vanishes (the active one: the manager sees it at once and fails
     // over): its card's objects are removed, and come back with it.
     r.sim.control(sidebridge_sim::Control::Present {
@@ -702,6 +801,7 @@ async fn the_cards_on_d_bus() {
         !tree(a).await.contains(&p0.item)
     })
     .await;
+    assert!(!tree(a).await.contains(&nic_temp), "its sensors go with it");
     assert!(saw(&signals, |(_, m, body)| {
         m == "org.freedesktop.DBus.ObjectManager.InterfacesRemoved" && body.contains(&p0.item)
     }));

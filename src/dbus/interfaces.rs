@@ -5,7 +5,7 @@
 //! `yaml/xyz/openbmc_project/…`) its names and types come from.
 
 use super::{Shared, emit_changes, is_on};
-use crate::cards::{Card, CardError, CardEventKind, Port};
+use crate::cards::{Card, CardError, CardEventKind, Port, ReadingType, Sensor};
 use sidebridge_protocol::oem::{
     AllowableValues, BootEnabled, BootMode, BootOverride, BootTarget, MediaInsert, MediaSlot,
     MediaState, MediaStatus, PowerState, ResetType, TransferProtocol,
@@ -314,6 +314,11 @@ impl Associations {
     pub(crate) fn port(item: &str) -> Self {
         Self::new(vec![("contained_by", "containing", item)])
     }
+    /// A sensor is of the card (Sensor/Value.interface.yaml: `inventory`, reverse
+    /// `sensors`).
+    pub(crate) fn sensor(item: &str) -> Self {
+        Self::new(vec![("inventory", "sensors", item)])
+    }
     /// A firmware version runs on the card (Software/Version.interface.yaml:
     /// `running`, reverse `ran_on`).
     pub(crate) fn software(item: &str) -> Self {
@@ -389,6 +394,161 @@ impl ConnectorPort {
     #[zbus(property(emits_changed_signal = "const"))]
     fn width(&self) -> u64 {
         u64::MAX
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Sensors
+
+const VALUE: &str = "xyz.openbmc_project.Sensor.Value";
+
+/// Where each reading type lives under `/xyz/openbmc_project/sensors` and its unit
+/// (Sensor/Value.interface.yaml: the `paths` segments and the `Unit` each namespace
+/// must use).
+pub(crate) fn sensor_kind(t: ReadingType) -> Option<(&'static str, &'static str)> {
+    Some(match t {
+        ReadingType::Temperature => ("temperature", "DegreesC"),
+        ReadingType::Power => ("power", "Watts"),
+        ReadingType::Voltage => ("voltage", "Volts"),
+        ReadingType::Current => ("current", "Amperes"),
+        ReadingType::FanSpeed => ("fan_tach", "RPMS"),
+        ReadingType::Unknown(_) => return None,
+    })
+}
+
+/// Thousandths as the YAML's double; not known (or no threshold): NaN, as the YAML
+/// says for a threshold that does not exist.
+fn milli(v: Option<i32>) -> f64 {
+    v.map_or(f64::NAN, |m| f64::from(m) / 1000.0)
+}
+
+/// `xyz.openbmc_project.Sensor.Value` (Sensor/Value.interface.yaml): a card sensor's
+/// reading (OEM GetSensors, OEM.md §4.22) as of the card layer's last refresh of the
+/// card. `MaxValue`/`MinValue` are the YAML's defaults (the card reports no range).
+pub(crate) struct SensorValue {
+    v: Mutex<(Option<i32>, &'static str)>,
+}
+snapshot!(SensorValue, (Option<i32>, &'static str));
+impl SensorValue {
+    /// `None` for a reading type the YAML has no namespace for.
+    pub(crate) fn of(s: &Sensor) -> Option<Self> {
+        let (_, unit) = sensor_kind(s.reading_type)?;
+        Some(SensorValue {
+            v: Mutex::new((s.reading, unit)),
+        })
+    }
+}
+#[interface(name = "xyz.openbmc_project.Sensor.Value")]
+impl SensorValue {
+    #[zbus(property)]
+    fn value(&self) -> f64 {
+        milli(lock(&self.v).0)
+    }
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn max_value(&self) -> f64 {
+        f64::INFINITY
+    }
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn min_value(&self) -> f64 {
+        f64::NEG_INFINITY
+    }
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn unit(&self) -> String {
+        en(VALUE, "Unit", lock(&self.v).1)
+    }
+}
+
+/// One threshold class's values: high, low (thousandths) and whether the reading is
+/// at or beyond each.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ThresholdV {
+    high: Option<i32>,
+    low: Option<i32>,
+    alarm_high: bool,
+    alarm_low: bool,
+}
+
+impl ThresholdV {
+    /// `None` when the sensor has neither bound of the class.
+    fn of(s: &Sensor, high: Option<i32>, low: Option<i32>) -> Option<Self> {
+        if high.is_none() && low.is_none() {
+            return None;
+        }
+        let r = s.reading;
+        Some(ThresholdV {
+            high,
+            low,
+            alarm_high: matches!((r, high), (Some(r), Some(h)) if r >= h),
+            alarm_low: matches!((r, low), (Some(r), Some(l)) if r <= l),
+        })
+    }
+}
+
+/// `xyz.openbmc_project.Sensor.Threshold.Warning`
+/// (Sensor/Threshold/Warning.interface.yaml): the card's caution thresholds and their
+/// alarms, computed from the reading as OEM.md §4.22 defines them. The alarms are
+/// read-only here (the card, not the BMC, owns them); their changes come as
+/// PropertiesChanged, not as the YAML's Asserted/Deasserted signals.
+pub(crate) struct ThresholdWarning {
+    v: Mutex<ThresholdV>,
+}
+snapshot!(ThresholdWarning, ThresholdV);
+impl ThresholdWarning {
+    pub(crate) fn of(s: &Sensor) -> Option<Self> {
+        ThresholdV::of(s, s.upper_caution, s.lower_caution)
+            .map(|v| ThresholdWarning { v: Mutex::new(v) })
+    }
+}
+#[interface(name = "xyz.openbmc_project.Sensor.Threshold.Warning")]
+impl ThresholdWarning {
+    #[zbus(property)]
+    fn warning_high(&self) -> f64 {
+        milli(lock(&self.v).high)
+    }
+    #[zbus(property)]
+    fn warning_low(&self) -> f64 {
+        milli(lock(&self.v).low)
+    }
+    #[zbus(property)]
+    fn warning_alarm_high(&self) -> bool {
+        lock(&self.v).alarm_high
+    }
+    #[zbus(property)]
+    fn warning_alarm_low(&self) -> bool {
+        lock(&self.v).alarm_low
+    }
+}
+
+/// `xyz.openbmc_project.Sensor.Threshold.Critical`
+/// (Sensor/Threshold/Critical.interface.yaml): as [`ThresholdWarning`], for the
+/// card's critical thresholds.
+pub(crate) struct ThresholdCritical {
+    v: Mutex<ThresholdV>,
+}
+snapshot!(ThresholdCritical, ThresholdV);
+impl ThresholdCritical {
+    pub(crate) fn of(s: &Sensor) -> Option<Self> {
+        ThresholdV::of(s, s.upper_critical, s.lower_critical)
+            .map(|v| ThresholdCritical { v: Mutex::new(v) })
+    }
+}
+#[interface(name = "xyz.openbmc_project.Sensor.Threshold.Critical")]
+impl ThresholdCritical {
+    #[zbus(property)]
+    fn critical_high(&self) -> f64 {
+        milli(lock(&self.v).high)
+    }
+    #[zbus(property)]
+    fn critical_low(&self) -> f64 {
+        milli(lock(&self.v).low)
+    }
+    #[zbus(property)]
+    fn critical_alarm_high(&self) -> bool {
+        lock(&self.v).alarm_high
+    }
+    #[zbus(property)]
+    fn critical_alarm_low(&self) -> bool {
+        lock(&self.v).alarm_low
     }
 }
 

@@ -25,11 +25,15 @@
 //! - `/xyz/openbmc_project/state/<c>/host` and `…/chassis`: the card's host (State.Host,
 //!   State.Chassis), whose requested transitions reset it;
 //! - `/xyz/openbmc_project/VirtualMedia/Legacy/<c>_<slot>`: the card's virtual media
-//!   (VirtualMedia.Legacy, MountPoint, Process).
+//!   (VirtualMedia.Legacy, MountPoint, Process);
+//! - `/xyz/openbmc_project/sensors/<type>/<c>_<sensor>`: the card's sensors
+//!   (Sensor.Value, Sensor.Threshold.Warning and .Critical where the card has such
+//!   thresholds, the `inventory` association to the card).
 //!
 //! `org.freedesktop.DBus.ObjectManager` is at `/xyz/openbmc_project` (the root of what
-//! is published) and at `/xyz/openbmc_project/inventory` (Inventory/Item.interface.yaml
-//! requires it there). A card whose NC-SI package vanishes has its objects removed
+//! is published), at `/xyz/openbmc_project/inventory` (Inventory/Item.interface.yaml
+//! requires it there) and at `/xyz/openbmc_project/sensors` (Sensor/Value.interface.yaml
+//! does). A card whose NC-SI package vanishes has its objects removed
 //! (`InterfacesRemoved`) and added back when it returns; a card that is present but
 //! not answering keeps them, `Available` false.
 
@@ -48,6 +52,9 @@ use zbus::{Connection, fdo};
 pub const ROOT: &str = "/xyz/openbmc_project";
 /// Where inventory items live.
 pub const INVENTORY: &str = "/xyz/openbmc_project/inventory";
+/// Where the cards' sensors are, each under its reading type's namespace; an object
+/// manager is here too (Sensor/Value.interface.yaml asks for one).
+pub const SENSORS: &str = "/xyz/openbmc_project/sensors";
 /// Where a card's inventory item lives (its escaped id appended).
 pub const BOARDS: &str = "/xyz/openbmc_project/inventory/system/board";
 
@@ -144,6 +151,12 @@ impl Paths {
         format!("{ROOT}/software/{}_{n}", self.label)
     }
 
+    /// A sensor's object (Sensor/Value.interface.yaml: under its reading type's
+    /// namespace), named after the card and the sensor.
+    pub fn sensor(&self, namespace: &str, name: &str) -> String {
+        format!("{SENSORS}/{namespace}/{}_{}", self.label, label(name))
+    }
+
     /// A virtual media slot's object.
     pub fn media(&self, slot: MediaSlot) -> String {
         let s = if slot == MediaSlot::Usb { "usb" } else { "cd" };
@@ -159,6 +172,7 @@ struct Published {
     boot: bool,
     state: bool,
     media: [bool; 2],
+    sensors: Vec<String>,
 }
 
 /// Connects to the bus, owns `settings.name` and publishes the root object managers.
@@ -182,6 +196,9 @@ pub async fn connect(settings: &Settings) -> Result<Connection, Error> {
         .serve_at(ROOT, fdo::ObjectManager)
         .map_err(err("object manager"))?
         .serve_at(INVENTORY, fdo::ObjectManager)
+        .map_err(err("object manager"))?
+        // Sensor/Value.interface.yaml: a service with sensors implements it here.
+        .serve_at(SENSORS, fdo::ObjectManager)
         .map_err(err("object manager"))?
         .build()
         .await
@@ -387,6 +404,29 @@ async fn sync_card(
         drop_iface::<ChassisState>(conn, &paths.chassis).await;
         p.state = false;
     }
+    // Its sensors, as last read.
+    let mut sensors = Vec::new();
+    for s in card.sensors.iter().flat_map(|l| l.sensors.iter()) {
+        let (Some((ns, _)), Some(value)) = (sensor_kind(s.reading_type), SensorValue::of(s)) else {
+            continue;
+        };
+        let path = paths.sensor(ns, &s.name);
+        put(conn, &path, value).await?;
+        match ThresholdWarning::of(s) {
+            Some(t) => put(conn, &path, t).await?,
+            None => drop_iface::<ThresholdWarning>(conn, &path).await,
+        }
+        match ThresholdCritical::of(s) {
+            Some(t) => put(conn, &path, t).await?,
+            None => drop_iface::<ThresholdCritical>(conn, &path).await,
+        }
+        put(conn, &path, Associations::sensor(item)).await?;
+        sensors.push(path);
+    }
+    for gone in p.sensors.iter().filter(|g| !sensors.contains(g)) {
+        remove_sensor(conn, gone).await;
+    }
+    p.sensors = sensors;
     // Virtual media slots the card reported.
     for slot in [MediaSlot::Cd, MediaSlot::Usb] {
         let i = if slot == MediaSlot::Usb { 1 } else { 0 };
@@ -456,6 +496,13 @@ async fn remove_boot(conn: &Connection, paths: &Paths) {
     drop_iface::<Enable>(conn, &paths.one_time).await;
 }
 
+async fn remove_sensor(conn: &Connection, path: &str) {
+    drop_iface::<SensorValue>(conn, path).await;
+    drop_iface::<ThresholdWarning>(conn, path).await;
+    drop_iface::<ThresholdCritical>(conn, path).await;
+    drop_iface::<Associations>(conn, path).await;
+}
+
 async fn remove_media(conn: &Connection, path: &str) {
     drop_iface::<Legacy>(conn, path).await;
     drop_iface::<MountPoint>(conn, path).await;
@@ -478,6 +525,9 @@ async fn remove_card(conn: &Connection, paths: &Paths, p: &Published) {
     }
     for slot in [MediaSlot::Cd, MediaSlot::Usb] {
         remove_media(conn, &paths.media(slot)).await;
+    }
+    for path in &p.sensors {
+        remove_sensor(conn, path).await;
     }
     let item = paths.item.as_str();
     drop_iface::<Item>(conn, item).await;
