@@ -27,6 +27,7 @@ pub mod tunnel;
 use backend::Backend;
 use client::RedfishClient;
 use config::AgentConfig;
+use futures_util::FutureExt;
 use sidebridge_protocol::ncsi::ChannelId;
 use sidebridge_protocol::ncsi::aen::Aen;
 use sidebridge_protocol::ncsi::{
@@ -158,7 +159,8 @@ impl Agent {
                     body: ResponseBody::Empty,
                 }
             }
-            other => self.backend.execute(&other).await,
+            // Boxed here and in `start`: both would otherwise inline the whole dispatch.
+            other => self.backend.execute(&other).boxed().await,
         }
     }
 
@@ -188,7 +190,7 @@ impl Agent {
         self.set_operation(status(OperationState::Running, ResultCode::Ok));
         let agent = self.clone();
         tokio::spawn(async move {
-            let r = agent.backend.execute(&req).await;
+            let r = agent.backend.execute(&req).boxed().await;
             if r.result != ResultCode::Ok {
                 tracing::warn!(
                     "agent: {command:?} (sequence {sequence:#x}) failed: {:?}",
