@@ -103,6 +103,10 @@ pub fn parse_uuid(s: &str) -> [u8; 16] {
     out
 }
 
+/// How many of the chassis's Sensors members the agent reads: the OEM set carries 64
+/// sensors of five reading types, and a card may list sensors of other types first.
+const SENSOR_MEMBERS: usize = 256;
+
 fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().trim().to_string()
 }
@@ -964,7 +968,7 @@ impl Backend {
                 .filter(|m| *m >= f64::from(i32::MIN) && *m <= f64::from(i32::MAX))
                 .map(|m| m as i32)
         };
-        for s in self.members_of(&c, "Sensors").await {
+        for s in self.members_of(&c, "Sensors", SENSOR_MEMBERS).await {
             let Some(reading_type) = s["ReadingType"]
                 .as_str()
                 .and_then(oem::ReadingType::from_redfish)
@@ -992,7 +996,7 @@ impl Backend {
 
     /// The members of the collection `system[key]` links to (at most 32), each read;
     /// none when the system has no such link.
-    async fn members_of(&self, system: &Value, key: &str) -> Vec<Value> {
+    async fn members_of(&self, system: &Value, key: &str, most: usize) -> Vec<Value> {
         let Some(coll) = system[key]["@odata.id"].as_str() else {
             return Vec::new();
         };
@@ -1000,7 +1004,7 @@ impl Backend {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for m in member_ids(&c).into_iter().take(oem::MAX_INVENTORY) {
+        for m in member_ids(&c).into_iter().take(most) {
             if let Ok(v) = self.client.get_json(&m).await {
                 out.push(v);
             }
@@ -1019,7 +1023,7 @@ impl Backend {
             .map_err(|e| from_client("system", e))?;
         let n = |v: &Value, k: &str| v[k].as_u64().unwrap_or(0).min(u64::from(u16::MAX)) as u16;
         let processors = self
-            .members_of(&s, "Processors")
+            .members_of(&s, "Processors", oem::MAX_INVENTORY)
             .await
             .iter()
             .filter(|p| p["ProcessorType"].as_str().is_none_or(|t| t == "CPU"))
@@ -1038,7 +1042,7 @@ impl Backend {
             .filter(|g| *g > 0.0)
             .map_or(0, |g| (g * 1024.0).round() as u64);
         let interfaces = self
-            .members_of(&s, "EthernetInterfaces")
+            .members_of(&s, "EthernetInterfaces", oem::MAX_INVENTORY)
             .await
             .iter()
             .filter_map(|e| {
@@ -1061,7 +1065,7 @@ impl Backend {
             })
             .collect();
         let mut drives = Vec::new();
-        for st in self.members_of(&s, "Storage").await {
+        for st in self.members_of(&s, "Storage", oem::MAX_INVENTORY).await {
             for d in st["Drives"].as_array().into_iter().flatten() {
                 let Some(uri) = d["@odata.id"].as_str() else {
                     continue;
@@ -1083,7 +1087,10 @@ impl Backend {
             }
         }
         if drives.is_empty() {
-            for st in self.members_of(&s, "SimpleStorage").await {
+            for st in self
+                .members_of(&s, "SimpleStorage", oem::MAX_INVENTORY)
+                .await
+            {
                 for d in st["Devices"].as_array().into_iter().flatten() {
                     if drives.len() < oem::MAX_INVENTORY {
                         drives.push(Drive {
