@@ -292,6 +292,14 @@ async fn resources_show_what_ncsi_and_the_card_report() {
     // The package's UUID (NC-SI Get Package UUID), as the scenario gives it.
     let dev = s.get("/redfish/v1/Chassis/DPU0000A1/PCIeDevices/NIC").await;
     assert_eq!(dev["UUID"], "5b1d0c3a-7f00-4d2e-9c41-000000000000");
+    // The controller is on the card (reached through its own package): the board's
+    // serial and part number are the adapter's and the PCIe device's.
+    assert_eq!(
+        (dev["SerialNumber"].as_str(), dev["PartNumber"].as_str()),
+        (Some("DPU0000A1"), Some("DPU-1000-100G"))
+    );
+    assert_eq!(nic["SerialNumber"], "DPU0000A1");
+    assert_eq!(nic["PartNumber"], "DPU-1000-100G");
     let f = s
         .get("/redfish/v1/Chassis/DPU0000A1/PCIeDevices/NIC/PCIeFunctions/0")
         .await;

@@ -142,7 +142,27 @@ async fn adapter(
     if card.package().is_some() {
         body["Metrics"] = json!({ "@odata.id": format!("{base}/Metrics") });
     }
+    board_identity(&mut body, &card);
     Ok(resource(body, "GET"))
+}
+
+/// The card's serial and part number (GetBridgeInfo) on the network controller's
+/// resources when the card is reached through that controller's own NC-SI package:
+/// the controller is then on the card (a DPU's or smart NIC's network controller is
+/// the card), so the board's identity is the adapter's. Left out when the card does
+/// not report them.
+fn board_identity(v: &mut Value, card: &Card) {
+    if card.package().is_none() {
+        return;
+    }
+    for (key, value) in [
+        ("SerialNumber", &card.info.serial),
+        ("PartNumber", &card.info.part_number),
+    ] {
+        if !value.is_empty() {
+            v[key] = json!(value);
+        }
+    }
 }
 
 pub(super) fn port<'a>(card: &'a Card, n: &str) -> RfResult<&'a Port> {
@@ -337,6 +357,7 @@ async fn pcie_device(
     if let Some(u) = v.and_then(|v| v.uuid.as_ref()) {
         body["UUID"] = json!(u);
     }
+    board_identity(&mut body, &card);
     Ok(resource(body, "GET"))
 }
 
