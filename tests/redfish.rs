@@ -977,6 +977,29 @@ async fn roles_are_enforced_and_accounts_persist() {
         )
         .await;
     assert_eq!(st, StatusCode::FORBIDDEN);
+    // The card BMC's network is the manager's: ConfigureManager (DMTF privilege
+    // registry, a Manager's EthernetInterface), which an Operator lacks; the card is
+    // left as it was.
+    let before = s.sim.with(|nc| nc.card(0).unwrap().bmc_network().cloned());
+    let (st, _, v) = s
+        .call(
+            Method::PATCH,
+            "/redfish/v1/Managers/DPU0000A1/EthernetInterfaces/0",
+            Some(r#"{"HostName": "taken-over"}"#),
+            Who::Basic("oper", "secret-oper"),
+        )
+        .await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::FORBIDDEN,
+            vec!["Base.1.19.InsufficientPrivilege".to_string()]
+        )
+    );
+    assert_eq!(
+        s.sim.with(|nc| nc.card(0).unwrap().bmc_network().cloned()),
+        before
+    );
     // One's own password: ConfigureSelf is enough.
     let (st, _, _) = s
         .call(
