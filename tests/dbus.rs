@@ -779,17 +779,33 @@ async fn the_cards_on_d_bus() {
             .as_f64(),
         Some(held("nic_temp"))
     );
-    until("PropertiesChanged for the alarm", || async {
-        saw(&signals, |(path, m, body)| {
-            path == &nic_temp
-                && m == "org.freedesktop.DBus.Properties.PropertiesChanged"
-                && body.contains("WarningAlarmHigh")
-        })
-    })
+    until(
+        "PropertiesChanged and WarningHighAlarmAsserted for the alarm",
+        || async {
+            saw(&signals, |(path, m, body)| {
+                path == &nic_temp
+                    && m == "org.freedesktop.DBus.Properties.PropertiesChanged"
+                    && body.contains("WarningAlarmHigh")
+            }) && saw(&signals, |(path, m, _)| {
+                path == &nic_temp
+                    && m == "xyz.openbmc_project.Sensor.Threshold.Warning.WarningHighAlarmAsserted"
+            })
+        },
+    )
     .await;
+    assert!(!saw(&signals, |(path, m, _)| {
+        path == &nic_temp && m.ends_with("CriticalHighAlarmAsserted")
+    }));
     r.sim
         .with(|nc| nc.card_mut(0).unwrap().set_sensor_offset(0, 0));
     r.daemon.cards.refresh(&id0).await.unwrap();
+    until("WarningHighAlarmDeasserted once it reads normal again", || async {
+        saw(&signals, |(path, m, _)| {
+            path == &nic_temp
+                && m == "xyz.openbmc_project.Sensor.Threshold.Warning.WarningHighAlarmDeasserted"
+        })
+    })
+    .await;
 
     // The package vanishes (the active one: the manager sees it at once and fails
     // over): its card's objects are removed, and come back with it.

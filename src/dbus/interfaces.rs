@@ -469,6 +469,11 @@ pub(crate) struct ThresholdV {
 }
 
 impl ThresholdV {
+    /// Whether the reading is at or beyond the high and the low bound.
+    pub(crate) fn alarms(&self) -> (bool, bool) {
+        (self.alarm_high, self.alarm_low)
+    }
+
     /// `None` when the sensor has neither bound of the class.
     fn of(s: &Sensor, high: Option<i32>, low: Option<i32>) -> Option<Self> {
         if high.is_none() && low.is_none() {
@@ -487,8 +492,8 @@ impl ThresholdV {
 /// `xyz.openbmc_project.Sensor.Threshold.Warning`
 /// (Sensor/Threshold/Warning.interface.yaml): the card's caution thresholds and their
 /// alarms, computed from the reading as OEM.md §4.22 defines them. The alarms are
-/// read-only here (the card, not the BMC, owns them); their changes come as
-/// PropertiesChanged, not as the YAML's Asserted/Deasserted signals.
+/// read-only here (the card, not the BMC, owns them); a change comes as
+/// PropertiesChanged and as the YAML's Asserted/Deasserted signal.
 pub(crate) struct ThresholdWarning {
     v: Mutex<ThresholdV>,
 }
@@ -517,6 +522,26 @@ impl ThresholdWarning {
     fn warning_alarm_low(&self) -> bool {
         lock(&self.v).alarm_low
     }
+    #[zbus(signal)]
+    async fn warning_high_alarm_asserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
+    #[zbus(signal)]
+    async fn warning_high_alarm_deasserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
+    #[zbus(signal)]
+    async fn warning_low_alarm_asserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
+    #[zbus(signal)]
+    async fn warning_low_alarm_deasserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
 }
 
 /// `xyz.openbmc_project.Sensor.Threshold.Critical`
@@ -549,6 +574,69 @@ impl ThresholdCritical {
     #[zbus(property)]
     fn critical_alarm_low(&self) -> bool {
         lock(&self.v).alarm_low
+    }
+    #[zbus(signal)]
+    async fn critical_high_alarm_asserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
+    #[zbus(signal)]
+    async fn critical_high_alarm_deasserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
+    #[zbus(signal)]
+    async fn critical_low_alarm_asserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
+    #[zbus(signal)]
+    async fn critical_low_alarm_deasserted(
+        emitter: &SignalEmitter<'_>,
+        sensor_value: f64,
+    ) -> zbus::Result<()>;
+}
+
+/// A threshold class's interface: its values, and the YAML's signal for an alarm
+/// that was asserted or deasserted (`high` or low), with the reading that did it.
+pub(crate) trait Threshold: Snapshot<V = ThresholdV> {
+    fn alarm_signal(
+        e: &SignalEmitter<'_>,
+        high: bool,
+        asserted: bool,
+        value: f64,
+    ) -> impl std::future::Future<Output = zbus::Result<()>> + Send;
+}
+
+impl Threshold for ThresholdWarning {
+    async fn alarm_signal(
+        e: &SignalEmitter<'_>,
+        high: bool,
+        asserted: bool,
+        value: f64,
+    ) -> zbus::Result<()> {
+        match (high, asserted) {
+            (true, true) => Self::warning_high_alarm_asserted(e, value).await,
+            (true, false) => Self::warning_high_alarm_deasserted(e, value).await,
+            (false, true) => Self::warning_low_alarm_asserted(e, value).await,
+            (false, false) => Self::warning_low_alarm_deasserted(e, value).await,
+        }
+    }
+}
+
+impl Threshold for ThresholdCritical {
+    async fn alarm_signal(
+        e: &SignalEmitter<'_>,
+        high: bool,
+        asserted: bool,
+        value: f64,
+    ) -> zbus::Result<()> {
+        match (high, asserted) {
+            (true, true) => Self::critical_high_alarm_asserted(e, value).await,
+            (true, false) => Self::critical_high_alarm_deasserted(e, value).await,
+            (false, true) => Self::critical_low_alarm_asserted(e, value).await,
+            (false, false) => Self::critical_low_alarm_deasserted(e, value).await,
+        }
     }
 }
 

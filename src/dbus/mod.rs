@@ -312,6 +312,34 @@ async fn put<I: Snapshot>(conn: &Connection, path: &str, iface: I) -> zbus::Resu
     }
 }
 
+/// [`put`] for a threshold interface, then its Asserted/Deasserted signal for each
+/// alarm that changed (an alarm already on when the sensor first appears is asserted).
+async fn put_threshold<I: Threshold>(
+    conn: &Connection,
+    path: &str,
+    iface: I,
+    reading: f64,
+) -> zbus::Result<()> {
+    let server = conn.object_server();
+    let before = match server.interface::<_, I>(path).await {
+        Ok(r) => r.get().await.values().alarms(),
+        Err(_) => (false, false),
+    };
+    let after = iface.values().alarms();
+    put(conn, path, iface).await?;
+    if before != after {
+        let r = server.interface::<_, I>(path).await?;
+        let e = r.signal_emitter();
+        if before.0 != after.0 {
+            I::alarm_signal(e, true, after.0, reading).await?;
+        }
+        if before.1 != after.1 {
+            I::alarm_signal(e, false, after.1, reading).await?;
+        }
+    }
+    Ok(())
+}
+
 /// Removes interface `I` at `path` if it is there.
 async fn drop_iface<I: Interface>(conn: &Connection, path: &str) {
     match conn.object_server().remove::<I, _>(path).await {
@@ -412,12 +440,13 @@ async fn sync_card(
         };
         let path = paths.sensor(ns, &s.name);
         put(conn, &path, value).await?;
+        let reading = s.reading.map_or(f64::NAN, |r| f64::from(r) / 1000.0);
         match ThresholdWarning::of(s) {
-            Some(t) => put(conn, &path, t).await?,
+            Some(t) => put_threshold(conn, &path, t, reading).await?,
             None => drop_iface::<ThresholdWarning>(conn, &path).await,
         }
         match ThresholdCritical::of(s) {
-            Some(t) => put(conn, &path, t).await?,
+            Some(t) => put_threshold(conn, &path, t, reading).await?,
             None => drop_iface::<ThresholdCritical>(conn, &path).await,
         }
         put(conn, &path, Associations::sensor(item)).await?;
