@@ -489,114 +489,6 @@ impl ThresholdV {
     }
 }
 
-/// `xyz.openbmc_project.Sensor.Threshold.Warning`
-/// (Sensor/Threshold/Warning.interface.yaml): the card's caution thresholds and their
-/// alarms, computed from the reading as OEM.md §4.22 defines them. The alarms are
-/// read-only here (the card, not the BMC, owns them); a change comes as
-/// PropertiesChanged and as the YAML's Asserted/Deasserted signal.
-pub(crate) struct ThresholdWarning {
-    v: Mutex<ThresholdV>,
-}
-snapshot!(ThresholdWarning, ThresholdV);
-impl ThresholdWarning {
-    pub(crate) fn of(s: &Sensor) -> Option<Self> {
-        ThresholdV::of(s, s.upper_caution, s.lower_caution)
-            .map(|v| ThresholdWarning { v: Mutex::new(v) })
-    }
-}
-#[interface(name = "xyz.openbmc_project.Sensor.Threshold.Warning")]
-impl ThresholdWarning {
-    #[zbus(property)]
-    fn warning_high(&self) -> f64 {
-        milli(lock(&self.v).high)
-    }
-    #[zbus(property)]
-    fn warning_low(&self) -> f64 {
-        milli(lock(&self.v).low)
-    }
-    #[zbus(property)]
-    fn warning_alarm_high(&self) -> bool {
-        lock(&self.v).alarm_high
-    }
-    #[zbus(property)]
-    fn warning_alarm_low(&self) -> bool {
-        lock(&self.v).alarm_low
-    }
-    #[zbus(signal)]
-    async fn warning_high_alarm_asserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-    #[zbus(signal)]
-    async fn warning_high_alarm_deasserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-    #[zbus(signal)]
-    async fn warning_low_alarm_asserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-    #[zbus(signal)]
-    async fn warning_low_alarm_deasserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-}
-
-/// `xyz.openbmc_project.Sensor.Threshold.Critical`
-/// (Sensor/Threshold/Critical.interface.yaml): as [`ThresholdWarning`], for the
-/// card's critical thresholds.
-pub(crate) struct ThresholdCritical {
-    v: Mutex<ThresholdV>,
-}
-snapshot!(ThresholdCritical, ThresholdV);
-impl ThresholdCritical {
-    pub(crate) fn of(s: &Sensor) -> Option<Self> {
-        ThresholdV::of(s, s.upper_critical, s.lower_critical)
-            .map(|v| ThresholdCritical { v: Mutex::new(v) })
-    }
-}
-#[interface(name = "xyz.openbmc_project.Sensor.Threshold.Critical")]
-impl ThresholdCritical {
-    #[zbus(property)]
-    fn critical_high(&self) -> f64 {
-        milli(lock(&self.v).high)
-    }
-    #[zbus(property)]
-    fn critical_low(&self) -> f64 {
-        milli(lock(&self.v).low)
-    }
-    #[zbus(property)]
-    fn critical_alarm_high(&self) -> bool {
-        lock(&self.v).alarm_high
-    }
-    #[zbus(property)]
-    fn critical_alarm_low(&self) -> bool {
-        lock(&self.v).alarm_low
-    }
-    #[zbus(signal)]
-    async fn critical_high_alarm_asserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-    #[zbus(signal)]
-    async fn critical_high_alarm_deasserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-    #[zbus(signal)]
-    async fn critical_low_alarm_asserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-    #[zbus(signal)]
-    async fn critical_low_alarm_deasserted(
-        emitter: &SignalEmitter<'_>,
-        sensor_value: f64,
-    ) -> zbus::Result<()>;
-}
-
 /// A threshold class's interface: its values, and the YAML's signal for an alarm
 /// that was asserted or deasserted (`high` or low), with the reading that did it.
 pub(crate) trait Threshold: Snapshot<V = ThresholdV> {
@@ -608,37 +500,103 @@ pub(crate) trait Threshold: Snapshot<V = ThresholdV> {
     ) -> impl std::future::Future<Output = zbus::Result<()>> + Send;
 }
 
-impl Threshold for ThresholdWarning {
-    async fn alarm_signal(
-        e: &SignalEmitter<'_>,
-        high: bool,
-        asserted: bool,
-        value: f64,
-    ) -> zbus::Result<()> {
-        match (high, asserted) {
-            (true, true) => Self::warning_high_alarm_asserted(e, value).await,
-            (true, false) => Self::warning_high_alarm_deasserted(e, value).await,
-            (false, true) => Self::warning_low_alarm_asserted(e, value).await,
-            (false, false) => Self::warning_low_alarm_deasserted(e, value).await,
+/// One threshold class's interface (Sensor/Threshold/<Class>.interface.yaml): the
+/// card's thresholds of that class and their alarms, computed from the reading as
+/// OEM.md §4.22 defines them. The alarms are read-only here (the card, not the BMC,
+/// owns them); a change comes as PropertiesChanged and as the YAML's
+/// Asserted/Deasserted signal. The two classes differ only in names.
+macro_rules! threshold_iface {
+    ($t:ident, $iface:literal, $upper:ident, $lower:ident,
+     $high:ident, $low:ident, $alarm_high:ident, $alarm_low:ident,
+     $high_on:ident, $high_off:ident, $low_on:ident, $low_off:ident) => {
+        pub(crate) struct $t {
+            v: Mutex<ThresholdV>,
         }
-    }
+        snapshot!($t, ThresholdV);
+        impl $t {
+            /// `None` when the sensor has no threshold of this class.
+            pub(crate) fn of(s: &Sensor) -> Option<Self> {
+                ThresholdV::of(s, s.$upper, s.$lower).map(|v| $t { v: Mutex::new(v) })
+            }
+        }
+        #[interface(name = $iface)]
+        impl $t {
+            #[zbus(property)]
+            fn $high(&self) -> f64 {
+                milli(lock(&self.v).high)
+            }
+            #[zbus(property)]
+            fn $low(&self) -> f64 {
+                milli(lock(&self.v).low)
+            }
+            #[zbus(property)]
+            fn $alarm_high(&self) -> bool {
+                lock(&self.v).alarm_high
+            }
+            #[zbus(property)]
+            fn $alarm_low(&self) -> bool {
+                lock(&self.v).alarm_low
+            }
+            #[zbus(signal)]
+            async fn $high_on(emitter: &SignalEmitter<'_>, sensor_value: f64) -> zbus::Result<()>;
+            #[zbus(signal)]
+            async fn $high_off(emitter: &SignalEmitter<'_>, sensor_value: f64) -> zbus::Result<()>;
+            #[zbus(signal)]
+            async fn $low_on(emitter: &SignalEmitter<'_>, sensor_value: f64) -> zbus::Result<()>;
+            #[zbus(signal)]
+            async fn $low_off(emitter: &SignalEmitter<'_>, sensor_value: f64) -> zbus::Result<()>;
+        }
+        impl Threshold for $t {
+            async fn alarm_signal(
+                e: &SignalEmitter<'_>,
+                high: bool,
+                asserted: bool,
+                value: f64,
+            ) -> zbus::Result<()> {
+                match (high, asserted) {
+                    (true, true) => Self::$high_on(e, value).await,
+                    (true, false) => Self::$high_off(e, value).await,
+                    (false, true) => Self::$low_on(e, value).await,
+                    (false, false) => Self::$low_off(e, value).await,
+                }
+            }
+        }
+    };
 }
 
-impl Threshold for ThresholdCritical {
-    async fn alarm_signal(
-        e: &SignalEmitter<'_>,
-        high: bool,
-        asserted: bool,
-        value: f64,
-    ) -> zbus::Result<()> {
-        match (high, asserted) {
-            (true, true) => Self::critical_high_alarm_asserted(e, value).await,
-            (true, false) => Self::critical_high_alarm_deasserted(e, value).await,
-            (false, true) => Self::critical_low_alarm_asserted(e, value).await,
-            (false, false) => Self::critical_low_alarm_deasserted(e, value).await,
-        }
-    }
-}
+// `xyz.openbmc_project.Sensor.Threshold.Warning` (Sensor/Threshold/Warning.interface.yaml):
+// the card's caution thresholds.
+threshold_iface!(
+    ThresholdWarning,
+    "xyz.openbmc_project.Sensor.Threshold.Warning",
+    upper_caution,
+    lower_caution,
+    warning_high,
+    warning_low,
+    warning_alarm_high,
+    warning_alarm_low,
+    warning_high_alarm_asserted,
+    warning_high_alarm_deasserted,
+    warning_low_alarm_asserted,
+    warning_low_alarm_deasserted
+);
+
+// `xyz.openbmc_project.Sensor.Threshold.Critical`
+// (Sensor/Threshold/Critical.interface.yaml): the card's critical thresholds.
+threshold_iface!(
+    ThresholdCritical,
+    "xyz.openbmc_project.Sensor.Threshold.Critical",
+    upper_critical,
+    lower_critical,
+    critical_high,
+    critical_low,
+    critical_alarm_high,
+    critical_alarm_low,
+    critical_high_alarm_asserted,
+    critical_high_alarm_deasserted,
+    critical_low_alarm_asserted,
+    critical_low_alarm_deasserted
+);
 
 // ---------------------------------------------------------------------------------
 // Software
