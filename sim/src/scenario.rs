@@ -226,18 +226,15 @@ fn sensors(
         })?;
         let context = match &sf.context {
             None => oem::PhysicalContext::NotKnown,
-            Some(c) => match oem::PhysicalContext::from_redfish_name(c) {
-                oem::PhysicalContext::NotKnown => {
-                    return Err(bad(
-                        "sensors.list",
-                        format!(
-                            "{}: {c:?} is not a Redfish PhysicalContext this simulator knows",
-                            sf.name
-                        ),
-                    ));
-                }
-                known => known,
-            },
+            Some(c) => oem::PhysicalContext::from_redfish_name(c).ok_or_else(|| {
+                bad(
+                    "sensors.list",
+                    format!(
+                        "{}: {c:?} is not a Redfish PhysicalContext this simulator knows",
+                        sf.name
+                    ),
+                )
+            })?,
         };
         let value = |what: &str, v: f64| {
             milli(v).ok_or_else(|| {

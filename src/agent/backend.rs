@@ -103,6 +103,24 @@ pub fn parse_uuid(s: &str) -> [u8; 16] {
     out
 }
 
+/// A Redfish IPv4 address object's address and prefix length (32 when its subnet
+/// mask is missing); `None` without a valid address.
+fn ipv4_of(a: &Value) -> Option<([u8; 4], u8)> {
+    let address = text(a, "Address").parse::<std::net::Ipv4Addr>().ok()?;
+    let prefix = text(a, "SubnetMask")
+        .parse::<std::net::Ipv4Addr>()
+        .map_or(32, |m| u32::from(m).count_ones() as u8);
+    Some((address.octets(), prefix))
+}
+
+/// A Redfish IPv6 address object's address and prefix length (128 when it is
+/// missing); `None` without a valid address.
+fn ipv6_of(a: &Value) -> Option<([u8; 16], u8)> {
+    let address = text(a, "Address").parse::<std::net::Ipv6Addr>().ok()?;
+    let prefix = a["PrefixLength"].as_u64().unwrap_or(128).min(128) as u8;
+    Some((address.octets(), prefix))
+}
+
 /// How many of the chassis's Sensors members the agent reads: the OEM set carries 64
 /// sensors of five reading types, and a card may list sensors of other types first.
 const SENSOR_MEMBERS: usize = 256;
@@ -727,21 +745,9 @@ impl Backend {
             if let Some(mac) = parse_mac(&text(&e, "MACAddress")) {
                 n.macs.push(mac);
             }
-            for a in e["IPv4Addresses"].as_array().into_iter().flatten() {
-                if let (Ok(addr), mask) = (
-                    text(a, "Address").parse::<std::net::Ipv4Addr>(),
-                    text(a, "SubnetMask").parse::<std::net::Ipv4Addr>(),
-                ) {
-                    let prefix = mask.map(|m| u32::from(m).count_ones() as u8).unwrap_or(32);
-                    n.ipv4.push((addr.octets(), prefix));
-                }
-            }
-            for a in e["IPv6Addresses"].as_array().into_iter().flatten() {
-                if let Ok(addr) = text(a, "Address").parse::<std::net::Ipv6Addr>() {
-                    let prefix = a["PrefixLength"].as_u64().unwrap_or(128).min(128) as u8;
-                    n.ipv6.push((addr.octets(), prefix));
-                }
-            }
+            let list = |k: &str| e[k].as_array().into_iter().flatten();
+            n.ipv4.extend(list("IPv4Addresses").filter_map(ipv4_of));
+            n.ipv6.extend(list("IPv6Addresses").filter_map(ipv6_of));
         }
         Ok(n)
     }
@@ -805,22 +811,14 @@ impl Backend {
                     .unwrap_or_default(),
             );
             for a in e["IPv4Addresses"].as_array().into_iter().flatten() {
-                let Ok(address) = text(a, "Address").parse::<std::net::Ipv4Addr>() else {
+                let Some((address, prefix)) = ipv4_of(a) else {
                     continue;
                 };
-                let prefix = text(a, "SubnetMask")
-                    .parse::<std::net::Ipv4Addr>()
-                    .map_or(32, |m| u32::from(m).count_ones() as u8);
                 n.ipv4.push(oem::Ipv4Address {
-                    address: address.octets(),
+                    address,
                     prefix,
-                    origin: match a["AddressOrigin"].as_str() {
-                        Some("Static") => oem::Ipv4Origin::Static,
-                        Some("DHCP") => oem::Ipv4Origin::Dhcp,
-                        Some("BOOTP") => oem::Ipv4Origin::Bootp,
-                        Some("IPv4LinkLocal") => oem::Ipv4Origin::LinkLocal,
-                        _ => oem::Ipv4Origin::NotKnown,
-                    },
+                    origin: oem::Ipv4Origin::from_redfish_name(&text(a, "AddressOrigin"))
+                        .unwrap_or_default(),
                     gateway: text(a, "Gateway")
                         .parse::<std::net::Ipv4Addr>()
                         .map_or([0; 4], |g| g.octets()),
@@ -828,26 +826,16 @@ impl Backend {
             }
             n.ipv4.truncate(oem::MAX_ADDRESSES);
             for a in e["IPv6Addresses"].as_array().into_iter().flatten() {
-                let Ok(address) = text(a, "Address").parse::<std::net::Ipv6Addr>() else {
+                let Some((address, prefix)) = ipv6_of(a) else {
                     continue;
                 };
                 n.ipv6.push(oem::Ipv6Address {
-                    address: address.octets(),
-                    prefix: a["PrefixLength"].as_u64().unwrap_or(128).min(128) as u8,
-                    origin: match a["AddressOrigin"].as_str() {
-                        Some("Static") => oem::Ipv6Origin::Static,
-                        Some("DHCPv6") => oem::Ipv6Origin::Dhcpv6,
-                        Some("LinkLocal") => oem::Ipv6Origin::LinkLocal,
-                        Some("SLAAC") => oem::Ipv6Origin::Slaac,
-                        _ => oem::Ipv6Origin::NotKnown,
-                    },
-                    state: match a["AddressState"].as_str() {
-                        Some("Preferred") => oem::Ipv6State::Preferred,
-                        Some("Deprecated") => oem::Ipv6State::Deprecated,
-                        Some("Tentative") => oem::Ipv6State::Tentative,
-                        Some("Failed") => oem::Ipv6State::Failed,
-                        _ => oem::Ipv6State::NotKnown,
-                    },
+                    address,
+                    prefix,
+                    origin: oem::Ipv6Origin::from_redfish_name(&text(a, "AddressOrigin"))
+                        .unwrap_or_default(),
+                    state: oem::Ipv6State::from_redfish_name(&text(a, "AddressState"))
+                        .unwrap_or_default(),
                 });
             }
             n.ipv6.truncate(oem::MAX_ADDRESSES);
@@ -863,7 +851,7 @@ impl Backend {
         }
         if let Some(p) = m["NetworkProtocol"]["@odata.id"].as_str() {
             if let Ok(p) = self.client.get_json(p).await {
-                for (service, name) in oem::NetworkService::NAMED {
+                for &(service, name) in oem::NetworkService::NAMED {
                     let v = &p[name];
                     if let Some(enabled) = v["ProtocolEnabled"].as_bool() {
                         n.services.push(oem::ServiceState {
@@ -983,7 +971,8 @@ impl Backend {
             out.sensors.push(oem::Sensor {
                 name,
                 reading_type,
-                context: oem::PhysicalContext::from_redfish_name(&text(&s, "PhysicalContext")),
+                context: oem::PhysicalContext::from_redfish_name(&text(&s, "PhysicalContext"))
+                    .unwrap_or_default(),
                 reading: milli(&s["Reading"]),
                 upper_caution: milli(&t["UpperCaution"]["Reading"]),
                 upper_critical: milli(&t["UpperCritical"]["Reading"]),

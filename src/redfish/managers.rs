@@ -9,9 +9,9 @@ use super::service::odata_type;
 use super::systems::{accepted, status};
 use super::{JsonBody, Shared, collection, methods, no_content, resource};
 use crate::cards::{
-    Card, Ipv4Address, Ipv4Origin, Ipv6Address, Ipv6Origin, Ipv6State, MAX_URI_LEN, ManagerNetwork,
-    ManagerNetworkUpdate, MediaInsert, MediaSlot, MediaState, ResetType, StaticIpv4,
-    TransferProtocol, capability, media_type,
+    Card, Ipv4Address, Ipv4Origin, Ipv6Address, MAX_URI_LEN, ManagerNetwork, ManagerNetworkUpdate,
+    MediaInsert, MediaSlot, MediaState, ResetType, StaticIpv4, TransferProtocol, capability,
+    media_type,
 };
 use axum::Router;
 use axum::extract::{Extension, Path, State};
@@ -167,16 +167,7 @@ fn interface_body(c: &Card, n: usize) -> Option<Value> {
                 .ipv4
                 .iter()
                 .filter(|a| a.origin == Ipv4Origin::Static)
-                .map(|a| {
-                    let mut s = json!({
-                        "Address": std::net::Ipv4Addr::from(a.address).to_string(),
-                        "SubnetMask": netmask(a.prefix),
-                    });
-                    if a.gateway != [0; 4] {
-                        s["Gateway"] = json!(std::net::Ipv4Addr::from(a.gateway).to_string());
-                    }
-                    s
-                })
+                .map(ipv4_static)
                 .collect();
             v["IPv6Addresses"] = b.ipv6.iter().map(ipv6_body).collect();
             v["NameServers"] = json!(b.name_servers);
@@ -204,23 +195,23 @@ fn interface_body(c: &Card, n: usize) -> Option<Value> {
     Some(v)
 }
 
-fn ipv4_body(a: &Ipv4Address) -> Value {
+/// An address as `IPv4StaticAddresses` shows it: address, mask, gateway if any.
+fn ipv4_static(a: &Ipv4Address) -> Value {
     let mut v = json!({
         "Address": std::net::Ipv4Addr::from(a.address).to_string(),
         "SubnetMask": netmask(a.prefix),
     });
-    let origin = match a.origin {
-        Ipv4Origin::Static => Some("Static"),
-        Ipv4Origin::Dhcp => Some("DHCP"),
-        Ipv4Origin::Bootp => Some("BOOTP"),
-        Ipv4Origin::LinkLocal => Some("IPv4LinkLocal"),
-        _ => None,
-    };
-    if let Some(o) = origin {
-        v["AddressOrigin"] = json!(o);
-    }
     if a.gateway != [0; 4] {
         v["Gateway"] = json!(std::net::Ipv4Addr::from(a.gateway).to_string());
+    }
+    v
+}
+
+/// An address as `IPv4Addresses` shows it: the static form and its origin if known.
+fn ipv4_body(a: &Ipv4Address) -> Value {
+    let mut v = ipv4_static(a);
+    if let Some(o) = a.origin.redfish_name() {
+        v["AddressOrigin"] = json!(o);
     }
     v
 }
@@ -230,24 +221,10 @@ fn ipv6_body(a: &Ipv6Address) -> Value {
         "Address": std::net::Ipv6Addr::from(a.address).to_string(),
         "PrefixLength": a.prefix,
     });
-    let origin = match a.origin {
-        Ipv6Origin::Static => Some("Static"),
-        Ipv6Origin::Dhcpv6 => Some("DHCPv6"),
-        Ipv6Origin::LinkLocal => Some("LinkLocal"),
-        Ipv6Origin::Slaac => Some("SLAAC"),
-        _ => None,
-    };
-    if let Some(o) = origin {
+    if let Some(o) = a.origin.redfish_name() {
         v["AddressOrigin"] = json!(o);
     }
-    let state = match a.state {
-        Ipv6State::Preferred => Some("Preferred"),
-        Ipv6State::Deprecated => Some("Deprecated"),
-        Ipv6State::Tentative => Some("Tentative"),
-        Ipv6State::Failed => Some("Failed"),
-        _ => None,
-    };
-    if let Some(st) = state {
+    if let Some(st) = a.state.redfish_name() {
         v["AddressState"] = json!(st);
     }
     v

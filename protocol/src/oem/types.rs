@@ -771,34 +771,71 @@ wire_enum! {
     }
 }
 
-impl NetworkService {
-    /// Every known service with its Redfish `ManagerNetworkProtocol` property name.
-    pub const NAMED: [(Self, &'static str); 7] = [
-        (Self::Http, "HTTP"),
-        (Self::Https, "HTTPS"),
-        (Self::Ssh, "SSH"),
-        (Self::Ssdp, "SSDP"),
-        (Self::Ipmi, "IPMI"),
-        (Self::Ntp, "NTP"),
-        (Self::Snmp, "SNMP"),
-    ];
+/// The Redfish name of each named code of a `wire_enum!` (`NAMED`), and the lookups
+/// both ways: `redfish_name` (`None` for a code without one) and `from_redfish_name`
+/// (`None` for a name that is none of them).
+macro_rules! redfish_names {
+    ($t:ident, $what:literal, [$(($v:ident, $n:literal)),+ $(,)?]) => {
+        impl $t {
+            #[doc = concat!("Every named code with its Redfish ", $what, " name.")]
+            pub const NAMED: &'static [(Self, &'static str)] = &[$((Self::$v, $n)),+];
 
-    /// The Redfish `ManagerNetworkProtocol` property name; `None` for an unknown code.
-    pub fn redfish_name(self) -> Option<&'static str> {
-        Self::NAMED
-            .iter()
-            .find(|(s, _)| *s == self)
-            .map(|(_, n)| *n)
-    }
+            #[doc = concat!("The Redfish ", $what, " name; `None` for a code without one.")]
+            pub fn redfish_name(self) -> Option<&'static str> {
+                Self::NAMED.iter().find(|(c, _)| *c == self).map(|(_, n)| *n)
+            }
 
-    /// The service a Redfish `ManagerNetworkProtocol` property name stands for.
-    pub fn from_redfish_name(name: &str) -> Option<Self> {
-        Self::NAMED
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map(|(s, _)| *s)
-    }
+            #[doc = concat!("The code a Redfish ", $what, " name stands for.")]
+            pub fn from_redfish_name(name: &str) -> Option<Self> {
+                Self::NAMED.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
+            }
+        }
+    };
 }
+
+redfish_names!(
+    NetworkService,
+    "`ManagerNetworkProtocol` property",
+    [
+        (Http, "HTTP"),
+        (Https, "HTTPS"),
+        (Ssh, "SSH"),
+        (Ssdp, "SSDP"),
+        (Ipmi, "IPMI"),
+        (Ntp, "NTP"),
+        (Snmp, "SNMP"),
+    ]
+);
+redfish_names!(
+    Ipv4Origin,
+    "`IPv4AddressOrigin`",
+    [
+        (Static, "Static"),
+        (Dhcp, "DHCP"),
+        (Bootp, "BOOTP"),
+        (LinkLocal, "IPv4LinkLocal"),
+    ]
+);
+redfish_names!(
+    Ipv6Origin,
+    "`IPv6AddressOrigin`",
+    [
+        (Static, "Static"),
+        (Dhcpv6, "DHCPv6"),
+        (LinkLocal, "LinkLocal"),
+        (Slaac, "SLAAC"),
+    ]
+);
+redfish_names!(
+    Ipv6State,
+    "`AddressState`",
+    [
+        (Preferred, "Preferred"),
+        (Deprecated, "Deprecated"),
+        (Tentative, "Tentative"),
+        (Failed, "Failed"),
+    ]
+);
 
 /// One IPv4 address of the card BMC (`OEM.md` §4.20).
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -1114,37 +1151,22 @@ wire_enum! {
     }
 }
 
-impl PhysicalContext {
-    /// Every named context with its Redfish `PhysicalContext` name.
-    pub const NAMED: [(Self, &'static str); 10] = [
-        (Self::Cpu, "CPU"),
-        (Self::NetworkingDevice, "NetworkingDevice"),
-        (Self::SystemBoard, "SystemBoard"),
-        (Self::PowerSupply, "PowerSupply"),
-        (Self::Fan, "Fan"),
-        (Self::Memory, "Memory"),
-        (Self::StorageDevice, "StorageDevice"),
-        (Self::Intake, "Intake"),
-        (Self::Exhaust, "Exhaust"),
-        (Self::Transceiver, "Transceiver"),
-    ];
-
-    /// The Redfish name; `None` when not known.
-    pub fn redfish_name(self) -> Option<&'static str> {
-        Self::NAMED
-            .iter()
-            .find(|(c, _)| *c == self)
-            .map(|(_, n)| *n)
-    }
-
-    /// The context a Redfish `PhysicalContext` names; not known for any other.
-    pub fn from_redfish_name(name: &str) -> Self {
-        Self::NAMED
-            .iter()
-            .find(|(_, n)| *n == name)
-            .map_or(Self::NotKnown, |(c, _)| *c)
-    }
-}
+redfish_names!(
+    PhysicalContext,
+    "`PhysicalContext`",
+    [
+        (Cpu, "CPU"),
+        (NetworkingDevice, "NetworkingDevice"),
+        (SystemBoard, "SystemBoard"),
+        (PowerSupply, "PowerSupply"),
+        (Fan, "Fan"),
+        (Memory, "Memory"),
+        (StorageDevice, "StorageDevice"),
+        (Intake, "Intake"),
+        (Exhaust, "Exhaust"),
+        (Transceiver, "Transceiver"),
+    ]
+);
 
 /// Whether a sensor reading is inside its thresholds (`OEM.md` §4.22).
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
