@@ -1642,6 +1642,108 @@ golden!(
         })
     )
 );
+
+fn golden_adapter_settings(pending: bool) -> oemp::AdapterSettings {
+    oemp::AdapterSettings {
+        npar: false,
+        ports: vec![oemp::PortSettings {
+            autoneg: !pending,
+            speed_mbps: if pending { 25_000 } else { 0 },
+        }],
+        functions: vec![oemp::FunctionSettings {
+            enabled: true,
+            boot_mode: if pending {
+                oemp::FunctionBootMode::Http
+            } else {
+                oemp::FunctionBootMode::Pxe
+            },
+        }],
+    }
+}
+
+golden!(
+    oem_req_get_network_adapter,
+    (0x50, 0x79, 0x00, 24),
+    oem_req(0x79, S + 25, Request::GetNetworkAdapter)
+);
+golden!(
+    oem_rsp_get_network_adapter,
+    (0xD0, 0x79, 0x00, 28 + 20 + 17 + 1 + 32 + 1 + 16 + 2 * 16),
+    oem_rsp(
+        0x79,
+        S + 25,
+        CommandId::GetNetworkAdapter,
+        ResultCode::Ok,
+        ResponseBody::NetworkAdapter(oemp::NetworkAdapter {
+            npar_capable: false,
+            sriov_capable: true,
+            sriov_vepa_capable: false,
+            pcie: oemp::PcieLink {
+                generation: 4,
+                max_generation: 4,
+                lanes: 16,
+                max_lanes: 16,
+            },
+            revision_id: 1,
+            class_code: 0x02_0000,
+            max_vfs: 254,
+            max_vfs_per_port: 127,
+            vf_group: 1,
+            sku: "DPU-1000-100G-A".into(),
+            ports: vec![oemp::AdapterPort {
+                channel: 0,
+                autoneg_capable: true,
+                transceiver: Some(oemp::Transceiver {
+                    kind: oemp::TransceiverType::Qsfp28,
+                    medium: oemp::Medium::FiberOptic,
+                    diagnostics: Some(oemp::Diagnostics {
+                        rx_power_uw: 891,
+                        tx_power_uw: 1122,
+                        tx_bias_ua: 7500,
+                        supply_mv: 3300,
+                    }),
+                }),
+                speeds_mbps: vec![25_000, 100_000],
+            }],
+            functions: vec![oemp::AdapterFunction {
+                port: Some(0),
+                pcie_function: 0,
+                technologies: 0x01,
+                boot_modes: 0x11,
+                vfs_enabled: true,
+                max_vfs: 127,
+                mac: [0x02, 0x5b, 0, 0, 0, 0x20],
+            }],
+            current: golden_adapter_settings(false),
+            pending: Some(golden_adapter_settings(true)),
+        })
+    )
+);
+golden!(
+    oem_req_set_adapter_settings,
+    (0x50, 0x7A, 0x00, 24 + 4 + 16),
+    oem_req(
+        0x7A,
+        S + 26,
+        Request::SetAdapterSettings(Some(golden_adapter_settings(true)))
+    )
+);
+golden!(
+    oem_req_set_adapter_settings_defaults,
+    (0x50, 0x7B, 0x00, 24 + 4),
+    oem_req(0x7B, S + 27, Request::SetAdapterSettings(None))
+);
+golden!(
+    oem_rsp_set_adapter_settings,
+    (0xD0, 0x7A, 0x00, 28),
+    oem_rsp(
+        0x7A,
+        S + 26,
+        CommandId::SetAdapterSettings,
+        ResultCode::Ok,
+        ResponseBody::Empty
+    )
+);
 golden!(
     oem_event_power_state_changed,
     (0xFF, 0x00, 0x00, 16),
@@ -1708,7 +1810,7 @@ fn oem_golden_frames_decode_to_typed_values() {
         }
         n += 1;
     }
-    assert_eq!(n, 52);
+    assert_eq!(n, 57);
 }
 
 /// The two chunks of the long insert reassemble to the typed request.

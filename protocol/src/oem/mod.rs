@@ -55,6 +55,12 @@ pub const MAX_NAME_SERVERS: usize = 8;
 pub const MAX_SERVICES: usize = 16;
 /// The most sensors GetSensors carries (§4.22).
 pub const MAX_SENSORS: usize = 64;
+/// The most ports GetNetworkAdapter carries (§4.23).
+pub const MAX_ADAPTER_PORTS: usize = 8;
+/// The most capable speeds of one port in GetNetworkAdapter (§4.23).
+pub const MAX_SPEEDS: usize = 8;
+/// The most functions GetNetworkAdapter carries (§4.23).
+pub const MAX_FUNCTIONS: usize = 16;
 /// A host interface's port byte when it is a function of no NIC port (§4.19).
 pub const NO_PORT: u8 = 0xFF;
 /// NC-SI AEN type of our events (§7).
@@ -362,6 +368,252 @@ fn get_name_servers(r: &mut Reader<'_>) -> Result<Vec<String>> {
 }
 
 /// A boot override as SetBootOverride and GetBootOverride carry it (§4.2, §4.3).
+/// The port and function counts of a settings block (§4.23), clamped to the maxima.
+fn settings_counts(s: &AdapterSettings) -> (u8, u8) {
+    (
+        s.ports.len().min(MAX_ADAPTER_PORTS) as u8,
+        s.functions.len().min(MAX_FUNCTIONS) as u8,
+    )
+}
+
+/// A settings block (§4.23).
+fn put_settings(w: &mut Writer<'_>, s: &AdapterSettings) {
+    let (p, f) = settings_counts(s);
+    w.u8(u8::from(s.npar)).zeros(3);
+    for port in &s.ports[..usize::from(p)] {
+        w.u8(u8::from(port.autoneg)).zeros(3).u32(port.speed_mbps);
+    }
+    for func in &s.functions[..usize::from(f)] {
+        w.u8(u8::from(func.enabled))
+            .u8(func.boot_mode.into())
+            .zeros(2);
+    }
+}
+
+fn get_settings(r: &mut Reader<'_>, ports: u8, functions: u8) -> Result<AdapterSettings> {
+    let flags = r.u8()?;
+    r.skip(3)?;
+    if flags & !1 != 0 {
+        return Err(Error::Invalid("settings: reserved flag bits set"));
+    }
+    let ports = (0..ports)
+        .map(|_| {
+            let flags = r.u8()?;
+            r.skip(3)?;
+            if flags & !1 != 0 {
+                return Err(Error::Invalid("port settings: reserved flag bits set"));
+            }
+            Ok(PortSettings {
+                autoneg: flags & 1 != 0,
+                speed_mbps: r.u32()?,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let functions = (0..functions)
+        .map(|_| {
+            let (flags, mode) = (r.u8()?, r.u8()?);
+            r.skip(2)?;
+            if flags & !1 != 0 {
+                return Err(Error::Invalid("function settings: reserved flag bits set"));
+            }
+            if mode > 5 {
+                return Err(Error::Invalid("function settings: boot mode above 5"));
+            }
+            Ok(FunctionSettings {
+                enabled: flags & 1 != 0,
+                boot_mode: mode.into(),
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(AdapterSettings {
+        npar: flags & 1 != 0,
+        ports,
+        functions,
+    })
+}
+
+/// GetNetworkAdapter's response (§4.23).
+fn put_adapter(w: &mut Writer<'_>, a: &NetworkAdapter) {
+    let flags = u8::from(a.npar_capable)
+        | u8::from(a.sriov_capable) << 1
+        | u8::from(a.sriov_vepa_capable) << 2
+        | u8::from(a.pending.is_some()) << 3;
+    w.u8(flags)
+        .u8(a.pcie.generation)
+        .u8(a.pcie.max_generation)
+        .u8(a.pcie.lanes)
+        .u8(a.pcie.max_lanes)
+        .u8(a.revision_id)
+        .zeros(2)
+        .u32(a.class_code & 0x00FF_FFFF)
+        .u16(a.max_vfs)
+        .u16(a.max_vfs_per_port)
+        .u16(a.vf_group)
+        .zeros(2);
+    put_str(w, &a.sku);
+    let ports = &a.ports[..a.ports.len().min(MAX_ADAPTER_PORTS)];
+    w.u8(ports.len() as u8);
+    for p in ports {
+        let speeds = &p.speeds_mbps[..p.speeds_mbps.len().min(MAX_SPEEDS)];
+        let t = p.transceiver.as_ref();
+        let d = t.and_then(|t| t.diagnostics).unwrap_or_default();
+        let flags = u8::from(p.autoneg_capable)
+            | u8::from(t.is_some()) << 1
+            | u8::from(t.is_some_and(|t| t.diagnostics.is_some())) << 2;
+        w.u8(p.channel)
+            .u8(flags)
+            .u8(t.map_or(0, |t| t.kind.into()))
+            .u8(t.map_or(0, |t| t.medium.into()))
+            .u8(speeds.len() as u8)
+            .zeros(3)
+            .u32(d.rx_power_uw)
+            .u32(d.tx_power_uw)
+            .u32(d.tx_bias_ua)
+            .u32(d.supply_mv);
+        for s in speeds {
+            w.u32(*s);
+        }
+    }
+    let functions = &a.functions[..a.functions.len().min(MAX_FUNCTIONS)];
+    w.u8(functions.len() as u8);
+    for f in functions {
+        w.u8(f.port.unwrap_or(NO_PORT))
+            .u8(f.pcie_function)
+            .u8(f.technologies)
+            .u8(f.boot_modes)
+            .u8(u8::from(f.vfs_enabled))
+            .zeros(1)
+            .u16(f.max_vfs)
+            .bytes(&f.mac)
+            .zeros(2);
+    }
+    // The blocks have the shape of the lists written above.
+    let shape = |s: &AdapterSettings| AdapterSettings {
+        npar: s.npar,
+        ports: (0..ports.len())
+            .map(|i| {
+                s.ports.get(i).copied().unwrap_or(PortSettings {
+                    autoneg: false,
+                    speed_mbps: 0,
+                })
+            })
+            .collect(),
+        functions: (0..functions.len())
+            .map(|i| {
+                s.functions.get(i).copied().unwrap_or(FunctionSettings {
+                    enabled: false,
+                    boot_mode: FunctionBootMode::Disabled,
+                })
+            })
+            .collect(),
+    };
+    put_settings(w, &shape(&a.current));
+    if let Some(p) = &a.pending {
+        put_settings(w, &shape(p));
+    }
+}
+
+fn get_adapter(r: &mut Reader<'_>) -> Result<NetworkAdapter> {
+    let flags = r.u8()?;
+    if flags & !0x0F != 0 {
+        return Err(Error::Invalid("adapter: reserved flag bits set"));
+    }
+    let pcie = PcieLink {
+        generation: r.u8()?,
+        max_generation: r.u8()?,
+        lanes: r.u8()?,
+        max_lanes: r.u8()?,
+    };
+    let revision_id = r.u8()?;
+    r.skip(2)?;
+    let class_code = r.u32()?;
+    if class_code > 0x00FF_FFFF {
+        return Err(Error::Invalid("adapter: class code above 24 bits"));
+    }
+    let (max_vfs, max_vfs_per_port, vf_group) = (r.u16()?, r.u16()?, r.u16()?);
+    r.skip(2)?;
+    let sku = get_str(r, MAX_STRING_LEN, "SKU")?;
+    let n = count(r.u8()?, MAX_ADAPTER_PORTS, "adapter: more than 8 ports")?;
+    let ports = (0..n)
+        .map(|_| {
+            let (channel, flags, kind, medium, speeds) =
+                (r.u8()?, r.u8()?, r.u8()?, r.u8()?, r.u8()?);
+            r.skip(3)?;
+            if flags & !0x07 != 0 {
+                return Err(Error::Invalid("adapter port: reserved flag bits set"));
+            }
+            if flags & 0x06 == 0x04 {
+                return Err(Error::Invalid(
+                    "adapter port: diagnostics without a transceiver",
+                ));
+            }
+            let speeds = count(speeds, MAX_SPEEDS, "adapter port: more than 8 speeds")?;
+            let d = Diagnostics {
+                rx_power_uw: r.u32()?,
+                tx_power_uw: r.u32()?,
+                tx_bias_ua: r.u32()?,
+                supply_mv: r.u32()?,
+            };
+            Ok(AdapterPort {
+                channel,
+                autoneg_capable: flags & 1 != 0,
+                transceiver: (flags & 2 != 0).then(|| Transceiver {
+                    kind: kind.into(),
+                    medium: medium.into(),
+                    diagnostics: (flags & 4 != 0).then_some(d),
+                }),
+                speeds_mbps: (0..speeds).map(|_| r.u32()).collect::<Result<_>>()?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let n = count(r.u8()?, MAX_FUNCTIONS, "adapter: more than 16 functions")?;
+    let functions = (0..n)
+        .map(|_| {
+            let (port, pcie_function, technologies, boot_modes, flags) =
+                (r.u8()?, r.u8()?, r.u8()?, r.u8()?, r.u8()?);
+            r.skip(1)?;
+            if technologies & !0x1F != 0 || boot_modes & !0x1F != 0 || flags & !1 != 0 {
+                return Err(Error::Invalid("adapter function: reserved bits set"));
+            }
+            let max_vfs = r.u16()?;
+            let mac = r.array()?;
+            r.skip(2)?;
+            Ok(AdapterFunction {
+                port: (port != NO_PORT).then_some(port),
+                pcie_function,
+                technologies,
+                boot_modes,
+                vfs_enabled: flags & 1 != 0,
+                max_vfs,
+                mac,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let (p, f) = (ports.len() as u8, functions.len() as u8);
+    let current = get_settings(r, p, f)?;
+    let pending = if flags & 8 != 0 {
+        Some(get_settings(r, p, f)?)
+    } else {
+        None
+    };
+    Ok(NetworkAdapter {
+        npar_capable: flags & 1 != 0,
+        sriov_capable: flags & 2 != 0,
+        sriov_vepa_capable: flags & 4 != 0,
+        pcie,
+        revision_id,
+        class_code,
+        max_vfs,
+        max_vfs_per_port,
+        vf_group,
+        sku,
+        ports,
+        functions,
+        current,
+        pending,
+    })
+}
+
 fn put_boot_override(w: &mut Writer<'_>, o: &BootOverride) {
     w.u8(o.target.into())
         .u8(o.enabled.into())
@@ -426,6 +678,10 @@ pub enum Request {
     SetManagerNetwork(ManagerNetworkUpdate),
     /// §4.22 (1.3).
     GetSensors,
+    /// §4.23 (1.4).
+    GetNetworkAdapter,
+    /// §4.24 (1.4): the new pending settings; `None`: the card's defaults.
+    SetAdapterSettings(Option<AdapterSettings>),
     /// §4.11.
     GetBootProgress,
     /// §4.12: the sequence number of the operation to poll.
@@ -475,6 +731,8 @@ impl Request {
             Self::GetManagerNetwork => CommandId::GetManagerNetwork,
             Self::SetManagerNetwork(_) => CommandId::SetManagerNetwork,
             Self::GetSensors => CommandId::GetSensors,
+            Self::GetNetworkAdapter => CommandId::GetNetworkAdapter,
+            Self::SetAdapterSettings(_) => CommandId::SetAdapterSettings,
             Self::GetBootProgress => CommandId::GetBootProgress,
             Self::GetOperationStatus { .. } => CommandId::GetOperationStatus,
             Self::ReadResult { .. } => CommandId::ReadResult,
@@ -554,7 +812,17 @@ impl Request {
             Self::Unknown { message, .. } => {
                 w.bytes(message);
             }
+            Self::SetAdapterSettings(s) => {
+                let empty = AdapterSettings::default();
+                let s2 = s.as_ref().unwrap_or(&empty);
+                let (p, f) = settings_counts(s2);
+                w.u8(u8::from(s.is_none())).u8(p).u8(f).zeros(1);
+                if s.is_some() {
+                    put_settings(&mut w, s2);
+                }
+            }
             Self::GetManagerNetwork
+            | Self::GetNetworkAdapter
             | Self::GetSensors
             | Self::GetBootOverride
             | Self::GetPowerState
@@ -614,6 +882,24 @@ impl Request {
             CommandId::GetHostInventory => Self::GetHostInventory,
             CommandId::GetManagerNetwork => Self::GetManagerNetwork,
             CommandId::GetSensors => Self::GetSensors,
+            CommandId::GetNetworkAdapter => Self::GetNetworkAdapter,
+            CommandId::SetAdapterSettings => {
+                let (flags, p, f) = (r.u8()?, r.u8()?, r.u8()?);
+                r.skip(1)?;
+                if flags & !1 != 0 {
+                    return Err(Error::Invalid("adapter settings: reserved flag bits set"));
+                }
+                let p = count(p, MAX_ADAPTER_PORTS, "adapter settings: more than 8 ports")?;
+                let f = count(f, MAX_FUNCTIONS, "adapter settings: more than 16 functions")?;
+                if flags & 1 != 0 {
+                    if p != 0 || f != 0 {
+                        return Err(Error::Invalid("adapter settings: defaults with a block"));
+                    }
+                    Self::SetAdapterSettings(None)
+                } else {
+                    Self::SetAdapterSettings(Some(get_settings(&mut r, p, f)?))
+                }
+            }
             CommandId::SetManagerNetwork => {
                 let (mask, flags) = (r.u8()?, r.u8()?);
                 r.skip(2)?;
@@ -708,6 +994,8 @@ pub enum ResponseBody {
     ManagerNetwork(ManagerNetwork),
     /// §4.22 (1.3).
     Sensors(Sensors),
+    /// §4.23 (1.4).
+    NetworkAdapter(NetworkAdapter),
     /// §4.11.
     BootProgress(BootProgress),
     /// §4.12.
@@ -919,6 +1207,7 @@ impl Response {
                     put_str(&mut w, &sn.name);
                 }
             }
+            ResponseBody::NetworkAdapter(a) => put_adapter(&mut w, a),
             ResponseBody::BootProgress(b) => {
                 w.u8((*b).into()).zeros(3);
             }
@@ -1214,6 +1503,9 @@ impl Response {
                     capacity_watts,
                     sensors,
                 })
+            }
+            (ResultCode::Ok, CommandId::GetNetworkAdapter) => {
+                ResponseBody::NetworkAdapter(get_adapter(&mut r)?)
             }
             (ResultCode::Ok, CommandId::GetBootProgress) => {
                 let b = r.u8()?;

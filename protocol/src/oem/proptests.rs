@@ -54,6 +54,120 @@ fn tunnel_response() -> impl Strategy<Value = TunnelResponse> {
     })
 }
 
+/// A settings block of `p` ports and `f` functions (§4.23).
+fn adapter_settings(p: usize, f: usize) -> impl Strategy<Value = AdapterSettings> {
+    (
+        any::<bool>(),
+        vec(
+            (any::<bool>(), any::<u32>()).prop_map(|(autoneg, speed_mbps)| PortSettings {
+                autoneg,
+                speed_mbps,
+            }),
+            p,
+        ),
+        vec(
+            (any::<bool>(), 0u8..=5).prop_map(|(enabled, m)| FunctionSettings {
+                enabled,
+                boot_mode: m.into(),
+            }),
+            f,
+        ),
+    )
+        .prop_map(|(npar, ports, functions)| AdapterSettings {
+            npar,
+            ports,
+            functions,
+        })
+}
+
+/// GetNetworkAdapter's body (§4.23) with both settings blocks shaped to its lists.
+fn network_adapter() -> impl Strategy<Value = NetworkAdapter> {
+    let port = (
+        any::<u8>(),
+        any::<bool>(),
+        proptest::option::of((
+            u8_enum(),
+            u8_enum(),
+            proptest::option::of(any::<[u32; 4]>()),
+        )),
+        vec(any::<u32>(), 0..=MAX_SPEEDS),
+    )
+        .prop_map(|(channel, autoneg_capable, t, speeds_mbps)| AdapterPort {
+            channel,
+            autoneg_capable,
+            transceiver: t.map(|(kind, medium, d)| Transceiver {
+                kind,
+                medium,
+                diagnostics: d.map(|d| Diagnostics {
+                    rx_power_uw: d[0],
+                    tx_power_uw: d[1],
+                    tx_bias_ua: d[2],
+                    supply_mv: d[3],
+                }),
+            }),
+            speeds_mbps,
+        });
+    let function = (
+        proptest::option::of(0u8..NO_PORT),
+        any::<u8>(),
+        0u8..0x20,
+        0u8..0x20,
+        any::<bool>(),
+        any::<u16>(),
+        any::<[u8; 6]>(),
+    )
+        .prop_map(
+            |(port, pcie_function, technologies, boot_modes, vfs_enabled, max_vfs, mac)| {
+                AdapterFunction {
+                    port,
+                    pcie_function,
+                    technologies,
+                    boot_modes,
+                    vfs_enabled,
+                    max_vfs,
+                    mac,
+                }
+            },
+        );
+    (
+        vec(port, 0..=MAX_ADAPTER_PORTS),
+        vec(function, 0..=MAX_FUNCTIONS),
+        any::<[bool; 4]>(),
+        any::<[u8; 5]>(),
+        0u32..0x0100_0000,
+        any::<[u16; 3]>(),
+        text(40),
+    )
+        .prop_flat_map(|(ports, functions, flags, bytes, class_code, vfs, sku)| {
+            let (p, f) = (ports.len(), functions.len());
+            (
+                adapter_settings(p, f),
+                proptest::option::of(adapter_settings(p, f)),
+            )
+                .prop_map(move |(current, pending)| NetworkAdapter {
+                    npar_capable: flags[0],
+                    sriov_capable: flags[1],
+                    sriov_vepa_capable: flags[2],
+                    pcie: PcieLink {
+                        generation: bytes[0],
+                        max_generation: bytes[1],
+                        lanes: bytes[2],
+                        max_lanes: bytes[3],
+                    },
+                    revision_id: bytes[4],
+                    class_code,
+                    max_vfs: vfs[0],
+                    max_vfs_per_port: vfs[1],
+                    vf_group: vfs[2],
+                    sku: sku.clone(),
+                    ports: ports.clone(),
+                    functions: functions.clone(),
+                    current,
+                    pending: if flags[3] { pending } else { None },
+                })
+        })
+}
+
 fn request() -> impl Strategy<Value = Request> {
     prop_oneof![
         (any::<u8>(), any::<u8>()).prop_map(|(min_version, max_version)| Request::GetBridgeInfo {
@@ -141,8 +255,12 @@ fn request() -> impl Strategy<Value = Request> {
                     })
                 }
             ),
-        // 0x14 to 0x16 are OEM set 1.3's.
-        ((0x17u8..), vec(any::<u8>(), 0..64))
+        Just(Request::GetNetworkAdapter),
+        (0..=MAX_ADAPTER_PORTS, 0..=MAX_FUNCTIONS)
+            .prop_flat_map(|(p, f)| proptest::option::of(adapter_settings(p, f)))
+            .prop_map(Request::SetAdapterSettings),
+        // 0x14 to 0x16 are OEM set 1.3's, 0x17 and 0x18 1.4's.
+        ((0x19u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(command, message)| Request::Unknown { command, message }),
     ]
 }
@@ -462,7 +580,11 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
                 })
             )),
         tunnel_response().prop_map(|t| (CommandId::RedfishRequest, ResponseBody::Redfish(t))),
-        ((0x17u8..), vec(any::<u8>(), 0..64))
+        network_adapter().prop_map(|a| (
+            CommandId::GetNetworkAdapter,
+            ResponseBody::NetworkAdapter(a)
+        )),
+        ((0x19u8..), vec(any::<u8>(), 0..64))
             .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
     ]
 }
@@ -707,4 +829,95 @@ proptest! {
         let want = if crit { SensorState::Critical } else if warn { SensorState::Warning } else { SensorState::Normal };
         prop_assert_eq!(s.state(), want);
     }
+}
+
+proptest! {
+    /// `AdapterSettings::check` is the rule list of §4.24, written out again here.
+    #[test]
+    fn adapter_settings_check_follows_the_rules(
+        (a, s) in network_adapter().prop_flat_map(|a| {
+            let (p, f) = (a.ports.len(), a.functions.len());
+            // Mostly the adapter's shape, sometimes another.
+            let shape = prop_oneof![
+                4 => Just((p, f)),
+                1 => (0..=MAX_ADAPTER_PORTS, 0..=MAX_FUNCTIONS),
+            ];
+            (Just(a), shape.prop_flat_map(|(p, f)| adapter_settings(p, f)))
+        })
+    ) {
+        let port_ok = |(s, p): (&PortSettings, &AdapterPort)| {
+            if s.autoneg {
+                p.autoneg_capable && s.speed_mbps == 0
+            } else {
+                p.speeds_mbps.contains(&s.speed_mbps)
+            }
+        };
+        let function_ok = |(s, f): (&FunctionSettings, &AdapterFunction)| {
+            let m = u8::from(s.boot_mode);
+            m == 0 || (m <= 5 && f.boot_modes & (1 << (m - 1)) != 0)
+        };
+        let want = s.ports.len() == a.ports.len()
+            && s.functions.len() == a.functions.len()
+            && (!s.npar || a.npar_capable)
+            && s.ports.iter().zip(&a.ports).all(port_ok)
+            && s.functions.iter().zip(&a.functions).all(function_ok);
+        prop_assert_eq!(s.check(&a).is_ok(), want, "{:?}", s.check(&a));
+    }
+}
+
+/// The settings an adapter has in force pass its own check when they follow the
+/// rules, and a speed it cannot run at is named in the refusal (§4.24).
+#[test]
+fn adapter_settings_refusals_name_the_field() {
+    let a = NetworkAdapter {
+        ports: vec![AdapterPort {
+            channel: 0,
+            autoneg_capable: false,
+            transceiver: None,
+            speeds_mbps: vec![25_000],
+        }],
+        functions: vec![AdapterFunction {
+            port: Some(0),
+            pcie_function: 0,
+            technologies: 1,
+            boot_modes: 0x01,
+            vfs_enabled: false,
+            max_vfs: 0,
+            mac: [0; 6],
+        }],
+        ..NetworkAdapter::default()
+    };
+    let ok = AdapterSettings {
+        npar: false,
+        ports: vec![PortSettings {
+            autoneg: false,
+            speed_mbps: 25_000,
+        }],
+        functions: vec![FunctionSettings {
+            enabled: true,
+            boot_mode: FunctionBootMode::Pxe,
+        }],
+    };
+    assert_eq!(ok.check(&a), Ok(()));
+    let mut s = ok.clone();
+    s.ports[0].speed_mbps = 10_000;
+    assert!(s.check(&a).unwrap_err().starts_with("port 0:"));
+    let mut s = ok.clone();
+    s.ports[0] = PortSettings {
+        autoneg: true,
+        speed_mbps: 0,
+    };
+    assert!(s.check(&a).unwrap_err().starts_with("port 0:"));
+    let mut s = ok.clone();
+    s.functions[0].boot_mode = FunctionBootMode::Http;
+    assert_eq!(
+        s.check(&a).unwrap_err(),
+        "function 0: it cannot boot by HTTP"
+    );
+    let mut s = ok.clone();
+    s.npar = true;
+    assert!(s.check(&a).unwrap_err().starts_with("npar:"));
+    let mut s = ok;
+    s.functions.clear();
+    assert!(s.check(&a).unwrap_err().starts_with("functions:"));
 }

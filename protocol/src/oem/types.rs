@@ -51,6 +51,11 @@ wire_enum! {
         SetManagerNetwork = 0x15,
         /// The card's sensors with their thresholds, and its power capacity (1.3).
         GetSensors = 0x16,
+        /// The card's network adapter: SKU, PCIe link, virtualization, port link
+        /// abilities and transceivers, functions, settings in force and pending (1.4).
+        GetNetworkAdapter = 0x17,
+        /// Replace the adapter's pending settings, or set them to the defaults (1.4).
+        SetAdapterSettings = 0x18,
     }
 }
 
@@ -320,6 +325,10 @@ pub mod capability {
     pub const MANAGER_NETWORK_SET: u32 = 1 << 15;
     /// GetSensors (OEM set 1.3).
     pub const SENSORS: u32 = 1 << 16;
+    /// GetNetworkAdapter (OEM set 1.4).
+    pub const NETWORK_ADAPTER: u32 = 1 << 17;
+    /// SetAdapterSettings (OEM set 1.4).
+    pub const ADAPTER_SETTINGS: u32 = 1 << 18;
 }
 
 wire_enum! {
@@ -1238,4 +1247,318 @@ pub struct Sensors {
     pub capacity_watts: u32,
     /// Its sensors (at most [`MAX_SENSORS`](super::MAX_SENSORS)).
     pub sensors: Vec<Sensor>,
+}
+
+wire_enum! {
+    /// A transceiver's form factor (`OEM.md` §4.23; Redfish `Port.SFP.Type`).
+    pub enum TransceiverType(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// SFP.
+        Sfp = 0x01,
+        /// SFP+.
+        SfpPlus = 0x02,
+        /// SFP28.
+        Sfp28 = 0x03,
+        /// QSFP.
+        Qsfp = 0x04,
+        /// QSFP+.
+        QsfpPlus = 0x05,
+        /// QSFP28.
+        Qsfp28 = 0x06,
+        /// QSFP56.
+        Qsfp56 = 0x07,
+        /// QSFP-DD.
+        QsfpDd = 0x08,
+        /// OSFP.
+        Osfp = 0x09,
+    }
+}
+
+redfish_names!(
+    TransceiverType,
+    "`SFPType`",
+    [
+        (Sfp, "SFP"),
+        (SfpPlus, "SFPPlus"),
+        (Sfp28, "SFP28"),
+        (Qsfp, "QSFP"),
+        (QsfpPlus, "QSFPPlus"),
+        (Qsfp28, "QSFP28"),
+        (Qsfp56, "QSFP56"),
+        (QsfpDd, "QSFPDD"),
+        (Osfp, "OSFP"),
+    ]
+);
+
+wire_enum! {
+    /// A transceiver's medium (`OEM.md` §4.23; Redfish `Port.SFP.MediumType`).
+    pub enum Medium(u8) {
+        /// Not known.
+        NotKnown = 0x00,
+        /// Copper (direct attach).
+        Copper = 0x01,
+        /// Optical fiber.
+        FiberOptic = 0x02,
+    }
+}
+
+redfish_names!(
+    Medium,
+    "`MediumType`",
+    [(Copper, "Copper"), (FiberOptic, "FiberOptic")]
+);
+
+wire_enum! {
+    /// A network device function's boot mode (`OEM.md` §4.23; Redfish `BootMode`).
+    pub enum FunctionBootMode(u8) {
+        /// The function does not boot the host.
+        Disabled = 0x00,
+        /// PXE.
+        Pxe = 0x01,
+        /// iSCSI.
+        Iscsi = 0x02,
+        /// Fibre Channel.
+        FibreChannel = 0x03,
+        /// Fibre Channel over Ethernet.
+        FibreChannelOverEthernet = 0x04,
+        /// HTTP.
+        Http = 0x05,
+    }
+}
+
+redfish_names!(
+    FunctionBootMode,
+    "`BootMode`",
+    [
+        (Disabled, "Disabled"),
+        (Pxe, "PXE"),
+        (Iscsi, "iSCSI"),
+        (FibreChannel, "FibreChannel"),
+        (FibreChannelOverEthernet, "FibreChannelOverEthernet"),
+        (Http, "HTTP"),
+    ]
+);
+
+impl FunctionBootMode {
+    /// The mode's bit in a function's boot-mode byte (`OEM.md` §4.23); `None` for
+    /// Disabled (always allowed) and unknown codes.
+    pub fn bit(self) -> Option<u8> {
+        match u8::from(self) {
+            n @ 1..=5 => Some(1 << (n - 1)),
+            _ => None,
+        }
+    }
+}
+
+/// The Redfish `NetworkDeviceTechnology` names of a function's technology bits
+/// (`OEM.md` §4.23), bit 0 first.
+pub const TECHNOLOGIES: [&str; 5] = [
+    "Ethernet",
+    "iSCSI",
+    "FibreChannelOverEthernet",
+    "FibreChannel",
+    "InfiniBand",
+];
+
+/// A controller's PCIe link (`OEM.md` §4.23). Zero: not known.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PcieLink {
+    /// Generation in use (1..6).
+    pub generation: u8,
+    /// Highest generation supported.
+    pub max_generation: u8,
+    /// Lanes in use.
+    pub lanes: u8,
+    /// Lanes at most.
+    pub max_lanes: u8,
+}
+
+/// A transceiver's digital diagnostics (`OEM.md` §4.23).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Diagnostics {
+    /// Received optical power, µW.
+    pub rx_power_uw: u32,
+    /// Transmitted optical power, µW.
+    pub tx_power_uw: u32,
+    /// Transmit bias current, µA.
+    pub tx_bias_ua: u32,
+    /// Supply voltage, mV.
+    pub supply_mv: u32,
+}
+
+/// A port's transceiver (`OEM.md` §4.23).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transceiver {
+    /// Its form factor.
+    pub kind: TransceiverType,
+    /// Its medium.
+    pub medium: Medium,
+    /// Its diagnostics, when known.
+    pub diagnostics: Option<Diagnostics>,
+}
+
+/// A port's link abilities and transceiver (`OEM.md` §4.23).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterPort {
+    /// The port's NC-SI channel id.
+    pub channel: u8,
+    /// Whether it can auto-negotiate its speed.
+    pub autoneg_capable: bool,
+    /// Its transceiver, when one is present.
+    pub transceiver: Option<Transceiver>,
+    /// The speeds it can run at, Mbit/s, ascending (at most [`MAX_SPEEDS`](super::MAX_SPEEDS)).
+    pub speeds_mbps: Vec<u32>,
+}
+
+/// One function of the controller (`OEM.md` §4.23).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdapterFunction {
+    /// The NC-SI channel id of its port; `None`: on no port.
+    pub port: Option<u8>,
+    /// Its PCIe function number.
+    pub pcie_function: u8,
+    /// Its technologies ([`TECHNOLOGIES`] bits).
+    pub technologies: u8,
+    /// The boot modes it supports ([`FunctionBootMode::bit`]s).
+    pub boot_modes: u8,
+    /// Whether its virtual functions are enabled.
+    pub vfs_enabled: bool,
+    /// Virtual functions at most.
+    pub max_vfs: u16,
+    /// Its permanent MAC; zero: not known.
+    pub mac: [u8; 6],
+}
+
+/// A port's settings (`OEM.md` §4.23 settings block).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortSettings {
+    /// Auto-negotiation enabled.
+    pub autoneg: bool,
+    /// The configured speed, Mbit/s; zero with auto-negotiation.
+    pub speed_mbps: u32,
+}
+
+/// A function's settings (`OEM.md` §4.23 settings block).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FunctionSettings {
+    /// The function is enabled.
+    pub enabled: bool,
+    /// Its boot mode.
+    pub boot_mode: FunctionBootMode,
+}
+
+/// What an operator may change on the adapter (`OEM.md` §4.23 settings block), in
+/// the order of its ports and functions.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AdapterSettings {
+    /// NPAR enabled.
+    pub npar: bool,
+    /// Each port's.
+    pub ports: Vec<PortSettings>,
+    /// Each function's.
+    pub functions: Vec<FunctionSettings>,
+}
+
+impl AdapterSettings {
+    /// Checks `self` against `adapter` by the rules of `OEM.md` §4.24; the error is
+    /// the InvalidParameter detail, the field first.
+    pub fn check(&self, adapter: &NetworkAdapter) -> core::result::Result<(), String> {
+        if self.ports.len() != adapter.ports.len() {
+            return Err(format!(
+                "ports: {} given, the adapter has {}",
+                self.ports.len(),
+                adapter.ports.len()
+            ));
+        }
+        if self.functions.len() != adapter.functions.len() {
+            return Err(format!(
+                "functions: {} given, the adapter has {}",
+                self.functions.len(),
+                adapter.functions.len()
+            ));
+        }
+        if self.npar && !adapter.npar_capable {
+            return Err("npar: the controller is not NPAR capable".into());
+        }
+        for (i, (s, p)) in self.ports.iter().zip(&adapter.ports).enumerate() {
+            if s.autoneg && !p.autoneg_capable {
+                return Err(format!("port {i}: it cannot auto-negotiate"));
+            }
+            if s.autoneg && s.speed_mbps != 0 {
+                return Err(format!(
+                    "port {i}: a configured speed with auto-negotiation enabled"
+                ));
+            }
+            if !s.autoneg && !p.speeds_mbps.contains(&s.speed_mbps) {
+                return Err(format!(
+                    "port {i}: {} Mbit/s is not among its speeds {:?}",
+                    s.speed_mbps, p.speeds_mbps
+                ));
+            }
+        }
+        for (i, (s, f)) in self.functions.iter().zip(&adapter.functions).enumerate() {
+            if let Some(bit) = s.boot_mode.bit()
+                && f.boot_modes & bit == 0
+            {
+                return Err(format!(
+                    "function {i}: it cannot boot by {}",
+                    s.boot_mode.redfish_name().unwrap_or("that mode")
+                ));
+            }
+            if s.boot_mode.bit().is_none() && s.boot_mode != FunctionBootMode::Disabled {
+                return Err(format!("function {i}: unknown boot mode"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The card's network adapter (GetNetworkAdapter, `OEM.md` §4.23).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkAdapter {
+    /// NPAR capable.
+    pub npar_capable: bool,
+    /// SR-IOV capable.
+    pub sriov_capable: bool,
+    /// SR-IOV VEPA capable.
+    pub sriov_vepa_capable: bool,
+    /// The PCIe link.
+    pub pcie: PcieLink,
+    /// PCIe revision id.
+    pub revision_id: u8,
+    /// PCIe class code (24 bits); zero: not known.
+    pub class_code: u32,
+    /// Virtual functions the controller supports at most.
+    pub max_vfs: u16,
+    /// Virtual functions per port at most.
+    pub max_vfs_per_port: u16,
+    /// The smallest group of virtual functions assigned together.
+    pub vf_group: u16,
+    /// The SKU; empty: not known.
+    pub sku: String,
+    /// Its ports (at most [`MAX_ADAPTER_PORTS`](super::MAX_ADAPTER_PORTS)).
+    pub ports: Vec<AdapterPort>,
+    /// Its functions (at most [`MAX_FUNCTIONS`](super::MAX_FUNCTIONS)).
+    pub functions: Vec<AdapterFunction>,
+    /// The settings in force.
+    pub current: AdapterSettings,
+    /// The settings applied at the host's next reset, if any.
+    pub pending: Option<AdapterSettings>,
+}
+
+impl NetworkAdapter {
+    /// The settings a change starts from: the pending ones, else those in force.
+    pub fn next_settings(&self) -> &AdapterSettings {
+        self.pending.as_ref().unwrap_or(&self.current)
+    }
 }

@@ -270,6 +270,28 @@ SENSORS = (bytes([2, 0, 0, 0]) + struct.pack(">I", 75)
     + bytes([2, 3, 0x01, 0]) + struct.pack(">iiiii", 48250, 0, 0, 0, 0) + s16(b"card_power"))
 add("oem_rsp_get_sensors", oem_rsp(0x78, 0x16, 0x1018, SENSORS)[0])
 
+# GetNetworkAdapter (OEM.md §4.23, revision 1.4): SR-IOV capable with settings pending;
+# PCIe Gen4 x16 of Gen4 x16, revision 1, class 0x020000; 254 VFs, 127 per port, groups
+# of 1; SKU; one port on channel 0 (auto-negotiation capable, a QSFP28 fiber module
+# with diagnostics, 25 and 100 Gbit/s); one function on it (PCIe function 0, Ethernet,
+# PXE and HTTP boot, VFs enabled, 127 VFs, its MAC). In force: auto-negotiation, the
+# function enabled booting PXE; pending: 25 Gbit/s fixed, booting HTTP.
+add("oem_req_get_network_adapter", oem_req(0x79, 0x17, 0x1019, b"")[0])
+CURRENT = bytes([0, 0, 0, 0]) + bytes([1, 0, 0, 0]) + struct.pack(">I", 0) + bytes([1, 1, 0, 0])
+PENDING = bytes([0, 0, 0, 0]) + bytes([0, 0, 0, 0]) + struct.pack(">I", 25000) + bytes([1, 5, 0, 0])
+ADAPTER = (bytes([0x0A, 4, 4, 16, 16, 1, 0, 0]) + struct.pack(">IHHH2x", 0x020000, 254, 127, 1)
+    + s16(b"DPU-1000-100G-A")
+    + bytes([1]) + bytes([0, 0x07, 6, 2, 2, 0, 0, 0]) + struct.pack(">IIII", 891, 1122, 7500, 3300)
+    + struct.pack(">II", 25000, 100000)
+    + bytes([1]) + bytes([0, 0, 0x01, 0x11, 0x01, 0]) + struct.pack(">H", 127)
+    + bytes.fromhex("025b00000020") + bytes(2)
+    + CURRENT + PENDING)
+add("oem_rsp_get_network_adapter", oem_rsp(0x79, 0x17, 0x1019, ADAPTER)[0])
+# SetAdapterSettings (OEM.md §4.24): the pending block above, then the card's defaults.
+add("oem_req_set_adapter_settings", oem_req(0x7A, 0x18, 0x101A, bytes([0, 1, 1, 0]) + PENDING)[0])
+add("oem_req_set_adapter_settings_defaults", oem_req(0x7B, 0x18, 0x101B, bytes([1, 0, 0, 0]))[0])
+add("oem_rsp_set_adapter_settings", oem_rsp(0x7A, 0x18, 0x101A, b"")[0])
+
 def oem_event(chan, ev, data):
     return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)
 
