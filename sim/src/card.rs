@@ -82,6 +82,10 @@ pub struct CardConfig {
     /// The card's sensors (GetSensors, OEM set 1.3); `None`: the card does not
     /// announce the command.
     pub sensors: Option<SensorsConfig>,
+    /// The card's network adapter at start (GetNetworkAdapter and SetAdapterSettings,
+    /// OEM set 1.4); its settings in force are the card's defaults. `None`: the card
+    /// does not announce the commands.
+    pub adapter: Option<oem::NetworkAdapter>,
 }
 
 /// The card's sensors and power capacity (OEM.md §4.22), as the scenario gives them.
@@ -133,6 +137,7 @@ impl Default for CardConfig {
             host: None,
             bmc_network: None,
             sensors: None,
+            adapter: None,
         }
     }
 }
@@ -184,6 +189,8 @@ pub struct CardBmc {
     bmc_network: Option<oem::ManagerNetwork>,
     /// What is added to each sensor's reading (by index), thousandths of its unit.
     sensor_offsets: Vec<i32>,
+    /// The network adapter as it is now, pending settings included (OEM 1.4).
+    adapter: Option<oem::NetworkAdapter>,
 }
 
 fn empty_media(slot: MediaSlot) -> MediaStatus {
@@ -267,6 +274,7 @@ impl CardBmc {
                 uuid: cfg.system_uuid,
             },
             bmc_network: cfg.bmc_network.clone(),
+            adapter: cfg.adapter.clone(),
             sensor_offsets: vec![0; cfg.sensors.as_ref().map_or(0, |s| s.sensors.len())],
             cfg,
         }
@@ -325,6 +333,33 @@ impl CardBmc {
     /// The card BMC's own network as it is now (OEM 1.3), when it reports one.
     pub fn bmc_network(&self) -> Option<&oem::ManagerNetwork> {
         self.bmc_network.as_ref()
+    }
+
+    /// The network adapter as it is now (OEM 1.4), when the card reports one.
+    pub fn adapter(&self) -> Option<&oem::NetworkAdapter> {
+        self.adapter.as_ref()
+    }
+
+    /// SetAdapterSettings (OEM.md §4.24): checked whole, then stored as pending until
+    /// the host next starts.
+    fn set_adapter_settings(&mut self, s: Option<oem::AdapterSettings>) -> Response {
+        let command = CommandId::SetAdapterSettings;
+        // The card's defaults are its settings at start.
+        let defaults = self.cfg.adapter.as_ref().map(|d| d.current.clone());
+        let (Some(a), Some(defaults)) = (self.adapter.as_mut(), defaults) else {
+            return Response::error(
+                command,
+                ResultCode::UnsupportedCommand,
+                "this card does not report its network adapter (OEM set 1.4)",
+            );
+        };
+        let s = s.unwrap_or(defaults);
+        if let Err(why) = s.check(a) {
+            return Response::error(command, ResultCode::InvalidParameter, why);
+        }
+        a.pending = Some(s);
+        *self.executed.entry(command).or_default() += 1;
+        Response::ok(command, ResponseBody::Empty)
     }
 
     /// SetManagerNetwork (OEM.md §4.21): checked whole, then applied.
@@ -422,6 +457,9 @@ impl CardBmc {
         if self.cfg.sensors.is_some() {
             c |= capability::SENSORS;
         }
+        if self.cfg.adapter.is_some() {
+            c |= capability::NETWORK_ADAPTER | capability::ADAPTER_SETTINGS;
+        }
         c
     }
 
@@ -508,6 +546,14 @@ impl CardBmc {
     }
 
     fn set_power(&mut self, p: PowerState) {
+        // The controller's firmware reads its pending settings as the host starts
+        // (OEM.md §4.24).
+        if p == PowerState::PoweringOn
+            && let Some(a) = self.adapter.as_mut()
+            && let Some(s) = a.pending.take()
+        {
+            a.current = s;
+        }
         if self.power != p {
             self.power = p;
             self.outbox.push(Event::PowerStateChanged(p));
@@ -775,6 +821,14 @@ impl CardBmc {
                     "this card reports no sensors (OEM set 1.3)",
                 ),
             },
+            Request::GetNetworkAdapter => match &self.adapter {
+                Some(a) => Response::ok(command, ResponseBody::NetworkAdapter(a.clone())),
+                None => err(
+                    ResultCode::UnsupportedCommand,
+                    "this card does not report its network adapter (OEM set 1.4)",
+                ),
+            },
+            Request::SetAdapterSettings(s) => self.set_adapter_settings(s),
             Request::GetOperationStatus { sequence: s } => {
                 let status = self
                     .operations

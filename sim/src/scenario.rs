@@ -153,6 +153,227 @@ struct CardFile {
     /// The card's sensors (GetSensors, OEM set 1.3); without it the card does not
     /// announce the command.
     sensors: Option<SensorsFile>,
+    /// The card's network adapter beyond NC-SI (GetNetworkAdapter and
+    /// SetAdapterSettings, OEM set 1.4); without it the card does not announce them.
+    adapter: Option<AdapterFile>,
+}
+
+/// The network adapter (OEM.md §4.23); its settings in force at start are also the
+/// card's defaults (§4.24).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdapterFile {
+    #[serde(default)]
+    sku: String,
+    /// PCIe generation in use and at most, lanes in use and at most.
+    #[serde(default)]
+    pcie_generation: [u8; 2],
+    #[serde(default)]
+    pcie_lanes: [u8; 2],
+    /// The class code, as hex ("0x020000").
+    class_code: Option<String>,
+    #[serde(default)]
+    revision_id: u8,
+    #[serde(default)]
+    npar_capable: bool,
+    #[serde(default)]
+    npar: bool,
+    #[serde(default)]
+    sriov_capable: bool,
+    #[serde(default)]
+    sriov_vepa_capable: bool,
+    /// Virtual functions at most: the controller's, per port, the smallest group.
+    #[serde(default)]
+    max_vfs: [u16; 3],
+    #[serde(default)]
+    ports: Vec<AdapterPortFile>,
+    #[serde(default)]
+    functions: Vec<AdapterFunctionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdapterPortFile {
+    channel: u8,
+    #[serde(default)]
+    autoneg_capable: bool,
+    speeds_mbps: Vec<u32>,
+    /// Redfish SFP.Type (SFP28, QSFP56, …); without it no transceiver is present.
+    transceiver: Option<String>,
+    /// Redfish SFP.MediumType (Copper, FiberOptic).
+    medium: Option<String>,
+    /// Diagnostics: received and transmitted power (µW), bias (µA), supply (mV).
+    diagnostics: Option<[u32; 4]>,
+    /// The settings at start: auto-negotiation (default: when capable), else
+    /// `speed_mbps`.
+    autoneg: Option<bool>,
+    #[serde(default)]
+    speed_mbps: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdapterFunctionFile {
+    /// The NC-SI channel of its port.
+    port: Option<u8>,
+    #[serde(default)]
+    pcie_function: u8,
+    /// Redfish NetworkDeviceTechnology names.
+    technologies: Vec<String>,
+    /// Redfish BootMode names other than Disabled.
+    #[serde(default)]
+    boot_modes: Vec<String>,
+    #[serde(default)]
+    max_vfs: u16,
+    #[serde(default)]
+    vfs_enabled: bool,
+    mac: Option<String>,
+    /// The settings at start.
+    #[serde(default = "yes")]
+    enabled: bool,
+    #[serde(default = "disabled")]
+    boot_mode: String,
+}
+
+fn disabled() -> String {
+    "Disabled".into()
+}
+
+fn adapter(
+    f: &AdapterFile,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<oem::NetworkAdapter, ScenarioError> {
+    if f.ports.len() > oem::MAX_ADAPTER_PORTS {
+        return Err(bad("adapter.ports", "more than 8".into()));
+    }
+    if f.functions.len() > oem::MAX_FUNCTIONS {
+        return Err(bad("adapter.functions", "more than 16".into()));
+    }
+    let class_code = match &f.class_code {
+        Some(s) => u32::from_str_radix(s.trim_start_matches("0x"), 16)
+            .ok()
+            .filter(|c| *c <= 0x00FF_FFFF)
+            .ok_or_else(|| bad("adapter.class_code", format!("{s:?} is not 24-bit hex")))?,
+        None => 0,
+    };
+    let mut ports = Vec::new();
+    let mut port_settings = Vec::new();
+    for p in &f.ports {
+        if p.speeds_mbps.len() > oem::MAX_SPEEDS {
+            return Err(bad("adapter.ports.speeds_mbps", "more than 8".into()));
+        }
+        let transceiver = match &p.transceiver {
+            Some(kind) => Some(oem::Transceiver {
+                kind: oem::TransceiverType::from_redfish_name(kind).ok_or_else(|| {
+                    bad(
+                        "adapter.ports.transceiver",
+                        format!("{kind:?} is not an SFP type"),
+                    )
+                })?,
+                medium: match &p.medium {
+                    Some(m) => oem::Medium::from_redfish_name(m).ok_or_else(|| {
+                        bad("adapter.ports.medium", format!("{m:?} is not a medium"))
+                    })?,
+                    None => oem::Medium::NotKnown,
+                },
+                diagnostics: p.diagnostics.map(|d| oem::Diagnostics {
+                    rx_power_uw: d[0],
+                    tx_power_uw: d[1],
+                    tx_bias_ua: d[2],
+                    supply_mv: d[3],
+                }),
+            }),
+            None => None,
+        };
+        ports.push(oem::AdapterPort {
+            channel: p.channel,
+            autoneg_capable: p.autoneg_capable,
+            transceiver,
+            speeds_mbps: p.speeds_mbps.clone(),
+        });
+        let autoneg = p.autoneg.unwrap_or(p.autoneg_capable);
+        port_settings.push(oem::PortSettings {
+            autoneg,
+            speed_mbps: if autoneg { 0 } else { p.speed_mbps },
+        });
+    }
+    let mut functions = Vec::new();
+    let mut function_settings = Vec::new();
+    for x in &f.functions {
+        let technologies = x.technologies.iter().try_fold(0u8, |m, n| {
+            oem::TECHNOLOGIES
+                .iter()
+                .position(|t| t == n)
+                .map(|i| m | 1 << i)
+                .ok_or_else(|| {
+                    bad(
+                        "adapter.functions.technologies",
+                        format!("{n:?} is unknown"),
+                    )
+                })
+        })?;
+        let mode = |n: &str| {
+            oem::FunctionBootMode::from_redfish_name(n).ok_or_else(|| {
+                bad(
+                    "adapter.functions.boot_modes",
+                    format!("{n:?} is not a BootMode"),
+                )
+            })
+        };
+        let boot_modes = x
+            .boot_modes
+            .iter()
+            .try_fold(0u8, |m, n| Ok(m | mode(n)?.bit().unwrap_or(0)))?;
+        let mac = match &x.mac {
+            Some(m) => parse_mac(m)
+                .ok_or_else(|| bad("adapter.functions.mac", format!("{m:?} is not a MAC")))?,
+            None => [0; 6],
+        };
+        functions.push(oem::AdapterFunction {
+            port: x.port,
+            pcie_function: x.pcie_function,
+            technologies,
+            boot_modes,
+            vfs_enabled: x.vfs_enabled,
+            max_vfs: x.max_vfs,
+            mac,
+        });
+        function_settings.push(oem::FunctionSettings {
+            enabled: x.enabled,
+            boot_mode: mode(&x.boot_mode)?,
+        });
+    }
+    let mut a = oem::NetworkAdapter {
+        npar_capable: f.npar_capable,
+        sriov_capable: f.sriov_capable,
+        sriov_vepa_capable: f.sriov_vepa_capable,
+        pcie: oem::PcieLink {
+            generation: f.pcie_generation[0],
+            max_generation: f.pcie_generation[1],
+            lanes: f.pcie_lanes[0],
+            max_lanes: f.pcie_lanes[1],
+        },
+        revision_id: f.revision_id,
+        class_code,
+        max_vfs: f.max_vfs[0],
+        max_vfs_per_port: f.max_vfs[1],
+        vf_group: f.max_vfs[2],
+        sku: f.sku.clone(),
+        ports,
+        functions,
+        current: oem::AdapterSettings::default(),
+        pending: None,
+    };
+    let settings = oem::AdapterSettings {
+        npar: f.npar,
+        ports: port_settings,
+        functions: function_settings,
+    };
+    settings
+        .check(&a)
+        .map_err(|why| bad("adapter", format!("its settings break OEM.md §4.24: {why}")))?;
+    a.current = settings;
+    Ok(a)
 }
 
 #[derive(Debug, Deserialize)]
@@ -1076,6 +1297,7 @@ fn card_config(
         host: c.host.as_ref().map(|h| host(h, bad)).transpose()?,
         bmc_network,
         sensors: c.sensors.as_ref().map(|f| sensors(f, bad)).transpose()?,
+        adapter: c.adapter.as_ref().map(|f| adapter(f, bad)).transpose()?,
     })
 }
 
@@ -1262,5 +1484,46 @@ mod tests {
         assert_eq!(ip_with_prefix::<4>("fe80::1/64", 32), None);
         assert_eq!(firmware_version("28.39.10.2"), Some(0x1C27_0A02));
         assert_eq!(firmware_version("28.39.1002.2"), None);
+    }
+
+    /// An adapter whose settings at start break OEM.md §4.24, or with a name the
+    /// schema does not know, is refused with the key.
+    #[test]
+    fn adapter_keys_are_checked() {
+        let card = |adapter: &str| {
+            format!(
+                "name = \"x\"\n[[package]]\nid = 0\nchannels = 1\n[package.card]\n[package.card.adapter]\n{adapter}\n"
+            )
+        };
+        let ok = card(
+            "ports = [{ channel = 0, speeds_mbps = [25000], autoneg = false, speed_mbps = 25000 }]",
+        );
+        let s = Scenario::parse(&ok).unwrap();
+        let a = s.packages[0]
+            .card
+            .as_ref()
+            .unwrap()
+            .adapter
+            .as_ref()
+            .unwrap();
+        assert_eq!(a.current.ports[0].speed_mbps, 25_000);
+        for (bad, key) in [
+            (
+                "ports = [{ channel = 0, speeds_mbps = [25000], autoneg = false, speed_mbps = 10000 }]",
+                "port 0:",
+            ),
+            (
+                "ports = [{ channel = 0, speeds_mbps = [25000], transceiver = \"SFP9\" }]",
+                "adapter.ports.transceiver",
+            ),
+            ("class_code = \"0x1000000\"", "adapter.class_code"),
+            (
+                "functions = [{ technologies = [\"Ethernet\"], boot_mode = \"HTTP\" }]",
+                "function 0:",
+            ),
+        ] {
+            let e = Scenario::parse(&card(bad)).unwrap_err().to_string();
+            assert!(e.contains(key), "{bad}: {e}");
+        }
     }
 }

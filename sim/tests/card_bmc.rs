@@ -951,3 +951,101 @@ fn the_card_bmcs_network_is_reported_and_changed_by_the_rules() {
     assert_eq!(after.ipv4[0].origin, Ipv4Origin::Dhcp);
     assert_eq!(after.ipv4[0].address, n.ipv4[0].address);
 }
+
+fn adapter(mc: &mut Mc) -> NetworkAdapter {
+    match body(mc.oem(C0, &Request::GetNetworkAdapter)) {
+        ResponseBody::NetworkAdapter(a) => a,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// OEM 1.4: the adapter as the scenario gives it; settings are checked whole, stay
+/// pending until the host next starts, then are in force; the defaults come back the
+/// same way.
+#[test]
+fn adapter_settings_are_pending_until_the_host_restarts() {
+    let mut mc = dpu();
+    let ResponseBody::BridgeInfo(b) = body(mc.oem(
+        C0,
+        &Request::GetBridgeInfo {
+            min_version: 1,
+            max_version: 1,
+        },
+    )) else {
+        panic!()
+    };
+    let bits = capability::NETWORK_ADAPTER | capability::ADAPTER_SETTINGS;
+    assert_eq!(b.capabilities & bits, bits);
+
+    let a = adapter(&mut mc);
+    assert_eq!(a.sku, "DPU-1000-100G-A");
+    assert_eq!((a.class_code, a.revision_id), (0x02_0000, 1));
+    assert_eq!((a.pcie.generation, a.pcie.lanes, a.max_vfs), (4, 16, 254));
+    assert_eq!(a.ports.len(), 2);
+    assert_eq!(a.ports[0].speeds_mbps, [10_000, 25_000, 100_000]);
+    let t = a.ports[0].transceiver.unwrap();
+    assert_eq!(
+        (t.kind, t.medium),
+        (TransceiverType::Qsfp28, Medium::FiberOptic)
+    );
+    assert_eq!(t.diagnostics.unwrap().supply_mv, 3300);
+    assert_eq!(a.functions[1].mac, [0x02, 0x5b, 0, 0, 0, 0x21]);
+    assert_eq!(a.functions[0].boot_modes, 0x11, "PXE and HTTP");
+    assert!(a.pending.is_none());
+    let defaults = a.current.clone();
+    assert!(defaults.ports.iter().all(|p| p.autoneg));
+
+    // Refused whole, the field first: a speed the port cannot run at.
+    let mut s = defaults.clone();
+    s.ports[1] = PortSettings {
+        autoneg: false,
+        speed_mbps: 40_000,
+    };
+    s.functions[0].boot_mode = FunctionBootMode::Http;
+    let r = mc.oem(C0, &Request::SetAdapterSettings(Some(s.clone())));
+    assert_eq!(r.result, ResultCode::InvalidParameter);
+    assert!(
+        matches!(&r.body, ResponseBody::Error(d) if d.starts_with("port 1:")),
+        "{r:?}"
+    );
+    // iSCSI boot is not among the function's modes.
+    let mut bad = defaults.clone();
+    bad.functions[0].boot_mode = FunctionBootMode::Iscsi;
+    assert_eq!(
+        mc.oem(C0, &Request::SetAdapterSettings(Some(bad))).result,
+        ResultCode::InvalidParameter
+    );
+    assert!(adapter(&mut mc).pending.is_none(), "nothing stored");
+
+    // Stored as pending: what is in force does not change.
+    s.ports[1].speed_mbps = 25_000;
+    body(mc.oem(C0, &Request::SetAdapterSettings(Some(s.clone()))));
+    let a = adapter(&mut mc);
+    assert_eq!(a.pending.as_ref(), Some(&s));
+    assert_eq!(a.current, defaults);
+    // Through the host's restart it is in force, and nothing is pending.
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::ForceRestart)).result,
+        ResultCode::Accepted
+    );
+    mc.advance(10_000);
+    let a = adapter(&mut mc);
+    assert_eq!((a.current.clone(), a.pending), (s, None));
+
+    // The defaults: pending, then in force after the next start (off, then on).
+    body(mc.oem(C0, &Request::SetAdapterSettings(None)));
+    assert_eq!(adapter(&mut mc).pending.as_ref(), Some(&defaults));
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::ForceOff)).result,
+        ResultCode::Accepted
+    );
+    mc.advance(20_000);
+    assert!(adapter(&mut mc).pending.is_some(), "still off: not applied");
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::On)).result,
+        ResultCode::Accepted
+    );
+    mc.advance(30_000);
+    let a = adapter(&mut mc);
+    assert_eq!((a.current, a.pending), (defaults, None));
+}
