@@ -261,9 +261,9 @@ async fn the_dmtf_service_validator_finds_no_error() {
 }
 
 /// DMTF's interop validator with the Open Compute Project's profiles
-/// (`../shared/redfish-profiles`). The profiles are not met yet (issue "What
-/// operators expect of a managed NIC/DPU"): this holds the ground gained — the fail
-/// counts may only go down — and prints the figures.
+/// (`../shared/redfish-profiles`): the Baseline profile is met; the NIC profile is met
+/// but for its own malformed URI (below). The fail counts may only go down; the test
+/// prints the figures.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ocp_profiles_do_not_regress() {
     if !available(
@@ -283,10 +283,14 @@ async fn the_ocp_profiles_do_not_regress() {
     // sensors (OEM 1.3) and the discovery entry of each card's log: met. OCP_NIC
     // 83 → 66 with RXErrors, and the functions' MACs and enabled state and the ports'
     // associated MACs from the host inventory, and each function's assignable port;
-    // → 58 with the board's serial and part number on the adapter and PCIe device.
+    // → 58 with the board's serial and part number on the adapter and PCIe device;
+    // → 1 with the network adapter of OEM 1.4 (SKU, PCIe, virtualization, link
+    // configuration, transceivers, settings objects, ResetSettingsToDefault). The one
+    // left is the profile's own: its EthernetInterfaceCollection URI holds zero-width
+    // spaces (U+200B), so no resource's URI can match it.
     for (profile, most) in [
         ("OCPBaselineHardwareManagement.v1_1_0.json", 0u64),
-        ("OCP_NIC.v1_0_0.json", 58),
+        ("OCP_NIC.v1_0_0.json", 1),
     ] {
         let logs = dir.join(format!("interop-{profile}"));
         let out = run(

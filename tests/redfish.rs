@@ -326,10 +326,11 @@ async fn resources_show_what_ncsi_and_the_card_report() {
         .await;
     // The NIC is a Mellanox one: its get-MAC answers the MC's address, not the host
     // port's. The card's host inventory says which host interface this function is:
-    // its MAC is shown (not as a permanent one), with the interface's enabled state.
+    // its MAC is shown, with the interface's enabled state; the card's adapter
+    // (OEM 1.4) reports the function's permanent MAC.
     assert_eq!(
         ndf["Ethernet"],
-        json!({ "MACAddress": "02:5B:00:00:00:21" }),
+        json!({ "MACAddress": "02:5B:00:00:00:21", "PermanentMACAddress": "02:5B:00:00:00:21" }),
         "{ndf}"
     );
     assert_eq!(ndf["DeviceEnabled"], true);
@@ -340,12 +341,13 @@ async fn resources_show_what_ncsi_and_the_card_report() {
         port1["Ethernet"]["AssociatedMACAddresses"],
         json!(["02:5B:00:00:00:21"])
     );
-    // DPU0000B2's second port is no host interface's: no MAC is known, none shown.
+    // DPU0000B2's second port is no host interface's: its MAC and enabled state are
+    // what the card's adapter reports (OEM 1.4): the function's permanent MAC, disabled.
     let b2 = s
         .get("/redfish/v1/Chassis/DPU0000B2/NetworkAdapters/NIC/NetworkDeviceFunctions/1")
         .await;
-    assert!(b2["Ethernet"].get("MACAddress").is_none(), "{b2}");
-    assert!(b2.get("DeviceEnabled").is_none(), "{b2}");
+    assert_eq!(b2["Ethernet"]["MACAddress"], "02:5B:00:00:01:21", "{b2}");
+    assert_eq!(b2["DeviceEnabled"], false, "{b2}");
     let fw = s
         .get("/redfish/v1/UpdateService/FirmwareInventory/DPU0000A1-1")
         .await;
@@ -2167,4 +2169,219 @@ async fn sensors_show_the_cards_readings_and_threshold_changes_raise_events() {
             "{word}: {messages:?}"
         );
     }
+}
+
+/// The network adapter beyond NC-SI (OEM 1.4): SKU, PCIe, virtualization, link
+/// configuration, transceivers and function settings as the simulated card reports
+/// them; settings objects PATCHed reach the card as pending settings, which the card
+/// applies when its host restarts (an event says so); bad values are refused with the
+/// property named and the card unchanged; ResetSettingsToDefault brings the defaults
+/// back the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adapter_settings_objects_reach_the_card_and_apply_at_the_host_reset() {
+    let s = start().await;
+    let sim = || {
+        s.sim
+            .with(|nc| nc.card(0).unwrap().adapter().cloned().unwrap())
+    };
+    let defaults = sim().current;
+    let base = "/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC";
+    let a = s.get(base).await;
+    assert_eq!(a["SKU"], "DPU-1000-100G-A");
+    let c = &a["Controllers"][0];
+    assert_eq!(c["PCIeInterface"]["PCIeType"], "Gen4");
+    assert_eq!(c["PCIeInterface"]["MaxLanes"], 16);
+    assert_eq!(
+        c["ControllerCapabilities"]["VirtualizationOffload"]["VirtualFunction"]["DeviceMaxCount"],
+        254
+    );
+    assert_eq!(c["ControllerCapabilities"]["NPAR"]["NparCapable"], false);
+    assert_eq!(
+        a["@Redfish.Settings"]["SettingsObject"]["@odata.id"],
+        format!("{base}/Settings")
+    );
+    let port = s.get(&format!("{base}/Ports/1")).await;
+    let lc = &port["LinkConfiguration"][0];
+    assert_eq!(lc["CapableLinkSpeedGbps"], json!([10.0, 25.0, 100.0]));
+    assert_eq!(lc["AutoSpeedNegotiationEnabled"], true);
+    assert_eq!(port["SFP"]["Type"], "QSFP28");
+    let m = s.get(&format!("{base}/Ports/0/Metrics")).await;
+    assert_eq!(m["Transceivers"][0]["SupplyVoltage"], 3.3);
+    assert_eq!(m["Transceivers"][0]["RXInputPowerMilliWatts"], 0.891);
+    let f = s.get(&format!("{base}/NetworkDeviceFunctions/0")).await;
+    assert_eq!(f["BootMode"], "PXE");
+    assert_eq!(f["NetDevFuncCapabilities"], json!(["Ethernet"]));
+    assert_eq!(
+        (
+            f["MaxVirtualFunctions"].as_u64(),
+            f["VirtualFunctionsEnabled"].as_bool()
+        ),
+        (Some(127), Some(true))
+    );
+    assert_eq!(f["Ethernet"]["PermanentMACAddress"], "02:5B:00:00:00:20");
+    let pf = f["Links"]["PCIeFunction"]["@odata.id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pcie = s.get(&pf).await;
+    assert_eq!(
+        (pcie["ClassCode"].as_str(), pcie["RevisionId"].as_str()),
+        (Some("0x020000"), Some("0x01"))
+    );
+    assert_eq!(
+        pcie["Links"]["NetworkDeviceFunctions"][0]["@odata.id"],
+        format!("{base}/NetworkDeviceFunctions/0")
+    );
+    let fns = s
+        .get("/redfish/v1/Chassis/DPU0000A1/PCIeDevices/NIC/PCIeFunctions")
+        .await;
+    assert_eq!(fns["Members@odata.count"], 2);
+
+    // Refused, the property named, nothing stored.
+    for (path, body, id) in [
+        (
+            format!("{base}/Ports/1/Settings"),
+            r#"{"LinkConfiguration": [{"AutoSpeedNegotiationEnabled": false, "ConfiguredNetworkLinks": [{"ConfiguredLinkSpeedGbps": 40}]}]}"#,
+            "Base.1.19.PropertyValueNotInList",
+        ),
+        (
+            format!("{base}/Ports/1/Settings"),
+            r#"{"LinkConfiguration": [{"AutoSpeedNegotiationEnabled": true, "ConfiguredNetworkLinks": [{"ConfiguredLinkSpeedGbps": 25}]}]}"#,
+            "Base.1.19.PropertyValueConflict",
+        ),
+        (
+            format!("{base}/Ports/1/Settings"),
+            r#"{"LinkConfiguration": [{"CapableLinkSpeedGbps": [1]}]}"#,
+            "Base.1.19.PropertyNotWritable",
+        ),
+        (
+            format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            r#"{"BootMode": "iSCSI"}"#,
+            "Base.1.19.PropertyValueNotInList",
+        ),
+        (
+            format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            r#"{"BootMode": "Floppy"}"#,
+            "Base.1.19.PropertyValueNotInList",
+        ),
+        (
+            format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            r#"{"DeviceEnabled": "yes"}"#,
+            "Base.1.19.PropertyValueTypeError",
+        ),
+        (
+            format!("{base}/Settings"),
+            r#"{"Controllers": [{"ControllerCapabilities": {"NPAR": {"NparEnabled": true}}}]}"#,
+            "Base.1.19.PropertyValueNotInList",
+        ),
+    ] {
+        let (st, _, v) = s.admin(Method::PATCH, &path, body).await;
+        assert_eq!(
+            (st, message_ids(&v)),
+            (StatusCode::BAD_REQUEST, vec![id.to_string()]),
+            "{path} {body}: {v}"
+        );
+    }
+    assert!(sim().pending.is_none());
+    // Without credentials, nothing changes (a PATCH needs ConfigureComponents).
+    let (st, _, _) = s
+        .call(
+            Method::PATCH,
+            &format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            Some(r#"{"BootMode": "HTTP"}"#),
+            Who::Nobody,
+        )
+        .await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED);
+
+    // Stored as pending: the settings object shows it, the resource what is in force.
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            &format!("{base}/Ports/1/Settings"),
+            r#"{"LinkConfiguration": [{"AutoSpeedNegotiationEnabled": false, "ConfiguredNetworkLinks": [{"ConfiguredLinkSpeedGbps": 25}]}]}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["LinkConfiguration"][0]["ConfiguredNetworkLinks"][0]["ConfiguredLinkSpeedGbps"],
+        25.0
+    );
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            &format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            r#"{"BootMode": "HTTP", "DeviceEnabled": true}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["BootMode"], "HTTP");
+    let pending = sim().pending.expect("pending on the card");
+    assert_eq!(
+        (pending.ports[1].autoneg, pending.ports[1].speed_mbps),
+        (false, 25_000)
+    );
+    assert_eq!(pending.functions[0].boot_mode.redfish_name(), Some("HTTP"));
+    assert_eq!(pending.ports[0], defaults.ports[0], "the other port kept");
+    let f = s.get(&format!("{base}/NetworkDeviceFunctions/0")).await;
+    assert_eq!(f["BootMode"], "PXE", "not in force before the reset");
+
+    // The host restarts: the card applies them, and says so.
+    let mut events = s.daemon.cards.subscribe();
+    let (st, h, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/Systems/DPU0000A1/Actions/ComputerSystem.Reset",
+            r#"{"ResetType": "ForceRestart"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    s.wait_task(h["Location"].to_str().unwrap()).await;
+    s.daemon.cards.refresh("DPU0000A1").await.unwrap();
+    let f = s.get(&format!("{base}/NetworkDeviceFunctions/0")).await;
+    assert_eq!(f["BootMode"], "HTTP");
+    let port = s.get(&format!("{base}/Ports/1")).await;
+    assert_eq!(
+        port["LinkConfiguration"][0]["ConfiguredNetworkLinks"][0]["ConfiguredLinkSpeedGbps"],
+        25.0
+    );
+    assert!(sim().pending.is_none());
+    let applied = loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("no adapter event")
+            .unwrap();
+        if let sidebridge::cards::CardEventKind::AdapterSettingsChanged { applied } = e.kind {
+            break applied;
+        }
+    };
+    assert!(applied);
+
+    // The defaults: an action with no parameters, pending until the next restart.
+    let action = format!("{base}/Actions/NetworkAdapter.ResetSettingsToDefault");
+    let (st, _, v) = s.admin(Method::POST, &action, r#"{"Force": true}"#).await;
+    assert_eq!(
+        (st, message_ids(&v)),
+        (
+            StatusCode::BAD_REQUEST,
+            vec!["Base.1.19.ActionParameterNotSupported".to_string()]
+        )
+    );
+    let (st, _, v) = s.admin(Method::POST, &action, "{}").await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(sim().pending.as_ref(), Some(&defaults));
+    let set = s
+        .get(&format!("{base}/NetworkDeviceFunctions/0/Settings"))
+        .await;
+    assert_eq!(set["BootMode"], "PXE");
+
+    // A port the card does not have has no settings object.
+    let (st, _, _) = s
+        .admin(
+            Method::GET,
+            "/redfish/v1/Chassis/DPU0000A1/NetworkAdapters/NIC/Ports/7/Settings",
+            "",
+        )
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
 }

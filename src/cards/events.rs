@@ -34,6 +34,13 @@ pub enum CardEventKind {
     /// The card BMC's own network settings the card stored (host name, domain, name
     /// servers, DHCPv4, static addresses).
     ManagerNetworkChanged,
+    /// The network adapter's pending settings changed (stored, or set to the
+    /// defaults) (`applied` false), or the card applied them at its host's start
+    /// (true).
+    AdapterSettingsChanged {
+        /// Applied (true) or stored as pending.
+        applied: bool,
+    },
     /// A virtual media slot's state.
     MediaChanged {
         /// The slot.

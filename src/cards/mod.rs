@@ -29,6 +29,10 @@ pub use model::{
 };
 /// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
 pub use sidebridge_protocol::oem::{
+    AdapterFunction, AdapterPort, AdapterSettings, Diagnostics, FunctionBootMode, FunctionSettings,
+    Medium, NetworkAdapter, PcieLink, PortSettings, TECHNOLOGIES, Transceiver, TransceiverType,
+};
+pub use sidebridge_protocol::oem::{
     AllowableValues, BootEnabled, BootMode, BootOverride, BootProgress, BootTarget, DriveMedia,
     DriveProtocol, FirmwareComponent, HostInterface, HostInventory, HostWatchdog, IndicatorLed,
     InstructionSet, Ipv4Address, Ipv4Origin, Ipv6Address, Ipv6Origin, Ipv6State, MAX_ASSET_TAG_LEN,
@@ -477,6 +481,12 @@ impl Cards {
             .map_err(|e| self.fail(id, e))?;
         let was_offline = !card.online;
         let sensor_events = sensor_changes(card.sensors.as_ref(), fresh.sensors.as_ref());
+        // Pending settings gone and the settings in force changed: the card applied them.
+        let applied = card.adapter.as_ref().is_some_and(|old| {
+            fresh.adapter.as_ref().is_some_and(|new| {
+                old.pending.is_some() && new.pending.is_none() && old.current != new.current
+            })
+        });
         self.update(id, |c| {
             c.power = fresh.power;
             c.boot = fresh.boot;
@@ -487,6 +497,7 @@ impl Cards {
             c.host = fresh.host;
             c.bmc_network = fresh.bmc_network;
             c.sensors = fresh.sensors;
+            c.adapter = fresh.adapter;
             c.allowable = fresh.allowable;
             c.settings = fresh.settings;
             c.online = true;
@@ -497,6 +508,9 @@ impl Cards {
         }
         for e in sensor_events {
             self.emit(id, e);
+        }
+        if applied {
+            self.emit(id, CardEventKind::AdapterSettingsChanged { applied: true });
         }
         Ok(())
     }
@@ -567,6 +581,41 @@ impl Cards {
             self.update(id, |c| c.bmc_network = Some(n));
         }
         self.emit(id, CardEventKind::ManagerNetworkChanged);
+        Ok(())
+    }
+
+    /// Replaces the network adapter's pending settings, or sets them to the card's
+    /// defaults (`None`) (OEM.md §4.24); returns once the card stored them, with the
+    /// adapter read back. Settings that break the rules of §4.24 are refused here,
+    /// before the card sees them.
+    pub async fn set_adapter_settings(
+        &self,
+        id: &str,
+        s: Option<AdapterSettings>,
+    ) -> CardResult<()> {
+        let card = self.capable(
+            id,
+            capability::ADAPTER_SETTINGS,
+            "cannot change its network adapter's settings",
+        )?;
+        if let (Some(s), Some(a)) = (&s, &card.adapter)
+            && let Err(why) = s.check(a)
+        {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: ResultCode::InvalidParameter,
+                detail: why,
+            });
+        }
+        let client = self.client(&card)?;
+        client
+            .call(&Request::SetAdapterSettings(s))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        if let Ok(Some(a)) = read(&client, Request::GetNetworkAdapter, adapter_of).await {
+            self.update(id, |c| c.adapter = Some(a));
+        }
+        self.emit(id, CardEventKind::AdapterSettingsChanged { applied: false });
         Ok(())
     }
 
@@ -872,6 +921,14 @@ struct Fresh {
     host: Option<HostInventory>,
     bmc_network: Option<ManagerNetwork>,
     sensors: Option<Sensors>,
+    adapter: Option<NetworkAdapter>,
+}
+
+fn adapter_of(r: ResponseBody) -> Option<NetworkAdapter> {
+    match r {
+        ResponseBody::NetworkAdapter(a) => Some(a),
+        _ => None,
+    }
 }
 
 fn bmc_network_of(r: ResponseBody) -> Option<ManagerNetwork> {
@@ -954,6 +1011,11 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
+    let adapter = if card.has(capability::NETWORK_ADAPTER) {
+        read(client, Request::GetNetworkAdapter, adapter_of).await?
+    } else {
+        None
+    };
     let allowable = if card.has(capability::ALLOWABLE_VALUES) {
         read(client, Request::GetAllowableValues, |r| match r {
             ResponseBody::AllowableValues(a) => Some(a),
@@ -980,6 +1042,7 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
         host,
         bmc_network,
         sensors,
+        adapter,
     })
 }
 

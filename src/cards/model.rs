@@ -41,6 +41,8 @@ pub struct Card {
     pub bmc_network: Option<super::ManagerNetwork>,
     /// The card's sensors and power capacity as last read (OEM 1.3).
     pub sensors: Option<super::Sensors>,
+    /// The network adapter beyond NC-SI, its settings in force and pending (OEM 1.4).
+    pub adapter: Option<super::NetworkAdapter>,
     /// What the card accepts (OEM 1.1); `None` for a 1.0 card.
     pub allowable: Option<AllowableValues>,
     /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
@@ -84,6 +86,7 @@ impl Card {
             host: None,
             bmc_network: None,
             sensors: None,
+            adapter: None,
             allowable: None,
             settings: None,
             online: true,

@@ -143,6 +143,7 @@ async fn adapter(
         body["Metrics"] = json!({ "@odata.id": format!("{base}/Metrics") });
     }
     board_identity(&mut body, &card);
+    super::adapter::adapter_extras(&mut body, &card);
     Ok(resource(body, "GET"))
 }
 
@@ -188,7 +189,7 @@ async fn ports(
     ))
 }
 
-fn mac_text(m: [u8; 6]) -> String {
+pub(super) fn mac_text(m: [u8; 6]) -> String {
     m.map(|b| format!("{b:02X}")).join(":")
 }
 
@@ -240,6 +241,7 @@ async fn port_resource(
     if card.package().is_some() {
         v["Metrics"] = json!({ "@odata.id": format!("/redfish/v1/Chassis/{id}/NetworkAdapters/{ADAPTER}/Ports/{n}/Metrics") });
     }
+    super::adapter::port_extras(&mut v, &card, &n);
     Ok(resource(v, "GET"))
 }
 
@@ -306,6 +308,7 @@ async fn function(
             .collect();
         body["Links"]["EthernetInterfaces"] = json!(ifs);
     }
+    super::adapter::function_extras(&mut body, &card, &n);
     Ok(resource(body, "GET"))
 }
 
@@ -358,7 +361,21 @@ async fn pcie_device(
         body["UUID"] = json!(u);
     }
     board_identity(&mut body, &card);
+    if let Some(a) = super::adapter::of(&card) {
+        if !a.sku.is_empty() {
+            body["SKU"] = json!(a.sku);
+        }
+        if let Some(p) = super::adapter::pcie_interface(&a.pcie) {
+            body["PCIeInterface"] = p;
+        }
+    }
     Ok(resource(body, "GET"))
+}
+
+/// The PCIe function numbers: the card's functions' (OEM 1.4), else function 0, whose
+/// IDs NC-SI gives.
+fn function_numbers(card: &Card) -> Vec<u8> {
+    super::adapter::pcie_functions(card).unwrap_or_else(|| vec![0])
 }
 
 async fn pcie_functions(
@@ -367,7 +384,7 @@ async fn pcie_functions(
     Path((id, dev)): Path<(String, String)>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    get_card(&state, &id)?;
+    let card = get_card(&state, &id)?;
     pcie_or_404(&id, &dev)?;
     let base = format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}/PCIeFunctions");
     Ok(resource(
@@ -375,7 +392,9 @@ async fn pcie_functions(
             &base,
             "PCIeFunctionCollection",
             "PCIe Function Collection",
-            [format!("{base}/0")],
+            function_numbers(&card)
+                .into_iter()
+                .map(|f| format!("{base}/{f}")),
         ),
         "GET",
     ))
@@ -389,18 +408,20 @@ async fn pcie_function(
     c.require(Privilege::Login)?;
     let card = get_card(&state, &id)?;
     pcie_or_404(&id, &dev)?;
-    if f != "0" {
+    let Some(n) = function_numbers(&card)
+        .into_iter()
+        .find(|n| n.to_string() == f)
+    else {
         return Err(RedfishError::not_found("PCIeFunction", &f));
-    }
+    };
     let pci = card.nic.controller.as_ref().map(|c| c.pci);
     let hex = |x: Option<u16>| x.map(|x| format!("0x{x:04x}"));
-    Ok(resource(
-        json!({
-            "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}/PCIeFunctions/0"),
+    let mut body = json!({
+            "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}/PCIeFunctions/{n}"),
             "@odata.type": odata_type("PCIeFunction"),
-            "Id": "0",
-            "Name": "Network controller function 0",
-            "FunctionId": 0,
+            "Id": n.to_string(),
+            "Name": format!("Network controller function {n}"),
+            "FunctionId": n,
             "FunctionType": "Physical",
             "DeviceClass": "NetworkController",
             "VendorId": hex(pci.map(|p| p.vendor)),
@@ -409,9 +430,9 @@ async fn pcie_function(
             "SubsystemId": hex(pci.map(|p| p.subsystem)),
             "Status": status(&card),
             "Links": { "PCIeDevice": { "@odata.id": format!("/redfish/v1/Chassis/{id}/PCIeDevices/{ADAPTER}") } }
-        }),
-        "GET",
-    ))
+    });
+    super::adapter::pcie_function_extras(&mut body, &card, n);
+    Ok(resource(body, "GET"))
 }
 
 async fn update_service(Extension(c): Extension<Caller>) -> RfResult<Response> {

@@ -165,6 +165,18 @@ impl From<&CardEvent> for RfEvent {
                 format!("The network settings of the BMC of {id} changed."),
                 "OK",
             ),
+            CardEventKind::AdapterSettingsChanged { applied } => (
+                format!("/redfish/v1/Chassis/{id}/NetworkAdapters/NIC"),
+                CHANGED,
+                if *applied {
+                    format!("The network adapter of {id} applied its pending settings.")
+                } else {
+                    format!(
+                        "The pending settings of the network adapter of {id} changed; they apply at the host's next reset."
+                    )
+                },
+                "OK",
+            ),
             CardEventKind::ManagerReset => (
                 format!("/redfish/v1/Managers/{id}"),
                 CHANGED,

@@ -170,7 +170,11 @@ async fn channel_metrics(
     let card = nc_si_card(state, &id, &uri)?;
     let p = port(&card, &n)?.id;
     let counters = counters(state, &id, p, kind).await?;
-    Ok(resource(body(&uri, p, &counters), "GET"))
+    let mut v = body(&uri, p, &counters);
+    if sub == "Ports" {
+        super::adapter::port_metrics_extras(&mut v, &card, &n);
+    }
+    Ok(resource(v, "GET"))
 }
 
 async fn port_resource(

@@ -19,6 +19,7 @@ pub mod names;
 pub mod protocol;
 mod query;
 
+mod adapter;
 mod aggregation;
 mod chassis;
 pub mod delivery;
@@ -455,6 +456,7 @@ pub fn app(state: Shared) -> Router {
         .merge(managers::routes())
         .merge(log_services::routes())
         .merge(chassis::routes())
+        .merge(adapter::routes())
         .merge(metrics::routes())
         .merge(host::routes())
         .merge(sensors::routes())
