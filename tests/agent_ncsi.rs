@@ -10,9 +10,9 @@ use sidebridge::agent::{Agent, config::AgentConfig};
 use sidebridge::ncsi::{OemClient, OemError, Requester, Timing};
 use sidebridge_protocol::ncsi::ChannelId;
 use sidebridge_protocol::oem::{
-    BootEnabled, BootMode, BootOverride, BootTarget, CommandId, Event, ManagerNetworkUpdate,
-    Method, Request, ResetType, ResponseBody, ResultCode, StaticIpv4, TunnelRequest, TunnelRole,
-    capability,
+    BootEnabled, BootMode, BootOverride, BootTarget, CommandId, Event, FunctionBootMode,
+    ManagerNetworkUpdate, Method, PortSettings, Request, ResetType, ResponseBody, ResultCode,
+    StaticIpv4, TunnelRequest, TunnelRole, capability,
 };
 use sidebridge_transport::memory;
 use std::sync::Arc;
@@ -577,6 +577,83 @@ async fn the_agent_reports_the_card_services_sensors() {
         .unwrap();
     assert_eq!(got, shown);
     assert_eq!(got.sensors.len(), 5);
+    watch.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// GetNetworkAdapter and SetAdapterSettings (OEM 1.4) answered from the card
+/// service's NetworkAdapter: everything it shows (the simulated card's adapter, as
+/// the service's last refresh read it) comes back equal; settings PATCHed into its
+/// settings objects reach the simulated card as pending; refusals are the §4.24 rules
+/// before any PATCH; the defaults go through ResetSettingsToDefault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_reports_and_sets_the_card_services_network_adapter() {
+    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 60_000).await;
+    let (watch, _, client) = ncsi_agent(&cfg);
+    let info = bridge_info(&client).await;
+    let bits = capability::NETWORK_ADAPTER | capability::ADAPTER_SETTINGS;
+    assert_eq!(info.capabilities & bits, bits, "{info:?}");
+    let read = || async {
+        match client
+            .call(&Request::GetNetworkAdapter)
+            .await
+            .unwrap()
+            .1
+            .body
+        {
+            ResponseBody::NetworkAdapter(a) => a,
+            other => panic!("{other:?}"),
+        }
+    };
+    let got = read().await;
+    let shown = card
+        .daemon
+        .cards
+        .card("DPU0000A1")
+        .unwrap()
+        .adapter
+        .clone()
+        .unwrap();
+    assert_eq!(got, shown);
+    assert_eq!(got.ports.len(), 2);
+    assert!(got.pending.is_none());
+
+    // A speed the port cannot run at: refused by the rules, nothing sent.
+    let mut s = got.current.clone();
+    s.ports[1] = PortSettings {
+        autoneg: false,
+        speed_mbps: 40_000,
+    };
+    let e = client
+        .call(&Request::SetAdapterSettings(Some(s.clone())))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, OemError::Card { result: ResultCode::InvalidParameter, detail } if detail.starts_with("port 1:")),
+        "{e:?}"
+    );
+    // Stored through the settings objects: pending on the simulated card.
+    s.ports[1].speed_mbps = 25_000;
+    s.functions[0].boot_mode = FunctionBootMode::Http;
+    client
+        .call(&Request::SetAdapterSettings(Some(s.clone())))
+        .await
+        .unwrap();
+    let sim = card
+        .sim
+        .with(|nc| nc.card(0).unwrap().adapter().cloned().unwrap());
+    assert_eq!(sim.pending.as_ref(), Some(&s));
+    assert_eq!(read().await.pending, Some(s));
+    // The defaults: pending equal to what is in force, so none to report.
+    client
+        .call(&Request::SetAdapterSettings(None))
+        .await
+        .unwrap();
+    let sim = card
+        .sim
+        .with(|nc| nc.card(0).unwrap().adapter().cloned().unwrap());
+    assert_eq!(sim.pending.as_ref(), Some(&sim.current));
+    assert!(read().await.pending.is_none());
     watch.abort();
     let _ = std::fs::remove_dir_all(dir);
 }

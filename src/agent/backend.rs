@@ -4,6 +4,8 @@
 //! Redfish errors come back as OEM result codes with their message as detail, the
 //! detail starting with the field it is about (`target:`, `type:`, …) as §6 asks.
 
+mod adapter;
+
 use super::client::{ClientError, RedfishClient};
 use super::config::CardService;
 use crate::redfish::names::{
@@ -384,6 +386,13 @@ impl Backend {
             R::GetOperationStatus { .. } | R::ReadResult { .. } | R::Redfish(_) => {
                 return Err((ResultCode::InternalError, "answered by the agent".into()));
             }
+            R::GetNetworkAdapter => {
+                ResponseBody::NetworkAdapter(self.network_adapter(&ids).boxed().await?)
+            }
+            R::SetAdapterSettings(s) => {
+                self.set_adapter_settings(&ids, s.as_ref()).boxed().await?;
+                ResponseBody::Empty
+            }
             R::Unknown { command, .. } => {
                 return Err((
                     ResultCode::UnsupportedCommand,
@@ -454,6 +463,14 @@ impl Backend {
         }
         if has(&chassis, "Sensors") {
             caps |= capability::SENSORS;
+        }
+        // A chassis with a network adapter; the service decides per PATCH which
+        // settings it takes (OEM.md §11).
+        if let Some(list) = chassis["NetworkAdapters"]["@odata.id"].as_str()
+            && let Ok(list) = self.client.get_json(list).await
+            && !member_ids(&list).is_empty()
+        {
+            caps |= capability::NETWORK_ADAPTER | capability::ADAPTER_SETTINGS;
         }
         if has(&manager["Actions"], "#Manager.Reset") {
             caps |= capability::MANAGER_RESET;

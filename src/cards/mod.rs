@@ -1011,8 +1011,16 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
+    // A card that announced its adapter and then finds none (its service's changed)
+    // is still a card: its adapter is unknown.
     let adapter = if card.has(capability::NETWORK_ADAPTER) {
-        read(client, Request::GetNetworkAdapter, adapter_of).await?
+        match read(client, Request::GetNetworkAdapter, adapter_of).await {
+            Err(OemError::Card {
+                result: ResultCode::UnsupportedCommand,
+                ..
+            }) => None,
+            r => r?,
+        }
     } else {
         None
     };

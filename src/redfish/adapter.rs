@@ -119,13 +119,17 @@ pub(super) fn adapter_extras(v: &mut Value, card: &Card) {
     let caps = &mut ctrl["ControllerCapabilities"];
     caps["NPAR"] = json!({ "NparCapable": a.npar_capable, "NparEnabled": a.current.npar });
     caps["VirtualizationOffload"] = json!({
-        "SRIOV": { "SRIOVVEPACapable": a.sriov_vepa_capable },
         "VirtualFunction": {
             "DeviceMaxCount": a.max_vfs,
             "NetworkPortMaxCount": a.max_vfs_per_port,
             "MinAssignmentGroupSize": a.vf_group
         }
     });
+    // SR-IOV's object only on a controller that has it.
+    if a.sriov_capable {
+        caps["VirtualizationOffload"]["SRIOV"] =
+            json!({ "SRIOVVEPACapable": a.sriov_vepa_capable });
+    }
     if settable(card) {
         let b = base(&card.id);
         v["@Redfish.Settings"] = settings_annotation(format!("{b}/Settings"));
@@ -207,6 +211,15 @@ fn technologies(f: &AdapterFunction) -> Vec<&'static str> {
         .collect()
 }
 
+/// The boot modes a function takes: Disabled and those it supports.
+fn boot_modes(f: &AdapterFunction) -> Vec<&'static str> {
+    FunctionBootMode::NAMED
+        .iter()
+        .filter(|(m, _)| m.bit().is_none_or(|b| f.boot_modes & b != 0))
+        .map(|(_, n)| *n)
+        .collect()
+}
+
 /// What GetNetworkAdapter adds to NetworkDeviceFunction `n`'s body `v`.
 pub(super) fn function_extras(v: &mut Value, card: &Card, n: &str) {
     let (Some(a), Some((f, i))) = (of(card), function(card, n)) else {
@@ -221,6 +234,7 @@ pub(super) fn function_extras(v: &mut Value, card: &Card, n: &str) {
             v["BootMode"] = json!(m);
         }
     }
+    v["BootMode@Redfish.AllowableValues"] = json!(boot_modes(f));
     if f.mac != [0; 6] {
         let m = super::chassis::mac_text(f.mac);
         let e = &mut v["Ethernet"];
@@ -308,7 +322,8 @@ fn function_settings_body(card: &Card, a: &NetworkAdapter, i: usize, n: &str) ->
         "Id": "Settings",
         "Name": format!("Pending settings of the function of port {n}"),
         "DeviceEnabled": s.enabled,
-        "BootMode": s.boot_mode.redfish_name().unwrap_or("Disabled")
+        "BootMode": s.boot_mode.redfish_name().unwrap_or("Disabled"),
+        "BootMode@Redfish.AllowableValues": boot_modes(&a.functions[i])
     })
 }
 
