@@ -1744,6 +1744,90 @@ golden!(
         ResponseBody::Empty
     )
 );
+
+fn golden_bios() -> oemp::Bios {
+    oemp::Bios {
+        registry: "BiosAttributeRegistry.1.0.0".into(),
+        attributes: vec![
+            oemp::BiosAttribute {
+                name: "BootMode".into(),
+                kind: oemp::BiosKind::Enumeration(vec!["Uefi".into(), "Legacy".into()]),
+                read_only: false,
+                value: oemp::BiosValue::Enumeration("Uefi".into()),
+            },
+            oemp::BiosAttribute {
+                name: "NumCores".into(),
+                kind: oemp::BiosKind::Integer(1, 16),
+                read_only: false,
+                value: oemp::BiosValue::Integer(8),
+            },
+            oemp::BiosAttribute {
+                name: "SecureBootCapable".into(),
+                kind: oemp::BiosKind::Boolean,
+                read_only: true,
+                value: oemp::BiosValue::Boolean(true),
+            },
+            oemp::BiosAttribute {
+                name: "AssetId".into(),
+                kind: oemp::BiosKind::String(32),
+                read_only: false,
+                value: oemp::BiosValue::String(String::new()),
+            },
+        ],
+        pending: vec![(0, oemp::BiosValue::Enumeration("Legacy".into()))],
+    }
+}
+
+golden!(
+    oem_req_get_bios,
+    (0x50, 0x7C, 0x00, 24),
+    oem_req(0x7C, S + 28, Request::GetBios)
+);
+golden!(
+    oem_rsp_get_bios,
+    (0xD0, 0x7C, 0x00, 185),
+    oem_rsp(
+        0x7C,
+        S + 28,
+        CommandId::GetBios,
+        ResultCode::Ok,
+        ResponseBody::Bios(golden_bios())
+    )
+);
+golden!(
+    oem_req_set_bios_settings,
+    (0x50, 0x7D, 0x00, 64),
+    oem_req(
+        0x7D,
+        S + 29,
+        Request::SetBiosSettings(Some(vec![
+            oemp::BiosChange {
+                name: "NumCores".into(),
+                value: oemp::BiosValue::Integer(4),
+            },
+            oemp::BiosChange {
+                name: "AssetId".into(),
+                value: oemp::BiosValue::String("rack4".into()),
+            },
+        ]))
+    )
+);
+golden!(
+    oem_req_set_bios_settings_defaults,
+    (0x50, 0x7E, 0x00, 28),
+    oem_req(0x7E, S + 30, Request::SetBiosSettings(None))
+);
+golden!(
+    oem_rsp_set_bios_settings,
+    (0xD0, 0x7D, 0x00, 28),
+    oem_rsp(
+        0x7D,
+        S + 29,
+        CommandId::SetBiosSettings,
+        ResultCode::Ok,
+        ResponseBody::Empty
+    )
+);
 golden!(
     oem_event_power_state_changed,
     (0xFF, 0x00, 0x00, 16),
@@ -1810,7 +1894,7 @@ fn oem_golden_frames_decode_to_typed_values() {
         }
         n += 1;
     }
-    assert_eq!(n, 57);
+    assert_eq!(n, 62);
 }
 
 /// The two chunks of the long insert reassemble to the typed request.

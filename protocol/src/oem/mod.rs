@@ -61,6 +61,10 @@ pub const MAX_ADAPTER_PORTS: usize = 8;
 pub const MAX_SPEEDS: usize = 8;
 /// The most functions GetNetworkAdapter carries (§4.23).
 pub const MAX_FUNCTIONS: usize = 16;
+/// The most host firmware attributes GetBios and SetBiosSettings carry (§4.25).
+pub const MAX_BIOS_ATTRIBUTES: usize = 128;
+/// The most values of an enumeration attribute (§4.25).
+pub const MAX_BIOS_VALUES: usize = 32;
 /// A host interface's port byte when it is a function of no NIC port (§4.19).
 pub const NO_PORT: u8 = 0xFF;
 /// NC-SI AEN type of our events (§7).
@@ -368,6 +372,158 @@ fn get_name_servers(r: &mut Reader<'_>) -> Result<Vec<String>> {
 }
 
 /// A boot override as SetBootOverride and GetBootOverride carry it (§4.2, §4.3).
+/// A host firmware value by its type (§4.25).
+fn put_bios_value(w: &mut Writer<'_>, v: &BiosValue) {
+    match v {
+        BiosValue::Enumeration(s) | BiosValue::String(s) => put_str(w, s),
+        BiosValue::Integer(n) => {
+            w.u64(*n as u64);
+        }
+        BiosValue::Boolean(b) => {
+            w.u8(u8::from(*b));
+        }
+    }
+}
+
+fn get_bios_value(r: &mut Reader<'_>, t: u8) -> Result<BiosValue> {
+    Ok(match t {
+        1 => BiosValue::Enumeration(get_str(r, MAX_STRING_LEN, "attribute value")?),
+        2 => BiosValue::String(get_str(r, MAX_STRING_LEN, "attribute value")?),
+        3 => BiosValue::Integer(r.u64()? as i64),
+        4 => match r.u8()? {
+            0 => BiosValue::Boolean(false),
+            1 => BiosValue::Boolean(true),
+            _ => return Err(Error::Invalid("attribute: a boolean other than 0 or 1")),
+        },
+        _ => return Err(Error::Invalid("attribute: type other than 1 to 4")),
+    })
+}
+
+/// GetBios's response (§4.25).
+fn put_bios(w: &mut Writer<'_>, b: &Bios) {
+    let attrs = &b.attributes[..b.attributes.len().min(MAX_BIOS_ATTRIBUTES)];
+    let pending: Vec<_> = b
+        .pending
+        .iter()
+        .filter(|(i, _)| usize::from(*i) < attrs.len())
+        .collect();
+    w.u8(u8::from(!pending.is_empty()))
+        .u8(attrs.len() as u8)
+        .zeros(2);
+    put_str(w, &b.registry);
+    for a in attrs {
+        w.u8(a.kind.type_code())
+            .u8(u8::from(a.read_only))
+            .zeros(2);
+        put_str(w, &a.name);
+        put_bios_value(w, &a.value);
+        match &a.kind {
+            BiosKind::Enumeration(values) => {
+                let values = &values[..values.len().min(MAX_BIOS_VALUES)];
+                w.u8(values.len() as u8);
+                for v in values {
+                    put_str(w, v);
+                }
+            }
+            BiosKind::String(max) => {
+                w.u16(*max);
+            }
+            BiosKind::Integer(lo, hi) => {
+                w.u64(*lo as u64).u64(*hi as u64);
+            }
+            BiosKind::Boolean => {}
+        }
+    }
+    if !pending.is_empty() {
+        w.u8(pending.len() as u8);
+        for (i, v) in pending {
+            w.u8(*i);
+            put_bios_value(w, v);
+        }
+    }
+}
+
+fn get_bios(r: &mut Reader<'_>) -> Result<Bios> {
+    let (flags, n) = (r.u8()?, r.u8()?);
+    r.skip(2)?;
+    if flags & !1 != 0 {
+        return Err(Error::Invalid("bios: reserved flag bits set"));
+    }
+    let n = count(n, MAX_BIOS_ATTRIBUTES, "bios: more than 128 attributes")?;
+    let registry = get_str(r, MAX_STRING_LEN, "attribute registry")?;
+    let mut attributes: Vec<BiosAttribute> = Vec::new();
+    for _ in 0..n {
+        let (t, aflags) = (r.u8()?, r.u8()?);
+        r.skip(2)?;
+        if aflags & !1 != 0 {
+            return Err(Error::Invalid("bios attribute: reserved flag bits set"));
+        }
+        let name = get_str(r, 64, "attribute name")?;
+        if !is_bios_name(&name) || attributes.iter().any(|a| a.name == name) {
+            return Err(Error::Invalid("bios attribute: name breaks §4.25 or repeats"));
+        }
+        let value = get_bios_value(r, t)?;
+        let kind = match t {
+            1 => {
+                let k = usize::from(r.u8()?);
+                if !(1..=MAX_BIOS_VALUES).contains(&k) {
+                    return Err(Error::Invalid("bios attribute: 1 to 32 values"));
+                }
+                BiosKind::Enumeration(
+                    (0..k)
+                        .map(|_| get_str(r, MAX_STRING_LEN, "attribute value"))
+                        .collect::<Result<_>>()?,
+                )
+            }
+            2 => {
+                let max = r.u16()?;
+                if usize::from(max) > MAX_STRING_LEN {
+                    return Err(Error::Invalid("bios attribute: longest length above 255"));
+                }
+                BiosKind::String(max)
+            }
+            3 => BiosKind::Integer(r.u64()? as i64, r.u64()? as i64),
+            _ => BiosKind::Boolean,
+        };
+        let a = BiosAttribute {
+            name,
+            kind,
+            read_only: aflags & 1 != 0,
+            value,
+        };
+        if a.admits(&a.value).is_err() {
+            return Err(Error::Invalid("bios attribute: value outside its definition"));
+        }
+        attributes.push(a);
+    }
+    let mut pending: Vec<(u8, BiosValue)> = Vec::new();
+    if flags & 1 != 0 {
+        let m = usize::from(r.u8()?);
+        if !(1..=attributes.len()).contains(&m) {
+            return Err(Error::Invalid("bios: pending count outside 1..N"));
+        }
+        for _ in 0..m {
+            let i = r.u8()?;
+            let Some(a) = attributes.get(usize::from(i)) else {
+                return Err(Error::Invalid("bios: pending index out of range"));
+            };
+            if pending.iter().any(|(k, _)| *k == i) {
+                return Err(Error::Invalid("bios: pending index repeats"));
+            }
+            let v = get_bios_value(r, a.value.type_code())?;
+            if a.admits(&v).is_err() {
+                return Err(Error::Invalid("bios: pending value outside its definition"));
+            }
+            pending.push((i, v));
+        }
+    }
+    Ok(Bios {
+        registry,
+        attributes,
+        pending,
+    })
+}
+
 /// The port and function counts of a settings block (§4.23), clamped to the maxima.
 fn settings_counts(s: &AdapterSettings) -> (u8, u8) {
     (
@@ -682,6 +838,10 @@ pub enum Request {
     GetNetworkAdapter,
     /// §4.24 (1.4): the new pending settings; `None`: the card's defaults.
     SetAdapterSettings(Option<AdapterSettings>),
+    /// §4.25 (1.4).
+    GetBios,
+    /// §4.26 (1.4): changes to merge into the pending values; `None`: the defaults.
+    SetBiosSettings(Option<Vec<BiosChange>>),
     /// §4.11.
     GetBootProgress,
     /// §4.12: the sequence number of the operation to poll.
@@ -733,6 +893,8 @@ impl Request {
             Self::GetSensors => CommandId::GetSensors,
             Self::GetNetworkAdapter => CommandId::GetNetworkAdapter,
             Self::SetAdapterSettings(_) => CommandId::SetAdapterSettings,
+            Self::GetBios => CommandId::GetBios,
+            Self::SetBiosSettings(_) => CommandId::SetBiosSettings,
             Self::GetBootProgress => CommandId::GetBootProgress,
             Self::GetOperationStatus { .. } => CommandId::GetOperationStatus,
             Self::ReadResult { .. } => CommandId::ReadResult,
@@ -821,7 +983,18 @@ impl Request {
                     put_settings(&mut w, s2);
                 }
             }
+            Self::SetBiosSettings(c) => {
+                let list = c.as_deref().unwrap_or(&[]);
+                let list = &list[..list.len().min(MAX_BIOS_ATTRIBUTES)];
+                w.u8(u8::from(c.is_none())).u8(list.len() as u8).zeros(2);
+                for ch in list {
+                    put_str(&mut w, &ch.name);
+                    w.u8(ch.value.type_code());
+                    put_bios_value(&mut w, &ch.value);
+                }
+            }
             Self::GetManagerNetwork
+            | Self::GetBios
             | Self::GetNetworkAdapter
             | Self::GetSensors
             | Self::GetBootOverride
@@ -883,6 +1056,36 @@ impl Request {
             CommandId::GetManagerNetwork => Self::GetManagerNetwork,
             CommandId::GetSensors => Self::GetSensors,
             CommandId::GetNetworkAdapter => Self::GetNetworkAdapter,
+            CommandId::GetBios => Self::GetBios,
+            CommandId::SetBiosSettings => {
+                let (flags, m) = (r.u8()?, r.u8()?);
+                r.skip(2)?;
+                if flags & !1 != 0 {
+                    return Err(Error::Invalid("bios settings: reserved flag bits set"));
+                }
+                let m = count(m, MAX_BIOS_ATTRIBUTES, "bios settings: more than 128")?;
+                if flags & 1 != 0 {
+                    if m != 0 {
+                        return Err(Error::Invalid("bios settings: defaults with changes"));
+                    }
+                    Self::SetBiosSettings(None)
+                } else {
+                    let changes = (0..m)
+                        .map(|_| {
+                            let name = get_str(&mut r, 64, "attribute name")?;
+                            if !is_bios_name(&name) {
+                                return Err(Error::Invalid("bios change: name breaks §4.25"));
+                            }
+                            let t = r.u8()?;
+                            Ok(BiosChange {
+                                name,
+                                value: get_bios_value(&mut r, t)?,
+                            })
+                        })
+                        .collect::<Result<_>>()?;
+                    Self::SetBiosSettings(Some(changes))
+                }
+            }
             CommandId::SetAdapterSettings => {
                 let (flags, p, f) = (r.u8()?, r.u8()?, r.u8()?);
                 r.skip(1)?;
@@ -996,6 +1199,8 @@ pub enum ResponseBody {
     Sensors(Sensors),
     /// §4.23 (1.4).
     NetworkAdapter(NetworkAdapter),
+    /// §4.25 (1.4).
+    Bios(Bios),
     /// §4.11.
     BootProgress(BootProgress),
     /// §4.12.
@@ -1208,6 +1413,7 @@ impl Response {
                 }
             }
             ResponseBody::NetworkAdapter(a) => put_adapter(&mut w, a),
+            ResponseBody::Bios(b) => put_bios(&mut w, b),
             ResponseBody::BootProgress(b) => {
                 w.u8((*b).into()).zeros(3);
             }
@@ -1504,6 +1710,7 @@ impl Response {
                     sensors,
                 })
             }
+            (ResultCode::Ok, CommandId::GetBios) => ResponseBody::Bios(get_bios(&mut r)?),
             (ResultCode::Ok, CommandId::GetNetworkAdapter) => {
                 ResponseBody::NetworkAdapter(get_adapter(&mut r)?)
             }

@@ -54,6 +54,94 @@ fn tunnel_response() -> impl Strategy<Value = TunnelResponse> {
     })
 }
 
+fn bios_name() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9_]{1,64}"
+}
+
+fn bios_value() -> impl Strategy<Value = BiosValue> {
+    prop_oneof![
+        text(40).prop_map(BiosValue::Enumeration),
+        text(40).prop_map(BiosValue::String),
+        any::<i64>().prop_map(BiosValue::Integer),
+        any::<bool>().prop_map(BiosValue::Boolean),
+    ]
+}
+
+/// An attribute whose value in force, and a second value (for pending), are values
+/// of its definition (§4.25).
+fn bios_attribute() -> impl Strategy<Value = (BiosAttribute, BiosValue)> {
+    let enumeration = vec(text(20), 1..=MAX_BIOS_VALUES).prop_flat_map(|values| {
+        let n = values.len();
+        (Just(values), 0..n, 0..n).prop_map(|(values, a, b)| {
+            (
+                BiosKind::Enumeration(values.clone()),
+                BiosValue::Enumeration(values[a].clone()),
+                BiosValue::Enumeration(values[b].clone()),
+            )
+        })
+    });
+    let string = (text(30), text(30)).prop_map(|(a, b)| {
+        (
+            BiosKind::String(255),
+            BiosValue::String(a),
+            BiosValue::String(b),
+        )
+    });
+    let integer = (any::<i64>(), any::<i64>(), any::<u8>(), any::<u8>()).prop_map(
+        |(x, y, a, b)| {
+            let (lo, hi) = (x.min(y), x.max(y));
+            let pick = |k: u8| if k % 2 == 0 { lo } else { hi };
+            (
+                BiosKind::Integer(lo, hi),
+                BiosValue::Integer(pick(a)),
+                BiosValue::Integer(pick(b)),
+            )
+        },
+    );
+    let boolean = (any::<bool>(), any::<bool>())
+        .prop_map(|(a, b)| (BiosKind::Boolean, BiosValue::Boolean(a), BiosValue::Boolean(b)));
+    (
+        bios_name(),
+        any::<bool>(),
+        prop_oneof![enumeration, string, integer, boolean],
+    )
+        .prop_map(|(name, read_only, (kind, value, other))| {
+            (
+                BiosAttribute {
+                    name,
+                    kind,
+                    read_only,
+                    value,
+                },
+                other,
+            )
+        })
+}
+
+/// GetBios's body with unique names and some attributes pending (§4.25).
+fn bios() -> impl Strategy<Value = Bios> {
+    (
+        vec((bios_attribute(), any::<bool>()), 0..=12),
+        text(40),
+    )
+        .prop_map(|(list, registry)| {
+            let mut b = Bios {
+                registry,
+                ..Bios::default()
+            };
+            for ((a, other), pend) in list {
+                if b.attributes.iter().any(|x| x.name == a.name) {
+                    continue;
+                }
+                if pend {
+                    b.pending.push((b.attributes.len() as u8, other));
+                }
+                b.attributes.push(a);
+            }
+            b
+        })
+}
+
 /// A settings block of `p` ports and `f` functions (§4.23).
 fn adapter_settings(p: usize, f: usize) -> impl Strategy<Value = AdapterSettings> {
     (
@@ -259,8 +347,14 @@ fn request() -> impl Strategy<Value = Request> {
         (0..=MAX_ADAPTER_PORTS, 0..=MAX_FUNCTIONS)
             .prop_flat_map(|(p, f)| proptest::option::of(adapter_settings(p, f)))
             .prop_map(Request::SetAdapterSettings),
-        // 0x14 to 0x16 are OEM set 1.3's, 0x17 and 0x18 1.4's.
-        ((0x19u8..), vec(any::<u8>(), 0..64))
+        Just(Request::GetBios),
+        proptest::option::of(vec(
+            (bios_name(), bios_value()).prop_map(|(name, value)| BiosChange { name, value }),
+            0..=8
+        ))
+        .prop_map(Request::SetBiosSettings),
+        // 0x14 to 0x16 are OEM set 1.3's, 0x17 to 0x1A 1.4's.
+        ((0x1Bu8..), vec(any::<u8>(), 0..64))
             .prop_map(|(command, message)| Request::Unknown { command, message }),
     ]
 }
@@ -584,7 +678,8 @@ fn ok_body() -> impl Strategy<Value = (CommandId, ResponseBody)> {
             CommandId::GetNetworkAdapter,
             ResponseBody::NetworkAdapter(a)
         )),
-        ((0x19u8..), vec(any::<u8>(), 0..64))
+        bios().prop_map(|b| (CommandId::GetBios, ResponseBody::Bios(b))),
+        ((0x1Bu8..), vec(any::<u8>(), 0..64))
             .prop_map(|(c, b)| (CommandId::Unknown(c), ResponseBody::Raw(b))),
     ]
 }
@@ -920,4 +1015,64 @@ fn adapter_settings_refusals_name_the_field() {
     let mut s = ok;
     s.functions.clear();
     assert!(s.check(&a).unwrap_err().starts_with("functions:"));
+}
+
+proptest! {
+    /// `Bios::check` refuses exactly what §4.26 refuses; `apply` then `start` puts
+    /// the changes in force and empties the pending list.
+    #[test]
+    fn bios_changes_follow_the_rules(b in bios(), picks in vec((any::<prop::sample::Index>(), bios_value()), 0..6)) {
+        let changes: Vec<BiosChange> = picks
+            .iter()
+            .filter(|_| !b.attributes.is_empty())
+            .map(|(i, v)| BiosChange { name: b.attributes[i.index(b.attributes.len())].name.clone(), value: v.clone() })
+            .collect();
+        let want = changes.iter().enumerate().all(|(i, c)| {
+            let a = b.attributes.iter().find(|a| a.name == c.name).unwrap();
+            !a.read_only && a.admits(&c.value).is_ok() && !changes[..i].iter().any(|o| o.name == c.name)
+        });
+        prop_assert_eq!(b.check(&changes).is_ok(), want);
+        if want {
+            let mut after = b.clone();
+            after.apply(&changes);
+            after.start();
+            for c in &changes {
+                prop_assert_eq!(&after.attribute(&c.name).unwrap().1.value, &c.value);
+            }
+            prop_assert!(after.pending.is_empty());
+        }
+    }
+}
+
+#[test]
+fn bios_refusals_name_the_attribute() {
+    let b = Bios {
+        registry: String::new(),
+        attributes: vec![
+            BiosAttribute {
+                name: "NumCores".into(),
+                kind: BiosKind::Integer(1, 16),
+                read_only: false,
+                value: BiosValue::Integer(8),
+            },
+            BiosAttribute {
+                name: "Capable".into(),
+                kind: BiosKind::Boolean,
+                read_only: true,
+                value: BiosValue::Boolean(true),
+            },
+        ],
+        pending: Vec::new(),
+    };
+    let ch = |n: &str, v: BiosValue| vec![BiosChange { name: n.into(), value: v }];
+    assert_eq!(b.check(&ch("NumCores", BiosValue::Integer(17))).unwrap_err(), "NumCores: 17 is outside 1..=16");
+    assert_eq!(b.check(&ch("NumCores", BiosValue::Boolean(true))).unwrap_err(), "NumCores: not a value of type Integer");
+    assert_eq!(b.check(&ch("Capable", BiosValue::Boolean(false))).unwrap_err(), "Capable: read-only");
+    assert_eq!(b.check(&ch("Nope", BiosValue::Boolean(false))).unwrap_err(), "Nope: no such attribute");
+    // A change back to the value in force is not pending.
+    let mut c = b.clone();
+    c.apply(&ch("NumCores", BiosValue::Integer(4)));
+    assert_eq!(c.pending, vec![(0, BiosValue::Integer(4))]);
+    c.apply(&ch("NumCores", BiosValue::Integer(8)));
+    assert!(c.pending.is_empty());
 }

@@ -56,6 +56,10 @@ wire_enum! {
         GetNetworkAdapter = 0x17,
         /// Replace the adapter's pending settings, or set them to the defaults (1.4).
         SetAdapterSettings = 0x18,
+        /// The host firmware's attributes: definitions, values, pending values (1.4).
+        GetBios = 0x19,
+        /// Change pending host firmware attributes, or make the defaults pending (1.4).
+        SetBiosSettings = 0x1A,
     }
 }
 
@@ -329,6 +333,10 @@ pub mod capability {
     pub const NETWORK_ADAPTER: u32 = 1 << 17;
     /// SetAdapterSettings (OEM set 1.4).
     pub const ADAPTER_SETTINGS: u32 = 1 << 18;
+    /// GetBios (OEM set 1.4).
+    pub const BIOS: u32 = 1 << 19;
+    /// SetBiosSettings (OEM set 1.4).
+    pub const BIOS_SETTINGS: u32 = 1 << 20;
 }
 
 wire_enum! {
@@ -1560,5 +1568,207 @@ impl NetworkAdapter {
     /// The settings a change starts from: the pending ones, else those in force.
     pub fn next_settings(&self) -> &AdapterSettings {
         self.pending.as_ref().unwrap_or(&self.current)
+    }
+}
+
+/// A host firmware attribute's value (`OEM.md` §4.25), tagged with its type.
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BiosValue {
+    /// One of an enumeration's values (type 1).
+    Enumeration(String),
+    /// Free text (type 2).
+    String(String),
+    /// A signed integer (type 3).
+    Integer(i64),
+    /// A boolean (type 4).
+    Boolean(bool),
+}
+
+impl BiosValue {
+    /// The type code (`OEM.md` §4.25).
+    pub fn type_code(&self) -> u8 {
+        match self {
+            Self::Enumeration(_) => 1,
+            Self::String(_) => 2,
+            Self::Integer(_) => 3,
+            Self::Boolean(_) => 4,
+        }
+    }
+
+    /// The Redfish registry `Type` of the value.
+    pub fn redfish_type(&self) -> &'static str {
+        ["Enumeration", "String", "Integer", "Boolean"][usize::from(self.type_code() - 1)]
+    }
+}
+
+/// What values a host firmware attribute takes (`OEM.md` §4.25).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BiosKind {
+    /// One of these (1 to 32).
+    Enumeration(Vec<String>),
+    /// Text of at most this many bytes.
+    String(u16),
+    /// An integer within these bounds, inclusive.
+    Integer(i64, i64),
+    /// A boolean.
+    Boolean,
+}
+
+impl BiosKind {
+    /// The type code (`OEM.md` §4.25).
+    pub fn type_code(&self) -> u8 {
+        match self {
+            Self::Enumeration(_) => 1,
+            Self::String(_) => 2,
+            Self::Integer(..) => 3,
+            Self::Boolean => 4,
+        }
+    }
+}
+
+/// One host firmware attribute (`OEM.md` §4.25).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BiosAttribute {
+    /// Its name (Redfish attribute name; [`is_bios_name`]).
+    pub name: String,
+    /// What it takes.
+    pub kind: BiosKind,
+    /// Whether it cannot be changed.
+    pub read_only: bool,
+    /// Its value in force.
+    pub value: BiosValue,
+}
+
+impl BiosAttribute {
+    /// Whether `v` is a value of this attribute (`OEM.md` §4.25); the reason if not.
+    pub fn admits(&self, v: &BiosValue) -> core::result::Result<(), String> {
+        match (&self.kind, v) {
+            (BiosKind::Enumeration(values), BiosValue::Enumeration(s)) => {
+                if values.contains(s) {
+                    Ok(())
+                } else {
+                    Err(format!("{s:?} is not one of {values:?}"))
+                }
+            }
+            (BiosKind::String(max), BiosValue::String(s)) => {
+                if s.len() <= usize::from(*max) {
+                    Ok(())
+                } else {
+                    Err(format!("longer than {max} bytes"))
+                }
+            }
+            (BiosKind::Integer(lo, hi), BiosValue::Integer(n)) => {
+                if (lo..=hi).contains(&n) {
+                    Ok(())
+                } else {
+                    Err(format!("{n} is outside {lo}..={hi}"))
+                }
+            }
+            (BiosKind::Boolean, BiosValue::Boolean(_)) => Ok(()),
+            _ => Err(format!("not a value of type {}", self.type_name())),
+        }
+    }
+
+    /// The Redfish registry `Type` of the attribute.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            BiosKind::Enumeration(_) => "Enumeration",
+            BiosKind::String(_) => "String",
+            BiosKind::Integer(..) => "Integer",
+            BiosKind::Boolean => "Boolean",
+        }
+    }
+}
+
+/// Whether `name` may name a host firmware attribute (`OEM.md` §4.25): 1 to 64
+/// letters, digits and `_`.
+pub fn is_bios_name(name: &str) -> bool {
+    (1..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// One change of SetBiosSettings (`OEM.md` §4.26).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BiosChange {
+    /// The attribute.
+    pub name: String,
+    /// Its new value.
+    pub value: BiosValue,
+}
+
+/// The host firmware's attributes (GetBios, `OEM.md` §4.25).
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Bios {
+    /// The attribute registry's name; empty: none.
+    pub registry: String,
+    /// The attributes with their values in force (at most
+    /// [`MAX_BIOS_ATTRIBUTES`](super::MAX_BIOS_ATTRIBUTES)).
+    pub attributes: Vec<BiosAttribute>,
+    /// Values pending for the host's next start, by attribute index.
+    pub pending: Vec<(u8, BiosValue)>,
+}
+
+impl Bios {
+    /// The attribute named `name`, with its index.
+    pub fn attribute(&self, name: &str) -> Option<(usize, &BiosAttribute)> {
+        self.attributes
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.name == name)
+    }
+
+    /// The pending value of attribute `i`, if any.
+    pub fn pending_value(&self, i: usize) -> Option<&BiosValue> {
+        self.pending
+            .iter()
+            .find(|(k, _)| usize::from(*k) == i)
+            .map(|(_, v)| v)
+    }
+
+    /// Checks `changes` by the rules of `OEM.md` §4.26; the error is the
+    /// InvalidParameter detail, the attribute first.
+    pub fn check(&self, changes: &[BiosChange]) -> core::result::Result<(), String> {
+        for (i, c) in changes.iter().enumerate() {
+            let Some((_, a)) = self.attribute(&c.name) else {
+                return Err(format!("{}: no such attribute", c.name));
+            };
+            if a.read_only {
+                return Err(format!("{}: read-only", c.name));
+            }
+            a.admits(&c.value).map_err(|why| format!("{}: {why}", c.name))?;
+            if changes[..i].iter().any(|o| o.name == c.name) {
+                return Err(format!("{}: given twice", c.name));
+            }
+        }
+        Ok(())
+    }
+
+    /// Merges checked `changes` into the pending values (`OEM.md` §4.26): a change
+    /// back to the value in force removes the attribute from the pending list.
+    pub fn apply(&mut self, changes: &[BiosChange]) {
+        for c in changes {
+            let Some((i, a)) = self.attribute(&c.name) else {
+                continue;
+            };
+            let same = a.value == c.value;
+            self.pending.retain(|(k, _)| usize::from(*k) != i);
+            if !same {
+                self.pending.push((i as u8, c.value.clone()));
+            }
+        }
+        self.pending.sort_by_key(|(k, _)| *k);
+    }
+
+    /// The host started: the pending values are in force (`OEM.md` §4.26).
+    pub fn start(&mut self) {
+        for (i, v) in std::mem::take(&mut self.pending) {
+            if let Some(a) = self.attributes.get_mut(usize::from(i)) {
+                a.value = v;
+            }
+        }
     }
 }

@@ -292,6 +292,25 @@ add("oem_req_set_adapter_settings", oem_req(0x7A, 0x18, 0x101A, bytes([0, 1, 1, 
 add("oem_req_set_adapter_settings_defaults", oem_req(0x7B, 0x18, 0x101B, bytes([1, 0, 0, 0]))[0])
 add("oem_rsp_set_adapter_settings", oem_rsp(0x7A, 0x18, 0x101A, b"")[0])
 
+# GetBios (OEM.md §4.25, revision 1.4): registry "BiosAttributeRegistry.1.0.0"; an
+# enumeration BootMode (Uefi of Uefi, Legacy), an integer NumCores 8 in 1..16, a
+# read-only boolean SecureBootCapable true, a string AssetId "" of at most 32 bytes;
+# pending: BootMode Legacy.
+add("oem_req_get_bios", oem_req(0x7C, 0x19, 0x101C, b"")[0])
+BIOS = (bytes([1, 4, 0, 0]) + s16(b"BiosAttributeRegistry.1.0.0")
+    + bytes([1, 0, 0, 0]) + s16(b"BootMode") + s16(b"Uefi") + bytes([2]) + s16(b"Uefi") + s16(b"Legacy")
+    + bytes([3, 0, 0, 0]) + s16(b"NumCores") + struct.pack(">qqq", 8, 1, 16)
+    + bytes([4, 1, 0, 0]) + s16(b"SecureBootCapable") + bytes([1])
+    + bytes([2, 0, 0, 0]) + s16(b"AssetId") + s16(b"") + struct.pack(">H", 32)
+    + bytes([1]) + bytes([0]) + s16(b"Legacy"))
+add("oem_rsp_get_bios", oem_rsp(0x7C, 0x19, 0x101C, BIOS)[0])
+# SetBiosSettings (OEM.md §4.26): NumCores 4 and AssetId "rack4"; then the defaults.
+add("oem_req_set_bios_settings", oem_req(0x7D, 0x1A, 0x101D, bytes([0, 2, 0, 0])
+    + s16(b"NumCores") + bytes([3]) + struct.pack(">q", 4)
+    + s16(b"AssetId") + bytes([2]) + s16(b"rack4"))[0])
+add("oem_req_set_bios_settings_defaults", oem_req(0x7E, 0x1A, 0x101E, bytes([1, 0, 0, 0]))[0])
+add("oem_rsp_set_bios_settings", oem_rsp(0x7D, 0x1A, 0x101D, b"")[0])
+
 def oem_event(chan, ev, data):
     return pkt(0x00, 0xFF, chan, struct.pack(">3xB", 0x80) + struct.pack(">IBB2x", MFR, 1, ev) + data)
 
