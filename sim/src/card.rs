@@ -86,6 +86,9 @@ pub struct CardConfig {
     /// OEM set 1.4); its settings in force are the card's defaults. `None`: the card
     /// does not announce the commands.
     pub adapter: Option<oem::NetworkAdapter>,
+    /// The host firmware's attributes at start, which are also its defaults (GetBios
+    /// and SetBiosSettings, OEM set 1.4); `None`: the card does not announce them.
+    pub bios: Option<oem::Bios>,
 }
 
 /// The card's sensors and power capacity (OEM.md §4.22), as the scenario gives them.
@@ -138,6 +141,7 @@ impl Default for CardConfig {
             bmc_network: None,
             sensors: None,
             adapter: None,
+            bios: None,
         }
     }
 }
@@ -191,6 +195,8 @@ pub struct CardBmc {
     sensor_offsets: Vec<i32>,
     /// The network adapter as it is now, pending settings included (OEM 1.4).
     adapter: Option<oem::NetworkAdapter>,
+    /// The host firmware's attributes as they are now, pending values included.
+    bios: Option<oem::Bios>,
 }
 
 fn empty_media(slot: MediaSlot) -> MediaStatus {
@@ -275,6 +281,7 @@ impl CardBmc {
             },
             bmc_network: cfg.bmc_network.clone(),
             adapter: cfg.adapter.clone(),
+            bios: cfg.bios.clone(),
             sensor_offsets: vec![0; cfg.sensors.as_ref().map_or(0, |s| s.sensors.len())],
             cfg,
         }
@@ -358,6 +365,47 @@ impl CardBmc {
             return Response::error(command, ResultCode::InvalidParameter, why);
         }
         a.pending = Some(s);
+        *self.executed.entry(command).or_default() += 1;
+        Response::ok(command, ResponseBody::Empty)
+    }
+
+    /// The host firmware's attributes as they are now (OEM 1.4), when the card
+    /// reports them.
+    pub fn bios(&self) -> Option<&oem::Bios> {
+        self.bios.as_ref()
+    }
+
+    /// SetBiosSettings (OEM.md §4.26): checked whole, then merged into the pending
+    /// values until the host next starts; the defaults are the values at start.
+    fn set_bios_settings(&mut self, changes: Option<Vec<oem::BiosChange>>) -> Response {
+        let command = CommandId::SetBiosSettings;
+        let (Some(b), Some(defaults)) = (self.bios.as_mut(), self.cfg.bios.as_ref()) else {
+            return Response::error(
+                command,
+                ResultCode::UnsupportedCommand,
+                "this card does not report its host firmware's attributes (OEM set 1.4)",
+            );
+        };
+        match changes {
+            Some(changes) => {
+                if let Err(why) = b.check(&changes) {
+                    return Response::error(command, ResultCode::InvalidParameter, why);
+                }
+                b.apply(&changes);
+            }
+            None => {
+                b.pending.clear();
+                let back: Vec<oem::BiosChange> = defaults
+                    .attributes
+                    .iter()
+                    .map(|a| oem::BiosChange {
+                        name: a.name.clone(),
+                        value: a.value.clone(),
+                    })
+                    .collect();
+                b.apply(&back);
+            }
+        }
         *self.executed.entry(command).or_default() += 1;
         Response::ok(command, ResponseBody::Empty)
     }
@@ -460,6 +508,9 @@ impl CardBmc {
         if self.cfg.adapter.is_some() {
             c |= capability::NETWORK_ADAPTER | capability::ADAPTER_SETTINGS;
         }
+        if self.cfg.bios.is_some() {
+            c |= capability::BIOS | capability::BIOS_SETTINGS;
+        }
         c
     }
 
@@ -553,6 +604,11 @@ impl CardBmc {
             && let Some(s) = a.pending.take()
         {
             a.current = s;
+        }
+        if p == PowerState::PoweringOn
+            && let Some(b) = self.bios.as_mut()
+        {
+            b.start();
         }
         if self.power != p {
             self.power = p;
@@ -829,6 +885,14 @@ impl CardBmc {
                 ),
             },
             Request::SetAdapterSettings(s) => self.set_adapter_settings(s),
+            Request::GetBios => match &self.bios {
+                Some(b) => Response::ok(command, ResponseBody::Bios(b.clone())),
+                None => err(
+                    ResultCode::UnsupportedCommand,
+                    "this card does not report its host firmware's attributes (OEM set 1.4)",
+                ),
+            },
+            Request::SetBiosSettings(c) => self.set_bios_settings(c),
             Request::GetOperationStatus { sequence: s } => {
                 let status = self
                     .operations

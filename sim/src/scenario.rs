@@ -156,6 +156,99 @@ struct CardFile {
     /// The card's network adapter beyond NC-SI (GetNetworkAdapter and
     /// SetAdapterSettings, OEM set 1.4); without it the card does not announce them.
     adapter: Option<AdapterFile>,
+    /// The host firmware's attributes (GetBios and SetBiosSettings, OEM set 1.4);
+    /// without it the card does not announce them.
+    bios: Option<BiosFile>,
+}
+
+/// The host firmware's attributes (OEM.md §4.25); their values at start are also the
+/// card's defaults (§4.26).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BiosFile {
+    #[serde(default)]
+    registry: String,
+    attributes: Vec<BiosAttributeFile>,
+}
+
+/// One attribute: `values` makes it an enumeration; otherwise its type is the value's
+/// (text, integer within `bounds`, boolean).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BiosAttributeFile {
+    name: String,
+    value: toml::Value,
+    #[serde(default)]
+    values: Vec<String>,
+    /// A string's longest length (default 255).
+    max_len: Option<u16>,
+    /// An integer's bounds, inclusive (default: any).
+    bounds: Option<[i64; 2]>,
+    #[serde(default)]
+    read_only: bool,
+}
+
+fn bios(
+    f: &BiosFile,
+    bad: &dyn Fn(&str, String) -> ScenarioError,
+) -> Result<oem::Bios, ScenarioError> {
+    if f.attributes.len() > oem::MAX_BIOS_ATTRIBUTES {
+        return Err(bad("bios.attributes", "more than 128".into()));
+    }
+    let mut out = oem::Bios {
+        registry: f.registry.clone(),
+        ..oem::Bios::default()
+    };
+    for a in &f.attributes {
+        let key = |k: &str| format!("bios.attributes.{}.{k}", a.name);
+        if !oem::is_bios_name(&a.name) || out.attribute(&a.name).is_some() {
+            return Err(bad(
+                "bios.attributes.name",
+                format!(
+                    "{:?} is not 1 to 64 letters, digits and _, or repeats",
+                    a.name
+                ),
+            ));
+        }
+        let (kind, value) = match (&a.value, a.values.is_empty()) {
+            (toml::Value::String(s), false) => {
+                if a.values.len() > oem::MAX_BIOS_VALUES {
+                    return Err(bad(&key("values"), "more than 32".into()));
+                }
+                (
+                    oem::BiosKind::Enumeration(a.values.clone()),
+                    oem::BiosValue::Enumeration(s.clone()),
+                )
+            }
+            (toml::Value::String(s), true) => (
+                oem::BiosKind::String(a.max_len.unwrap_or(255).min(255)),
+                oem::BiosValue::String(s.clone()),
+            ),
+            (toml::Value::Integer(n), true) => {
+                let [lo, hi] = a.bounds.unwrap_or([i64::MIN, i64::MAX]);
+                (oem::BiosKind::Integer(lo, hi), oem::BiosValue::Integer(*n))
+            }
+            (toml::Value::Boolean(b), true) => {
+                (oem::BiosKind::Boolean, oem::BiosValue::Boolean(*b))
+            }
+            _ => {
+                return Err(bad(
+                    &key("value"),
+                    "a string (with `values`: an enumeration), an integer or a boolean".into(),
+                ));
+            }
+        };
+        let attr = oem::BiosAttribute {
+            name: a.name.clone(),
+            kind,
+            read_only: a.read_only,
+            value,
+        };
+        attr.admits(&attr.value)
+            .map_err(|why| bad(&key("value"), why))?;
+        out.attributes.push(attr);
+    }
+    Ok(out)
 }
 
 /// The network adapter (OEM.md §4.23); its settings in force at start are also the
@@ -1298,6 +1391,7 @@ fn card_config(
         bmc_network,
         sensors: c.sensors.as_ref().map(|f| sensors(f, bad)).transpose()?,
         adapter: c.adapter.as_ref().map(|f| adapter(f, bad)).transpose()?,
+        bios: c.bios.as_ref().map(|f| bios(f, bad)).transpose()?,
     })
 }
 

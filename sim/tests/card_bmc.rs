@@ -1049,3 +1049,111 @@ fn adapter_settings_are_pending_until_the_host_restarts() {
     let a = adapter(&mut mc);
     assert_eq!((a.current, a.pending), (defaults, None));
 }
+
+fn bios(mc: &mut Mc) -> Bios {
+    match body(mc.oem(C0, &Request::GetBios)) {
+        ResponseBody::Bios(b) => b,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// OEM 1.4: the host firmware's attributes as the scenario gives them; changes are
+/// checked whole, merge into the pending values and apply at the host's next start;
+/// the defaults come back the same way.
+#[test]
+fn bios_changes_are_pending_until_the_host_restarts() {
+    let mut mc = dpu();
+    let b = bios(&mut mc);
+    assert_eq!(b.registry, "DpuBiosAttributeRegistry.1.0.0");
+    assert_eq!(b.attributes.len(), 6);
+    let (_, retry) = b.attribute("PxeRetryCount").unwrap();
+    assert_eq!(
+        (&retry.kind, &retry.value),
+        (&BiosKind::Integer(0, 10), &BiosValue::Integer(3))
+    );
+    assert!(b.attribute("SecureBootCapable").unwrap().1.read_only);
+    assert!(b.pending.is_empty());
+    let defaults = b.clone();
+    let change = |name: &str, value: BiosValue| BiosChange {
+        name: name.into(),
+        value,
+    };
+    // Refused whole: one bad change stores nothing.
+    for (bad, field) in [
+        (
+            change("PxeRetryCount", BiosValue::Integer(11)),
+            "PxeRetryCount:",
+        ),
+        (
+            change("SecureBootCapable", BiosValue::Boolean(false)),
+            "SecureBootCapable:",
+        ),
+        (
+            change("BootMode", BiosValue::Enumeration("Legacy".into())),
+            "BootMode:",
+        ),
+        (change("Nope", BiosValue::Boolean(false)), "Nope:"),
+    ] {
+        let r = mc.oem(
+            C0,
+            &Request::SetBiosSettings(Some(vec![
+                change("SriovEnable", BiosValue::Boolean(false)),
+                bad,
+            ])),
+        );
+        assert_eq!(r.result, ResultCode::InvalidParameter, "{field}");
+        assert!(
+            matches!(&r.body, ResponseBody::Error(d) if d.starts_with(field)),
+            "{r:?}"
+        );
+    }
+    assert!(bios(&mut mc).pending.is_empty());
+    // Two requests merge; a change back to the value in force is not pending.
+    body(mc.oem(
+        C0,
+        &Request::SetBiosSettings(Some(vec![
+            change("PxeRetryCount", BiosValue::Integer(5)),
+            change("SriovEnable", BiosValue::Boolean(false)),
+        ])),
+    ));
+    body(mc.oem(
+        C0,
+        &Request::SetBiosSettings(Some(vec![
+            change("SriovEnable", BiosValue::Boolean(true)),
+            change("SystemName", BiosValue::String("lab-7".into())),
+        ])),
+    ));
+    let b = bios(&mut mc);
+    assert_eq!(
+        b.pending,
+        vec![
+            (2, BiosValue::Integer(5)),
+            (4, BiosValue::String("lab-7".into()))
+        ]
+    );
+    assert_eq!(b.attributes, defaults.attributes, "not in force yet");
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::ForceRestart)).result,
+        ResultCode::Accepted
+    );
+    mc.advance(10_000);
+    let b = bios(&mut mc);
+    assert!(b.pending.is_empty());
+    assert_eq!(
+        b.attribute("PxeRetryCount").unwrap().1.value,
+        BiosValue::Integer(5)
+    );
+    assert_eq!(
+        b.attribute("SystemName").unwrap().1.value,
+        BiosValue::String("lab-7".into())
+    );
+    // The defaults: pending where they differ, in force after the next start.
+    body(mc.oem(C0, &Request::SetBiosSettings(None)));
+    assert_eq!(bios(&mut mc).pending.len(), 2);
+    assert_eq!(
+        mc.oem(C0, &Request::Reset(ResetType::ForceRestart)).result,
+        ResultCode::Accepted
+    );
+    mc.advance(20_000);
+    assert_eq!(bios(&mut mc), defaults);
+}
