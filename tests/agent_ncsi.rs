@@ -10,9 +10,9 @@ use sidebridge::agent::{Agent, config::AgentConfig};
 use sidebridge::ncsi::{OemClient, OemError, Requester, Timing};
 use sidebridge_protocol::ncsi::ChannelId;
 use sidebridge_protocol::oem::{
-    BootEnabled, BootMode, BootOverride, BootTarget, CommandId, Event, FunctionBootMode,
-    ManagerNetworkUpdate, Method, PortSettings, Request, ResetType, ResponseBody, ResultCode,
-    StaticIpv4, TunnelRequest, TunnelRole, capability,
+    Bios, BiosChange, BiosValue, BootEnabled, BootMode, BootOverride, BootTarget, CommandId, Event,
+    FunctionBootMode, ManagerNetworkUpdate, Method, PortSettings, Request, ResetType, ResponseBody,
+    ResultCode, StaticIpv4, TunnelRequest, TunnelRole, capability,
 };
 use sidebridge_transport::memory;
 use std::sync::Arc;
@@ -654,6 +654,92 @@ async fn the_agent_reports_and_sets_the_card_services_network_adapter() {
         .with(|nc| nc.card(0).unwrap().adapter().cloned().unwrap());
     assert_eq!(sim.pending.as_ref(), Some(&sim.current));
     assert!(read().await.pending.is_none());
+    watch.abort();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// GetBios and SetBiosSettings (OEM 1.4) answered from the card service's Bios: the
+/// names, values, registry and pending values it shows (the simulated card's, as the
+/// service's last refresh read them); changes PATCHed into its settings object reach
+/// the simulated card as pending; what the service refuses (its own definitions) comes
+/// back as InvalidParameter naming the attribute; the defaults through ResetBios.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_reports_and_sets_the_card_services_bios() {
+    let (card, cfg, dir) = card_service("[ncsi]\ninterface = \"lo\"\n", 60_000).await;
+    let (watch, _, client) = ncsi_agent(&cfg);
+    let info = bridge_info(&client).await;
+    let bits = capability::BIOS | capability::BIOS_SETTINGS;
+    assert_eq!(info.capabilities & bits, bits, "{info:?}");
+    let read = || async {
+        match client.call(&Request::GetBios).await.unwrap().1.body {
+            ResponseBody::Bios(b) => b,
+            other => panic!("{other:?}"),
+        }
+    };
+    let sim = || {
+        card.sim
+            .with(|nc| nc.card(0).unwrap().bios().cloned().unwrap())
+    };
+    let got = read().await;
+    let shown = sim();
+    assert_eq!(got.registry, shown.registry);
+    let values = |b: &Bios| {
+        let mut v: Vec<(String, String)> = b
+            .attributes
+            .iter()
+            .map(|a| {
+                let text = match &a.value {
+                    BiosValue::Enumeration(s) | BiosValue::String(s) => s.clone(),
+                    BiosValue::Integer(n) => n.to_string(),
+                    BiosValue::Boolean(x) => x.to_string(),
+                };
+                (a.name.clone(), text)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(values(&got), values(&shown));
+    assert!(got.pending.is_empty());
+
+    let change = |name: &str, value: BiosValue| BiosChange {
+        name: name.into(),
+        value,
+    };
+    // Out of the service's bounds: its refusal, the attribute named.
+    let e = client
+        .call(&Request::SetBiosSettings(Some(vec![change(
+            "PxeRetryCount",
+            BiosValue::Integer(99),
+        )])))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, OemError::Card { result: ResultCode::InvalidParameter, detail } if detail.starts_with("PxeRetryCount:")),
+        "{e:?}"
+    );
+    client
+        .call(&Request::SetBiosSettings(Some(vec![
+            change("PxeRetryCount", BiosValue::Integer(7)),
+            change("SerialConsoleBaud", BiosValue::String("9600".into())),
+        ])))
+        .await
+        .unwrap();
+    let pending = sim().pending;
+    assert_eq!(
+        pending,
+        vec![
+            (1, BiosValue::Enumeration("9600".into())),
+            (2, BiosValue::Integer(7))
+        ]
+    );
+    card.daemon.cards.refresh("DPU0000A1").await.unwrap();
+    assert_eq!(read().await.pending.len(), 2);
+    client.call(&Request::SetBiosSettings(None)).await.unwrap();
+    assert!(
+        sim().pending.is_empty(),
+        "the defaults are the values in force"
+    );
     watch.abort();
     let _ = std::fs::remove_dir_all(dir);
 }

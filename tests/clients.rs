@@ -515,3 +515,61 @@ async fn ironic_style_inspection_finds_the_simulated_hosts_cpu_memory_ports_and_
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Ironic's redfish BIOS interface, as sushy drives it: the attributes read for
+/// `cache_bios_settings`, `set_attributes` into the settings object (pending on the
+/// simulated card), a value the card refuses answered 400 with the Base message, and
+/// `reset_bios` making the defaults pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ironic_style_bios_settings_reach_the_card() {
+    if !available(
+        "ironic_style_bios_settings_reach_the_card",
+        "the sushy Python library",
+        have("sushy", true),
+    ) {
+        return;
+    }
+    let (r, port, dir) = serve().await;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/clients/sushy_bios.py");
+    let out = run(
+        "python3",
+        vec![
+            script.display().to_string(),
+            format!("https://127.0.0.1:{port}"),
+            "admin".into(),
+            r.password.clone(),
+            "DPU0000A1".into(),
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "sushy failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["registry"], "DpuBiosAttributeRegistry.1.0.0", "{v}");
+    assert_eq!(v["attributes"]["PxeRetryCount"], 3, "{v}");
+    assert_eq!(v["attributes"]["SecureBootCapable"], true, "{v}");
+    assert_eq!(v["apply_times"], serde_json::json!(["OnReset"]), "{v}");
+    assert_eq!(
+        v["pending_after_set"],
+        serde_json::json!({ "PxeRetryCount": 4, "SriovEnable": false }),
+        "{v}"
+    );
+    assert_eq!(
+        v["refused"],
+        serde_json::json!(["Base.1.19.PropertyValueOutOfRange"]),
+        "{v}"
+    );
+    assert_eq!(
+        v["pending_after_reset"],
+        serde_json::json!({}),
+        "the defaults are the values in force: {v}"
+    );
+    let pending = r
+        .sim
+        .with(|nc| nc.card(0).unwrap().bios().unwrap().pending.clone());
+    assert!(pending.is_empty(), "{pending:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

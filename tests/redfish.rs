@@ -10,7 +10,9 @@ use base64::Engine;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use sidebridge::daemon::Daemon;
-use sidebridge_protocol::oem::{self, BootEnabled, BootTarget, MediaSlot, MediaState, PowerState};
+use sidebridge_protocol::oem::{
+    self, BiosValue, BootEnabled, BootTarget, MediaSlot, MediaState, PowerState,
+};
 use sidebridge_sim::SimHandle;
 use std::collections::{BTreeSet, VecDeque};
 use std::path::PathBuf;
@@ -2384,4 +2386,120 @@ async fn adapter_settings_objects_reach_the_card_and_apply_at_the_host_reset() {
         )
         .await;
     assert_eq!(st, StatusCode::NOT_FOUND);
+}
+
+/// The host firmware's attributes (OEM 1.4) as `Systems/{id}/Bios`: values as the
+/// simulated card reports them; PATCHes of the settings object reach the card as
+/// pending values (merged), refused with every bad attribute named and nothing stored;
+/// applied when the host restarts (with an event); ResetBios makes the defaults
+/// pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bios_attributes_are_shown_and_set_through_the_card_at_the_next_reset() {
+    let s = start().await;
+    let sim = || {
+        s.sim
+            .with(|nc| nc.card(0).unwrap().bios().cloned().unwrap())
+    };
+    let system = s.get("/redfish/v1/Systems/DPU0000A1").await;
+    let path = system["Bios"]["@odata.id"].as_str().unwrap().to_string();
+    let b = s.get(&path).await;
+    assert_eq!(b["AttributeRegistry"], "DpuBiosAttributeRegistry.1.0.0");
+    let defaults = sim();
+    for a in &defaults.attributes {
+        let want = match &a.value {
+            BiosValue::Enumeration(v) | BiosValue::String(v) => json!(v),
+            BiosValue::Integer(n) => json!(n),
+            BiosValue::Boolean(v) => json!(v),
+        };
+        assert_eq!(b["Attributes"][&a.name], want, "{}", a.name);
+    }
+    let settings = b["@Redfish.Settings"]["SettingsObject"]["@odata.id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(s.get(&settings).await["Attributes"], json!({}));
+
+    // Every bad attribute named at once, nothing stored.
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            &settings,
+            r#"{"Attributes": {"PxeRetryCount": 11, "BootMode": "Legacy", "SecureBootCapable": false, "SriovEnable": "no", "Nope": 1, "SystemName": "a-name-that-is-longer-than-thirty-two-bytes"}}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    let mut ids = message_ids(&v);
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "Base.1.19.PropertyNotWritable",
+            "Base.1.19.PropertyUnknown",
+            "Base.1.19.PropertyValueNotInList",
+            "Base.1.19.PropertyValueOutOfRange",
+            "Base.1.19.PropertyValueTypeError",
+            "Base.1.19.StringValueTooLong",
+        ],
+        "{v}"
+    );
+    assert!(sim().pending.is_empty());
+
+    // Two PATCHes merge into the pending values.
+    for body in [
+        r#"{"Attributes": {"PxeRetryCount": 5}}"#,
+        r#"{"Attributes": {"SerialConsoleBaud": "9600"}}"#,
+    ] {
+        let (st, _, v) = s.admin(Method::PATCH, &settings, body).await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    let pending = s.get(&settings).await;
+    assert_eq!(
+        pending["Attributes"],
+        json!({ "PxeRetryCount": 5, "SerialConsoleBaud": "9600" })
+    );
+    assert_eq!(sim().pending.len(), 2);
+    assert_eq!(s.get(&path).await["Attributes"]["PxeRetryCount"], 3);
+
+    // The host restarts: in force, with an event.
+    let mut events = s.daemon.cards.subscribe();
+    let (st, h, v) = s
+        .admin(
+            Method::POST,
+            "/redfish/v1/Systems/DPU0000A1/Actions/ComputerSystem.Reset",
+            r#"{"ResetType": "ForceRestart"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{v}");
+    s.wait_task(h["Location"].to_str().unwrap()).await;
+    s.daemon.cards.refresh("DPU0000A1").await.unwrap();
+    let b = s.get(&path).await;
+    assert_eq!(
+        (
+            b["Attributes"]["PxeRetryCount"].as_i64(),
+            b["Attributes"]["SerialConsoleBaud"].as_str()
+        ),
+        (Some(5), Some("9600"))
+    );
+    assert_eq!(s.get(&settings).await["Attributes"], json!({}));
+    loop {
+        let e = tokio::time::timeout(Duration::from_secs(5), events.recv())
+            .await
+            .expect("no bios event")
+            .unwrap();
+        if e.kind == (sidebridge::cards::CardEventKind::BiosSettingsChanged { applied: true }) {
+            break;
+        }
+    }
+
+    // ResetBios: the defaults pending.
+    let action = b["Actions"]["#Bios.ResetBios"]["target"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, _, v) = s.admin(Method::POST, &action, "{}").await;
+    assert_eq!(st, StatusCode::NO_CONTENT, "{v}");
+    assert_eq!(
+        s.get(&settings).await["Attributes"],
+        json!({ "PxeRetryCount": 3, "SerialConsoleBaud": "115200" })
+    );
 }

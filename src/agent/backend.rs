@@ -5,6 +5,7 @@
 //! detail starting with the field it is about (`target:`, `type:`, …) as §6 asks.
 
 mod adapter;
+mod bios;
 
 use super::client::{ClientError, RedfishClient};
 use super::config::CardService;
@@ -386,6 +387,11 @@ impl Backend {
             R::GetOperationStatus { .. } | R::ReadResult { .. } | R::Redfish(_) => {
                 return Err((ResultCode::InternalError, "answered by the agent".into()));
             }
+            R::GetBios => ResponseBody::Bios(self.bios(&ids).boxed().await?),
+            R::SetBiosSettings(c) => {
+                self.set_bios(&ids, c.as_deref()).boxed().await?;
+                ResponseBody::Empty
+            }
             R::GetNetworkAdapter => {
                 ResponseBody::NetworkAdapter(self.network_adapter(&ids).boxed().await?)
             }
@@ -463,6 +469,10 @@ impl Backend {
         }
         if has(&chassis, "Sensors") {
             caps |= capability::SENSORS;
+        }
+        // The service checks each value against its registry (OEM.md §11).
+        if has(&system, "Bios") {
+            caps |= capability::BIOS | capability::BIOS_SETTINGS;
         }
         // A chassis with a network adapter; the service decides per PATCH which
         // settings it takes (OEM.md §11).

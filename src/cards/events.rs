@@ -41,6 +41,12 @@ pub enum CardEventKind {
         /// Applied (true) or stored as pending.
         applied: bool,
     },
+    /// The host firmware's pending attribute values changed (`applied` false), or the
+    /// card applied them at its host's start (true).
+    BiosSettingsChanged {
+        /// Applied (true) or stored as pending.
+        applied: bool,
+    },
     /// A virtual media slot's state.
     MediaChanged {
         /// The slot.

@@ -27,7 +27,6 @@ pub use model::{
     Card, Controller, HostCounters, Nic, PciIds, Port, PortCounters, Reach, SidebandCounters,
     card_id,
 };
-/// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
 pub use sidebridge_protocol::oem::{
     AdapterFunction, AdapterPort, AdapterSettings, Diagnostics, FunctionBootMode, FunctionSettings,
     Medium, NetworkAdapter, PcieLink, PortSettings, TECHNOLOGIES, Transceiver, TransceiverType,
@@ -40,6 +39,10 @@ pub use sidebridge_protocol::oem::{
     MediaStatus, NetworkIdentity, NetworkService, PhysicalContext, PowerState, Processor,
     ReadingType, ResetType, ResultCode, Sensor, SensorState, Sensors, ServiceState, StaticIpv4,
     SystemSettings, SystemSettingsUpdate, TransferProtocol, WatchdogAction, capability, media_type,
+};
+/// The card BMC's vocabulary, as the OEM command set defines it (`protocol/OEM.md`).
+pub use sidebridge_protocol::oem::{
+    Bios, BiosAttribute, BiosChange, BiosKind, BiosValue, MAX_BIOS_ATTRIBUTES,
 };
 /// The Redfish tunnel's request and response, as the OEM set carries them.
 pub use sidebridge_protocol::oem::{Method, TunnelRequest, TunnelResponse, TunnelRole};
@@ -487,6 +490,13 @@ impl Cards {
                 old.pending.is_some() && new.pending.is_none() && old.current != new.current
             })
         });
+        let bios_applied = card.bios.as_ref().is_some_and(|old| {
+            fresh.bios.as_ref().is_some_and(|new| {
+                !old.pending.is_empty()
+                    && new.pending.is_empty()
+                    && old.attributes != new.attributes
+            })
+        });
         self.update(id, |c| {
             c.power = fresh.power;
             c.boot = fresh.boot;
@@ -498,6 +508,7 @@ impl Cards {
             c.bmc_network = fresh.bmc_network;
             c.sensors = fresh.sensors;
             c.adapter = fresh.adapter;
+            c.bios = fresh.bios;
             c.allowable = fresh.allowable;
             c.settings = fresh.settings;
             c.online = true;
@@ -511,6 +522,9 @@ impl Cards {
         }
         if applied {
             self.emit(id, CardEventKind::AdapterSettingsChanged { applied: true });
+        }
+        if bios_applied {
+            self.emit(id, CardEventKind::BiosSettingsChanged { applied: true });
         }
         Ok(())
     }
@@ -616,6 +630,37 @@ impl Cards {
             self.update(id, |c| c.adapter = Some(a));
         }
         self.emit(id, CardEventKind::AdapterSettingsChanged { applied: false });
+        Ok(())
+    }
+
+    /// Merges `changes` into the host firmware's pending attribute values, or makes
+    /// the card's defaults pending (`None`) (OEM.md §4.26); returns once the card
+    /// stored them, with the attributes read back. Changes that break the rules of
+    /// §4.26 are refused here, before the card sees them.
+    pub async fn set_bios(&self, id: &str, changes: Option<Vec<BiosChange>>) -> CardResult<()> {
+        let card = self.capable(
+            id,
+            capability::BIOS_SETTINGS,
+            "cannot change its host firmware's attributes",
+        )?;
+        if let (Some(c), Some(b)) = (&changes, &card.bios)
+            && let Err(why) = b.check(c)
+        {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: ResultCode::InvalidParameter,
+                detail: why,
+            });
+        }
+        let client = self.client(&card)?;
+        client
+            .call(&Request::SetBiosSettings(changes))
+            .await
+            .map_err(|e| self.fail(id, e))?;
+        if let Ok(Some(b)) = read(&client, Request::GetBios, bios_of).await {
+            self.update(id, |c| c.bios = Some(b));
+        }
+        self.emit(id, CardEventKind::BiosSettingsChanged { applied: false });
         Ok(())
     }
 
@@ -922,6 +967,14 @@ struct Fresh {
     bmc_network: Option<ManagerNetwork>,
     sensors: Option<Sensors>,
     adapter: Option<NetworkAdapter>,
+    bios: Option<Bios>,
+}
+
+fn bios_of(r: ResponseBody) -> Option<Bios> {
+    match r {
+        ResponseBody::Bios(b) => Some(b),
+        _ => None,
+    }
 }
 
 fn adapter_of(r: ResponseBody) -> Option<NetworkAdapter> {
@@ -1024,6 +1077,17 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
+    let bios = if card.has(capability::BIOS) {
+        match read(client, Request::GetBios, bios_of).await {
+            Err(OemError::Card {
+                result: ResultCode::UnsupportedCommand,
+                ..
+            }) => None,
+            r => r?,
+        }
+    } else {
+        None
+    };
     let allowable = if card.has(capability::ALLOWABLE_VALUES) {
         read(client, Request::GetAllowableValues, |r| match r {
             ResponseBody::AllowableValues(a) => Some(a),
@@ -1051,6 +1115,7 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
         bmc_network,
         sensors,
         adapter,
+        bios,
     })
 }
 

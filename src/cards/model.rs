@@ -43,6 +43,8 @@ pub struct Card {
     pub sensors: Option<super::Sensors>,
     /// The network adapter beyond NC-SI, its settings in force and pending (OEM 1.4).
     pub adapter: Option<super::NetworkAdapter>,
+    /// The host firmware's attributes, values in force and pending (OEM 1.4).
+    pub bios: Option<super::Bios>,
     /// What the card accepts (OEM 1.1); `None` for a 1.0 card.
     pub allowable: Option<AllowableValues>,
     /// Asset tag, identify LED, host watchdog, system UUID (OEM 1.1).
@@ -87,6 +89,7 @@ impl Card {
             bmc_network: None,
             sensors: None,
             adapter: None,
+            bios: None,
             allowable: None,
             settings: None,
             online: true,

@@ -177,6 +177,18 @@ impl From<&CardEvent> for RfEvent {
                 },
                 "OK",
             ),
+            CardEventKind::BiosSettingsChanged { applied } => (
+                format!("/redfish/v1/Systems/{id}/Bios"),
+                CHANGED,
+                if *applied {
+                    format!("The host firmware of {id} applied its pending attributes.")
+                } else {
+                    format!(
+                        "The pending host firmware attributes of {id} changed; they apply at the host's next reset."
+                    )
+                },
+                "OK",
+            ),
             CardEventKind::ManagerReset => (
                 format!("/redfish/v1/Managers/{id}"),
                 CHANGED,

@@ -21,6 +21,7 @@ mod query;
 
 mod adapter;
 mod aggregation;
+mod bios;
 mod chassis;
 pub mod delivery;
 pub mod events;
@@ -457,6 +458,7 @@ pub fn app(state: Shared) -> Router {
         .merge(log_services::routes())
         .merge(chassis::routes())
         .merge(adapter::routes())
+        .merge(bios::routes())
         .merge(metrics::routes())
         .merge(host::routes())
         .merge(sensors::routes())

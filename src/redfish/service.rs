@@ -28,6 +28,7 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ("NetworkDeviceFunction", "v1_11_1"),
     ("PortMetrics", "v1_9_0"),
     ("Processor", "v1_23_0"),
+    ("Bios", "v1_3_0"),
     ("Storage", "v1_22_0"),
     ("Drive", "v1_22_0"),
     ("NetworkAdapterMetrics", "v1_1_0"),

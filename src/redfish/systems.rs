@@ -142,6 +142,7 @@ pub fn system_body(c: &Card) -> Value {
     if let Some(h) = &c.host {
         super::host::system_links(&mut v, id, h);
     }
+    super::bios::system_link(&mut v, c);
     v
 }
 
