@@ -3,12 +3,12 @@
 drivers/modules/redfish/inspect.py: processors, memory summary, ethernet interfaces,
 storage) with sushy, and prints what it found as JSON: cpu_arch from the first
 processor's InstructionSet (Ironic's map: x86-64 -> x86_64, ARM-A64 -> aarch64, ...),
-cpus, memory_mb, the ports' MACs, local_gb from the largest drive less one GiB.
+cpus, memory_mb, the ports' MACs, local_gb from the smallest drive of at least
+4 GiB, less one GiB (as Ironic 39 computes it; checked against Ironic itself).
 
 Usage: sushy_inspect.py URL USER PASSWORD SYSTEM_ID
 """
 import json
-import math
 import sys
 import warnings
 
@@ -49,6 +49,8 @@ for s in system.storage.get_members():
     for d in s.drives:
         sizes.append(d.capacity_bytes)
 out["drive_bytes"] = sorted(sizes)
-# Ironic: local_gb is the largest disk in GiB, less one for partitioning.
-out["local_gb"] = max(0, int(math.floor(max(sizes) / (1024 ** 3))) - 1) if sizes else 0
+# Ironic (drivers/modules/redfish/inspect.py, _detect_local_gb): the smallest drive
+# of at least 4 GiB, in GiB less one.
+big = [s for s in sorted(sizes) if s >= 4 * 1024 ** 3]
+out["local_gb"] = max(0, int(big[0] / 1024 ** 3 - 1)) if big else 0
 print(json.dumps(out))
