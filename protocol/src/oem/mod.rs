@@ -412,9 +412,7 @@ fn put_bios(w: &mut Writer<'_>, b: &Bios) {
         .zeros(2);
     put_str(w, &b.registry);
     for a in attrs {
-        w.u8(a.kind.type_code())
-            .u8(u8::from(a.read_only))
-            .zeros(2);
+        w.u8(a.kind.type_code()).u8(u8::from(a.read_only)).zeros(2);
         put_str(w, &a.name);
         put_bios_value(w, &a.value);
         match &a.kind {
@@ -460,7 +458,9 @@ fn get_bios(r: &mut Reader<'_>) -> Result<Bios> {
         }
         let name = get_str(r, 64, "attribute name")?;
         if !is_bios_name(&name) || attributes.iter().any(|a| a.name == name) {
-            return Err(Error::Invalid("bios attribute: name breaks §4.25 or repeats"));
+            return Err(Error::Invalid(
+                "bios attribute: name breaks §4.25 or repeats",
+            ));
         }
         let value = get_bios_value(r, t)?;
         let kind = match t {
@@ -492,7 +492,9 @@ fn get_bios(r: &mut Reader<'_>) -> Result<Bios> {
             value,
         };
         if a.admits(&a.value).is_err() {
-            return Err(Error::Invalid("bios attribute: value outside its definition"));
+            return Err(Error::Invalid(
+                "bios attribute: value outside its definition",
+            ));
         }
         attributes.push(a);
     }

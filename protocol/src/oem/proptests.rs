@@ -87,8 +87,8 @@ fn bios_attribute() -> impl Strategy<Value = (BiosAttribute, BiosValue)> {
             BiosValue::String(b),
         )
     });
-    let integer = (any::<i64>(), any::<i64>(), any::<u8>(), any::<u8>()).prop_map(
-        |(x, y, a, b)| {
+    let integer =
+        (any::<i64>(), any::<i64>(), any::<u8>(), any::<u8>()).prop_map(|(x, y, a, b)| {
             let (lo, hi) = (x.min(y), x.max(y));
             let pick = |k: u8| if k % 2 == 0 { lo } else { hi };
             (
@@ -96,10 +96,14 @@ fn bios_attribute() -> impl Strategy<Value = (BiosAttribute, BiosValue)> {
                 BiosValue::Integer(pick(a)),
                 BiosValue::Integer(pick(b)),
             )
-        },
-    );
-    let boolean = (any::<bool>(), any::<bool>())
-        .prop_map(|(a, b)| (BiosKind::Boolean, BiosValue::Boolean(a), BiosValue::Boolean(b)));
+        });
+    let boolean = (any::<bool>(), any::<bool>()).prop_map(|(a, b)| {
+        (
+            BiosKind::Boolean,
+            BiosValue::Boolean(a),
+            BiosValue::Boolean(b),
+        )
+    });
     (
         bios_name(),
         any::<bool>(),
@@ -120,26 +124,22 @@ fn bios_attribute() -> impl Strategy<Value = (BiosAttribute, BiosValue)> {
 
 /// GetBios's body with unique names and some attributes pending (§4.25).
 fn bios() -> impl Strategy<Value = Bios> {
-    (
-        vec((bios_attribute(), any::<bool>()), 0..=12),
-        text(40),
-    )
-        .prop_map(|(list, registry)| {
-            let mut b = Bios {
-                registry,
-                ..Bios::default()
-            };
-            for ((a, other), pend) in list {
-                if b.attributes.iter().any(|x| x.name == a.name) {
-                    continue;
-                }
-                if pend {
-                    b.pending.push((b.attributes.len() as u8, other));
-                }
-                b.attributes.push(a);
+    (vec((bios_attribute(), any::<bool>()), 0..=12), text(40)).prop_map(|(list, registry)| {
+        let mut b = Bios {
+            registry,
+            ..Bios::default()
+        };
+        for ((a, other), pend) in list {
+            if b.attributes.iter().any(|x| x.name == a.name) {
+                continue;
             }
-            b
-        })
+            if pend {
+                b.pending.push((b.attributes.len() as u8, other));
+            }
+            b.attributes.push(a);
+        }
+        b
+    })
 }
 
 /// A settings block of `p` ports and `f` functions (§4.23).
@@ -1064,11 +1064,31 @@ fn bios_refusals_name_the_attribute() {
         ],
         pending: Vec::new(),
     };
-    let ch = |n: &str, v: BiosValue| vec![BiosChange { name: n.into(), value: v }];
-    assert_eq!(b.check(&ch("NumCores", BiosValue::Integer(17))).unwrap_err(), "NumCores: 17 is outside 1..=16");
-    assert_eq!(b.check(&ch("NumCores", BiosValue::Boolean(true))).unwrap_err(), "NumCores: not a value of type Integer");
-    assert_eq!(b.check(&ch("Capable", BiosValue::Boolean(false))).unwrap_err(), "Capable: read-only");
-    assert_eq!(b.check(&ch("Nope", BiosValue::Boolean(false))).unwrap_err(), "Nope: no such attribute");
+    let ch = |n: &str, v: BiosValue| {
+        vec![BiosChange {
+            name: n.into(),
+            value: v,
+        }]
+    };
+    assert_eq!(
+        b.check(&ch("NumCores", BiosValue::Integer(17)))
+            .unwrap_err(),
+        "NumCores: 17 is outside 1..=16"
+    );
+    assert_eq!(
+        b.check(&ch("NumCores", BiosValue::Boolean(true)))
+            .unwrap_err(),
+        "NumCores: not a value of type Integer"
+    );
+    assert_eq!(
+        b.check(&ch("Capable", BiosValue::Boolean(false)))
+            .unwrap_err(),
+        "Capable: read-only"
+    );
+    assert_eq!(
+        b.check(&ch("Nope", BiosValue::Boolean(false))).unwrap_err(),
+        "Nope: no such attribute"
+    );
     // A change back to the value in force is not pending.
     let mut c = b.clone();
     c.apply(&ch("NumCores", BiosValue::Integer(4)));

@@ -1739,7 +1739,8 @@ impl Bios {
             if a.read_only {
                 return Err(format!("{}: read-only", c.name));
             }
-            a.admits(&c.value).map_err(|why| format!("{}: {why}", c.name))?;
+            a.admits(&c.value)
+                .map_err(|why| format!("{}: {why}", c.name))?;
             if changes[..i].iter().any(|o| o.name == c.name) {
                 return Err(format!("{}: given twice", c.name));
             }
