@@ -124,6 +124,17 @@ mod tests {
         assert_eq!(n["macs"][0], "02:5b:00:00:00:10");
         assert_eq!(n["ipv4"][0], "192.0.2.20/24");
         assert_eq!(n["ipv6"][0], "fe80::10/64");
+        let f = serde_json::to_value(crate::oem::AdapterFunction {
+            port: Some(0),
+            pcie_function: 0,
+            technologies: 1,
+            boot_modes: 0,
+            vfs_enabled: false,
+            max_vfs: 0,
+            mac: [2, 0x5b, 0, 0, 0, 0x20],
+        })
+        .unwrap();
+        assert_eq!(f["mac"], "02:5b:00:00:00:20");
     }
 
     #[test]

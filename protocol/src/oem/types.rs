@@ -1440,6 +1440,7 @@ pub struct AdapterFunction {
     /// Virtual functions at most.
     pub max_vfs: u16,
     /// Its permanent MAC; zero: not known.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::text::ser::mac"))]
     pub mac: [u8; 6],
 }
 
