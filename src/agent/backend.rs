@@ -1010,6 +1010,22 @@ impl Backend {
         Ok(out)
     }
 
+    /// The card's defaults by `resource`'s parameterless `action` (ResetBios,
+    /// ResetSettingsToDefault: OEM.md §11); UnsupportedCommand when it has none.
+    async fn defaults(&self, resource: &Value, action: &str) -> Result<(), Failed> {
+        let Some(target) = resource["Actions"][action]["target"].as_str() else {
+            return Err((
+                ResultCode::UnsupportedCommand,
+                format!("defaults: the card service offers no {action}"),
+            ));
+        };
+        self.client
+            .send_json("POST", target, &json!({}))
+            .await
+            .map(|_| ())
+            .map_err(|e| from_client("defaults", e))
+    }
+
     /// The members of the collection `system[key]` links to (at most 32), each read;
     /// none when the system has no such link.
     async fn members_of(&self, system: &Value, key: &str, most: usize) -> Vec<Value> {

@@ -204,7 +204,9 @@ impl Cards {
             Err(CardError::Refused {
                 card: id.to_string(),
                 result: ResultCode::UnsupportedCommand,
-                detail: format!("the card {lacks} over the sideband (OEM set 1.0)"),
+                detail: format!(
+                    "the card {lacks} over the sideband (it does not announce the command)"
+                ),
             })
         }
     }
@@ -569,17 +571,21 @@ impl Cards {
         Ok(())
     }
 
-    /// Changes some of the card BMC's own network settings (host name, domain, name
-    /// servers, DHCPv4, static IPv4 addresses; OEM.md §4.21); returns once the card
-    /// stored them, with its network read back. An update that breaks the rules of
-    /// §4.21 is refused here, before the card sees it.
-    pub async fn set_manager_network(&self, id: &str, u: ManagerNetworkUpdate) -> CardResult<()> {
-        let card = self.capable(
-            id,
-            capability::MANAGER_NETWORK_SET,
-            "cannot change its BMC's network settings",
-        )?;
-        if let Err(why) = u.check() {
+    /// A write the card checks by rules the protocol crate also holds: `rules` (over
+    /// the card as last read) refuses it here first, with InvalidParameter and the
+    /// field; then `request` goes to the card, `read_back` is read again into the card
+    /// with `store`, and `event` is raised. Returns once the card stored it.
+    async fn checked_write<T>(
+        &self,
+        id: &str,
+        (cap, lacks): (u32, &str),
+        rules: impl FnOnce(&Card) -> Result<(), String>,
+        (request, event): (Request, CardEventKind),
+        (read_back, pick): (Request, fn(ResponseBody) -> Option<T>),
+        store: impl FnOnce(&mut Card, T),
+    ) -> CardResult<()> {
+        let card = self.capable(id, cap, lacks)?;
+        if let Err(why) = rules(&card) {
             return Err(CardError::Refused {
                 card: id.to_string(),
                 result: ResultCode::InvalidParameter,
@@ -587,15 +593,32 @@ impl Cards {
             });
         }
         let client = self.client(&card)?;
-        client
-            .call(&Request::SetManagerNetwork(u))
-            .await
-            .map_err(|e| self.fail(id, e))?;
-        if let Ok(Some(n)) = read(&client, Request::GetManagerNetwork, bmc_network_of).await {
-            self.update(id, |c| c.bmc_network = Some(n));
+        client.call(&request).await.map_err(|e| self.fail(id, e))?;
+        if let Ok(Some(v)) = read(&client, read_back, pick).await {
+            self.update(id, |c| store(c, v));
         }
-        self.emit(id, CardEventKind::ManagerNetworkChanged);
+        self.emit(id, event);
         Ok(())
+    }
+
+    /// Changes some of the card BMC's own network settings (host name, domain, name
+    /// servers, DHCPv4, static IPv4 addresses; OEM.md §4.21); returns once the card
+    /// stored them, with its network read back. An update that breaks the rules of
+    /// §4.21 is refused here, before the card sees it.
+    pub async fn set_manager_network(&self, id: &str, u: ManagerNetworkUpdate) -> CardResult<()> {
+        let request = Request::SetManagerNetwork(u.clone());
+        self.checked_write(
+            id,
+            (
+                capability::MANAGER_NETWORK_SET,
+                "cannot change its BMC's network settings",
+            ),
+            |_| u.check(),
+            (request, CardEventKind::ManagerNetworkChanged),
+            (Request::GetManagerNetwork, bmc_network_of),
+            |c, n| c.bmc_network = Some(n),
+        )
+        .await
     }
 
     /// Replaces the network adapter's pending settings, or sets them to the card's
@@ -607,30 +630,25 @@ impl Cards {
         id: &str,
         s: Option<AdapterSettings>,
     ) -> CardResult<()> {
-        let card = self.capable(
+        let request = Request::SetAdapterSettings(s.clone());
+        self.checked_write(
             id,
-            capability::ADAPTER_SETTINGS,
-            "cannot change its network adapter's settings",
-        )?;
-        if let (Some(s), Some(a)) = (&s, &card.adapter)
-            && let Err(why) = s.check(a)
-        {
-            return Err(CardError::Refused {
-                card: id.to_string(),
-                result: ResultCode::InvalidParameter,
-                detail: why,
-            });
-        }
-        let client = self.client(&card)?;
-        client
-            .call(&Request::SetAdapterSettings(s))
-            .await
-            .map_err(|e| self.fail(id, e))?;
-        if let Ok(Some(a)) = read(&client, Request::GetNetworkAdapter, adapter_of).await {
-            self.update(id, |c| c.adapter = Some(a));
-        }
-        self.emit(id, CardEventKind::AdapterSettingsChanged { applied: false });
-        Ok(())
+            (
+                capability::ADAPTER_SETTINGS,
+                "cannot change its network adapter's settings",
+            ),
+            |card| match (&s, &card.adapter) {
+                (Some(s), Some(a)) => s.check(a),
+                _ => Ok(()),
+            },
+            (
+                request,
+                CardEventKind::AdapterSettingsChanged { applied: false },
+            ),
+            (Request::GetNetworkAdapter, adapter_of),
+            |c, a| c.adapter = Some(a),
+        )
+        .await
     }
 
     /// Merges `changes` into the host firmware's pending attribute values, or makes
@@ -638,30 +656,25 @@ impl Cards {
     /// stored them, with the attributes read back. Changes that break the rules of
     /// §4.26 are refused here, before the card sees them.
     pub async fn set_bios(&self, id: &str, changes: Option<Vec<BiosChange>>) -> CardResult<()> {
-        let card = self.capable(
+        let request = Request::SetBiosSettings(changes.clone());
+        self.checked_write(
             id,
-            capability::BIOS_SETTINGS,
-            "cannot change its host firmware's attributes",
-        )?;
-        if let (Some(c), Some(b)) = (&changes, &card.bios)
-            && let Err(why) = b.check(c)
-        {
-            return Err(CardError::Refused {
-                card: id.to_string(),
-                result: ResultCode::InvalidParameter,
-                detail: why,
-            });
-        }
-        let client = self.client(&card)?;
-        client
-            .call(&Request::SetBiosSettings(changes))
-            .await
-            .map_err(|e| self.fail(id, e))?;
-        if let Ok(Some(b)) = read(&client, Request::GetBios, bios_of).await {
-            self.update(id, |c| c.bios = Some(b));
-        }
-        self.emit(id, CardEventKind::BiosSettingsChanged { applied: false });
-        Ok(())
+            (
+                capability::BIOS_SETTINGS,
+                "cannot change its host firmware's attributes",
+            ),
+            |card| match (&changes, &card.bios) {
+                (Some(c), Some(b)) => b.check(c),
+                _ => Ok(()),
+            },
+            (
+                request,
+                CardEventKind::BiosSettingsChanged { applied: false },
+            ),
+            (Request::GetBios, bios_of),
+            |c, b| c.bios = Some(b),
+        )
+        .await
     }
 
     /// Resets the card's own BMC; returns once the card accepted it.

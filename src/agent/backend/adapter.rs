@@ -285,17 +285,9 @@ impl Backend {
         let r = self.adapter_resources(ids).await?;
         let now = self.adapter_of(&r).await;
         let Some(s) = s else {
-            let Some(target) =
-                r.adapter["Actions"]["#NetworkAdapter.ResetSettingsToDefault"]["target"].as_str()
-            else {
-                return Err(unsupported("offers no ResetSettingsToDefault"));
-            };
             return self
-                .client
-                .send_json("POST", target, &json!({}))
-                .await
-                .map(|_| ())
-                .map_err(|e| from_client("defaults", e));
+                .defaults(&r.adapter, "#NetworkAdapter.ResetSettingsToDefault")
+                .await;
         };
         s.check(&now)
             .map_err(|why| (ResultCode::InvalidParameter, why))?;

@@ -113,15 +113,7 @@ impl Backend {
     ) -> Result<(), Failed> {
         let b = self.bios_resource(ids).await?;
         let Some(changes) = changes else {
-            let Some(target) = b["Actions"]["#Bios.ResetBios"]["target"].as_str() else {
-                return Err(unsupported("offers no ResetBios"));
-            };
-            return self
-                .client
-                .send_json("POST", target, &json!({}))
-                .await
-                .map(|_| ())
-                .map_err(|e| from_client("defaults", e));
+            return self.defaults(&b, "#Bios.ResetBios").await;
         };
         // Enumerations travel as text: the service's registry decides.
         let known = self.bios_of(&b);
