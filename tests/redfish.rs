@@ -2285,6 +2285,58 @@ async fn adapter_settings_objects_reach_the_card_and_apply_at_the_host_reset() {
         );
     }
     assert!(sim().pending.is_none());
+    // A PATCH that changes nothing stores nothing; a stale If-Match is refused.
+    let (st, _, v) = s
+        .admin(
+            Method::PATCH,
+            &format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            r#"{"BootMode": "PXE"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(
+        sim().pending.is_none(),
+        "a no-op PATCH made settings pending"
+    );
+    let (st, _, v) = s
+        .call(
+            Method::PATCH,
+            &format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            Some(r#"{"BootMode": "HTTP"}"#),
+            Who::Basic("admin", &s.password),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let etag = v["@odata.etag"].as_str().unwrap().to_string();
+    let req = Request::builder()
+        .method(Method::PATCH)
+        .uri(format!("{base}/NetworkDeviceFunctions/0/Settings"))
+        .header("Content-Type", "application/json")
+        .header("If-Match", "W/\"stale\"")
+        .header(
+            "Authorization",
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("admin:{}", s.password))
+            ),
+        )
+        .body(Body::from(r#"{"BootMode": "PXE"}"#))
+        .unwrap();
+    let r = tower::ServiceExt::oneshot(s.app.clone(), req)
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PRECONDITION_FAILED);
+    assert_ne!(etag, "W/\"stale\"");
+    // Back to what is in force: nothing pending again.
+    let (st, _, _) = s
+        .admin(
+            Method::PATCH,
+            &format!("{base}/NetworkDeviceFunctions/0/Settings"),
+            r#"{"BootMode": "PXE"}"#,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(sim().pending.is_none(), "{:?}", sim().pending);
     // Without credentials, nothing changes (a PATCH needs ConfigureComponents).
     let (st, _, _) = s
         .call(

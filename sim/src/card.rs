@@ -364,7 +364,8 @@ impl CardBmc {
         if let Err(why) = s.check(a) {
             return Response::error(command, ResultCode::InvalidParameter, why);
         }
-        a.pending = Some(s);
+        // Settings equal to those in force leave nothing pending (OEM.md §4.24).
+        a.pending = (s != a.current).then_some(s);
         *self.executed.entry(command).or_default() += 1;
         Response::ok(command, ResponseBody::Empty)
     }

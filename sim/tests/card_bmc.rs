@@ -1047,7 +1047,10 @@ fn adapter_settings_are_pending_until_the_host_restarts() {
     );
     mc.advance(30_000);
     let a = adapter(&mut mc);
-    assert_eq!((a.current, a.pending), (defaults, None));
+    assert_eq!((a.current, a.pending), (defaults.clone(), None));
+    // Settings equal to those in force leave nothing pending.
+    body(mc.oem(C0, &Request::SetAdapterSettings(Some(defaults))));
+    assert!(adapter(&mut mc).pending.is_none());
 }
 
 fn bios(mc: &mut Mc) -> Bios {

@@ -22,13 +22,14 @@ use super::chassis::{ADAPTER, adapter_or_404, get_card, port};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{Context, card_error};
 use super::service::odata_type;
-use super::{JsonBody, Shared, methods, no_content, resource};
+use super::{JsonBody, Shared, check_if_match, methods, no_content, resource};
 use crate::cards::{
     AdapterFunction, AdapterPort, AdapterSettings, Card, FunctionBootMode, NetworkAdapter,
     PcieLink, PortSettings, TECHNOLOGIES, capability,
 };
 use axum::Router;
 use axum::extract::{Extension, Path, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
@@ -357,19 +358,22 @@ fn keys(body: &Map<String, Value>, allowed: &[&str], read_only: &[&str]) -> RfRe
     super::sessions::patch_keys(body, allowed, read_only)
 }
 
-/// Sends `s` to the card; a refusal names `property` with `value`.
+/// Sends `s` to the card, unless it is what the card would apply anyway (a PATCH that
+/// changes nothing stores nothing); a refusal names `property` with `value`.
 async fn store(
     state: &Shared,
-    id: &str,
-    s: Option<AdapterSettings>,
+    (id, before): (&str, &NetworkAdapter),
+    s: AdapterSettings,
     property: &str,
     value: &str,
 ) -> RfResult<std::sync::Arc<Card>> {
-    state
-        .cards
-        .set_adapter_settings(id, s)
-        .await
-        .map_err(|e| card_error(&e, Context::Patch(property, value)))?;
+    if &s != before.next_settings() {
+        state
+            .cards
+            .set_adapter_settings(id, Some(s))
+            .await
+            .map_err(|e| card_error(&e, Context::Patch(property, value)))?;
+    }
     state
         .cards
         .card(id)
@@ -395,12 +399,14 @@ async fn patch_adapter_settings(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path((id, adapter)): Path<(String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
     let card = get_card(&state, &id)?;
     adapter_or_404(&id, &adapter)?;
     let a = settable_adapter(&card, &format!("{}/Settings", base(&id)))?;
+    check_if_match(&headers, &adapter_settings_body(&card, a.next_settings()))?;
     keys(
         &body,
         &["Controllers"],
@@ -430,8 +436,8 @@ async fn patch_adapter_settings(
     }
     let card = store(
         &state,
-        &id,
-        Some(s),
+        (&id, &a),
+        s,
         "Controllers/0/ControllerCapabilities/NPAR/NparEnabled",
         &value,
     )
@@ -557,6 +563,7 @@ async fn patch_port_settings(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path((id, adapter, n)): Path<(String, String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
@@ -564,6 +571,7 @@ async fn patch_port_settings(
     adapter_or_404(&id, &adapter)?;
     let a = settable_adapter(&card, &format!("Ports/{n}/Settings"))?;
     let i = port_of(&card, &a, &n)?;
+    check_if_match(&headers, &port_settings_body(&card, &a, i, &n))?;
     let mut s = a.next_settings().clone();
     let (new, value) = port_patch(&body, s.ports[i])?;
     s.ports[i] = new;
@@ -572,7 +580,7 @@ async fn patch_port_settings(
     } else {
         "LinkConfiguration/0/ConfiguredNetworkLinks/0/ConfiguredLinkSpeedGbps"
     };
-    let card = store(&state, &id, Some(s), property, &value).await?;
+    let card = store(&state, (&id, &a), s, property, &value).await?;
     let a = settable_adapter(&card, &n)?;
     Ok(resource(port_settings_body(&card, &a, i, &n), "GET, PATCH"))
 }
@@ -604,6 +612,7 @@ async fn patch_function_settings(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path((id, adapter, n)): Path<(String, String, String)>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
@@ -611,6 +620,7 @@ async fn patch_function_settings(
     adapter_or_404(&id, &adapter)?;
     let a = settable_adapter(&card, &format!("NetworkDeviceFunctions/{n}/Settings"))?;
     let i = function_of(&card, &a, &n)?;
+    check_if_match(&headers, &function_settings_body(&card, &a, i, &n))?;
     keys(
         &body,
         &["DeviceEnabled", "BootMode"],
@@ -639,7 +649,7 @@ async fn patch_function_settings(
         (property, value) = ("BootMode", name.to_string());
     }
     s.functions[i] = f;
-    let card = store(&state, &id, Some(s), property, &value).await?;
+    let card = store(&state, (&id, &a), s, property, &value).await?;
     let a = settable_adapter(&card, &n)?;
     Ok(resource(
         function_settings_body(&card, &a, i, &n),

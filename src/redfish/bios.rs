@@ -9,10 +9,11 @@ use super::auth::{Caller, Privilege};
 use super::error::{RedfishError, RfResult};
 use super::mapping::{Context, card_error};
 use super::service::odata_type;
-use super::{JsonBody, Shared, methods, no_content, resource};
+use super::{JsonBody, Shared, check_if_match, methods, no_content, resource};
 use crate::cards::{Bios, BiosAttribute, BiosChange, BiosKind, BiosValue, Card, capability};
 use axum::Router;
 use axum::extract::{Extension, Path, State};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use serde_json::{Map, Value, json};
@@ -158,6 +159,7 @@ async fn patch_settings(
     State(state): State<Shared>,
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
@@ -168,6 +170,7 @@ async fn patch_settings(
             &format!("{id}/Bios/Settings"),
         ));
     }
+    check_if_match(&headers, &settings_body(&card, &b))?;
     super::sessions::patch_keys(&body, &["Attributes"], &["Id", "Name", "AttributeRegistry"])?;
     let mut changes = Vec::new();
     if let Some(v) = body.get("Attributes") {
