@@ -172,7 +172,8 @@ pub(super) fn port_extras(v: &mut Value, card: &Card, n: &str) {
         v["Ethernet"] = json!({ "AssociatedMACAddresses": [super::chassis::mac_text(f.mac)] });
     }
     if let Some(t) = &p.transceiver {
-        let mut sfp = json!({ "Status": { "State": "Enabled", "Health": "OK" } });
+        // Present; its health is not something the card reports, so none is shown.
+        let mut sfp = json!({});
         if let Some(k) = t.kind.redfish_name() {
             sfp["Type"] = json!(k);
         }
