@@ -736,7 +736,8 @@ async fn each_reset_reaches_the_card_once_under_frame_loss_and_corruption() {
     assert_eq!(
         c.counts.resets.load(Ordering::Relaxed) - before,
         resets,
-        "every reset reached the emulator exactly once ({dropped} frames dropped, {corrupted} corrupted)"
+        "every reset reached the emulator exactly once ({dropped} frames dropped, {corrupted} corrupted)\n{}",
+        c.logs()
     );
     // And the platform shows what the card says.
     let direct = c.settled_power().await;

@@ -909,6 +909,31 @@ impl Request {
         }
     }
 
+    /// Whether executing it changes anything on the card (§5.1): not for a read (the
+    /// Get… commands, GetOperationStatus, ReadResult, a tunnelled GET or HEAD).
+    pub fn changes_state(&self) -> bool {
+        match self {
+            Self::Redfish(t) => !matches!(t.method, Method::Get | Method::Head),
+            Self::GetBridgeInfo { .. }
+            | Self::GetBootOverride
+            | Self::GetPowerState
+            | Self::VirtualMediaStatus(_)
+            | Self::GetFirmwareInventory
+            | Self::GetNetworkIdentity
+            | Self::GetHostInventory
+            | Self::GetManagerNetwork
+            | Self::GetSensors
+            | Self::GetNetworkAdapter
+            | Self::GetBios
+            | Self::GetBootProgress
+            | Self::GetOperationStatus { .. }
+            | Self::ReadResult { .. }
+            | Self::GetAllowableValues
+            | Self::GetSystemSettings => false,
+            _ => true,
+        }
+    }
+
     /// Whether the command may answer Accepted and finish later (§5.2).
     pub fn is_long_operation(&self) -> bool {
         matches!(self, Self::Reset(_) | Self::VirtualMediaInsert(_))

@@ -8,6 +8,9 @@
 //! The responder remembers the last [`RECORD_DEPTH`] executions, so a retried request
 //! (same sequence, command and CRC-32) gets the recorded answer and is never executed
 //! twice, and a sequence number reused for another request gets SequenceConflict.
+//! When it must forget one, it forgets a read before a write (§5.1): a requester's
+//! burst of reads (a card refresh) must not push out the record that a retry of a
+//! reset, running beside it, needs.
 
 use super::{
     CommandId, Frame, MAX_CHUNK, MAX_VERSION, PROTOCOL_VERSION, Reassembly, ReassemblyError,
@@ -28,6 +31,8 @@ struct Record {
     request_crc: u32,
     result: ResultCode,
     message: Vec<u8>,
+    /// Whether the request changed state (forgotten after the reads).
+    writes: bool,
 }
 
 /// A whole request being executed, from [`Responder::accept`].
@@ -38,6 +43,7 @@ pub struct Pending {
     command: CommandId,
     version: u8,
     request_crc: u32,
+    writes: bool,
 }
 
 impl Pending {
@@ -132,6 +138,7 @@ impl Responder {
                 command: frame.command,
                 version: frame.version,
                 request_crc: frame.crc,
+                writes: request.as_ref().is_ok_and(Request::changes_state),
             },
             request,
         )
@@ -142,7 +149,15 @@ impl Responder {
     pub fn finish(&mut self, pending: Pending, response: Response) -> Frame {
         let message = response.to_message();
         if self.records.len() == RECORD_DEPTH {
-            self.records.pop_front();
+            // The oldest read goes first; only a record of writes loses its oldest.
+            match self.records.iter().position(|r| !r.writes) {
+                Some(i) => {
+                    self.records.remove(i);
+                }
+                None => {
+                    self.records.pop_front();
+                }
+            }
         }
         let record = Record {
             sequence: pending.sequence,
@@ -151,6 +166,7 @@ impl Responder {
             request_crc: pending.request_crc,
             result: response.result,
             message,
+            writes: pending.writes,
         };
         let first = record_frame(&record, 0);
         self.records.push_back(record);
@@ -336,6 +352,37 @@ mod tests {
             headers: vec![],
             body: vec![],
         })
+    }
+
+    /// A burst of reads beside a write (a card refresh while a reset waits for its
+    /// answer) does not push out the write's record: its retry is still answered from
+    /// it, not executed again (§5.1); the reads' own records go first.
+    #[test]
+    fn reads_are_forgotten_before_a_write_is() {
+        let mut r = Responder::new(2);
+        let reset = frame(&Request::Reset(crate::oem::ResetType::ForceOff), 100);
+        assert!(execute(&mut r, &reset).1);
+        for seq in 101..101 + 3 * RECORD_DEPTH as u32 {
+            let read = if seq % 2 == 0 {
+                frame(&Request::GetPowerState, seq)
+            } else {
+                let mut f = frame(&tunnel(), seq);
+                f.version = TUNNEL_VERSION;
+                f
+            };
+            assert!(execute(&mut r, &read).1, "read {seq} executes");
+        }
+        let mut retry = reset.clone();
+        retry.flags |= crate::oem::flags::RETRY;
+        let (answer, executed) = execute(&mut r, &retry);
+        assert!(!executed, "the reset ran twice");
+        assert_eq!((answer.sequence, answer.result), (100, ResultCode::Ok));
+        // Writes alone still keep only the last RECORD_DEPTH.
+        for seq in 200..200 + RECORD_DEPTH as u32 {
+            let w = frame(&Request::Reset(crate::oem::ResetType::On), seq);
+            assert!(execute(&mut r, &w).1);
+        }
+        assert!(execute(&mut r, &reset).1, "the oldest write was forgotten");
     }
 
     #[test]
