@@ -295,6 +295,73 @@ fn settable_adapter(card: &Card, uri: &str) -> RfResult<NetworkAdapter> {
     }
 }
 
+/// Which settings object a request names.
+#[derive(Clone, Copy)]
+enum Object<'a> {
+    /// The adapter's.
+    Adapter,
+    /// Port `n`'s.
+    Port(&'a str),
+    /// The function on port `n`.
+    Function(&'a str),
+}
+
+impl Object<'_> {
+    /// The object's URI below the adapter (for a not-found answer).
+    fn uri(self) -> String {
+        match self {
+            Object::Adapter => "Settings".into(),
+            Object::Port(n) => format!("Ports/{n}/Settings"),
+            Object::Function(n) => format!("NetworkDeviceFunctions/{n}/Settings"),
+        }
+    }
+
+    /// The index of its port or function in the adapter's lists (0 for the adapter's).
+    fn index(self, card: &Card, a: &NetworkAdapter) -> RfResult<usize> {
+        let found = match self {
+            Object::Adapter => Some(0),
+            Object::Port(n) => {
+                port(card, n)?;
+                port_index(a, n)
+            }
+            Object::Function(n) => {
+                port(card, n)?;
+                function_index(a, n)
+            }
+        };
+        found.ok_or_else(|| RedfishError::not_found("Settings", &self.uri()))
+    }
+
+    /// Its body: the pending settings, else those in force.
+    fn body(self, card: &Card, a: &NetworkAdapter, i: usize) -> Value {
+        match self {
+            Object::Adapter => adapter_settings_body(card, a.next_settings()),
+            Object::Port(n) => port_settings_body(card, a, i, n),
+            Object::Function(n) => function_settings_body(card, a, i, n),
+        }
+    }
+}
+
+/// The card, its adapter and the object's index, for a request on `object` of card
+/// `id`'s adapter `adapter`: not found unless the card takes settings and has it.
+fn target(
+    state: &Shared,
+    (id, adapter): (&str, &str),
+    object: Object<'_>,
+) -> RfResult<(std::sync::Arc<Card>, NetworkAdapter, usize)> {
+    let card = get_card(state, id)?;
+    adapter_or_404(id, adapter)?;
+    let a = settable_adapter(&card, &object.uri())?;
+    let i = object.index(&card, &a)?;
+    Ok((card, a, i))
+}
+
+/// GET of a settings object.
+fn show(state: &Shared, ids: (&str, &str), object: Object<'_>) -> RfResult<Response> {
+    let (card, a, i) = target(state, ids, object)?;
+    Ok(resource(object.body(&card, &a, i), "GET, PATCH"))
+}
+
 fn adapter_settings_body(card: &Card, s: &AdapterSettings) -> Value {
     json!({
         "@odata.id": format!("{}/Settings", base(&card.id)),
@@ -353,21 +420,16 @@ fn bool_at(v: &Value, at: &str) -> RfResult<bool> {
         .ok_or_else(|| RedfishError::value_type(at, &v.to_string()))
 }
 
-/// Refuses every key of `body` but `allowed`: read-only properties of the schema
-/// are not writable, others unknown.
-fn keys(body: &Map<String, Value>, allowed: &[&str], read_only: &[&str]) -> RfResult<()> {
-    super::sessions::patch_keys(body, allowed, read_only)
-}
-
 /// Sends `s` to the card, unless it is what the card would apply anyway (a PATCH that
-/// changes nothing stores nothing); a refusal names `property` with `value`.
+/// changes nothing stores nothing), and answers with `object` as the card then reports
+/// it; a refusal names `property` with `value`.
 async fn store(
     state: &Shared,
     (id, before): (&str, &NetworkAdapter),
+    (object, i): (Object<'_>, usize),
     s: AdapterSettings,
-    property: &str,
-    value: &str,
-) -> RfResult<std::sync::Arc<Card>> {
+    (property, value): (&str, &str),
+) -> RfResult<Response> {
     if &s != before.next_settings() {
         state
             .cards
@@ -375,10 +437,12 @@ async fn store(
             .await
             .map_err(|e| card_error(&e, Context::Patch(property, value)))?;
     }
-    state
+    let card = state
         .cards
         .card(id)
-        .map_err(|e| card_error(&e, Context::Read("NetworkAdapter")))
+        .map_err(|e| card_error(&e, Context::Read("NetworkAdapter")))?;
+    let a = settable_adapter(&card, &object.uri())?;
+    Ok(resource(object.body(&card, &a, i), "GET, PATCH"))
 }
 
 async fn adapter_settings(
@@ -387,13 +451,7 @@ async fn adapter_settings(
     Path((id, adapter)): Path<(String, String)>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let card = get_card(&state, &id)?;
-    adapter_or_404(&id, &adapter)?;
-    let a = settable_adapter(&card, &format!("{}/Settings", base(&id)))?;
-    Ok(resource(
-        adapter_settings_body(&card, a.next_settings()),
-        "GET, PATCH",
-    ))
+    show(&state, (&id, &adapter), Object::Adapter)
 }
 
 async fn patch_adapter_settings(
@@ -404,11 +462,10 @@ async fn patch_adapter_settings(
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let card = get_card(&state, &id)?;
-    adapter_or_404(&id, &adapter)?;
-    let a = settable_adapter(&card, &format!("{}/Settings", base(&id)))?;
-    check_if_match(&headers, &adapter_settings_body(&card, a.next_settings()))?;
-    keys(
+    let object = Object::Adapter;
+    let (card, a, i) = target(&state, (&id, &adapter), object)?;
+    check_if_match(&headers, &object.body(&card, &a, i))?;
+    super::sessions::patch_keys(
         &body,
         &["Controllers"],
         &["Id", "Name", "SKU", "Model", "Manufacturer"],
@@ -435,25 +492,17 @@ async fn patch_adapter_settings(
             value = s.npar.to_string();
         }
     }
-    let card = store(
+    store(
         &state,
         (&id, &a),
+        (object, i),
         s,
-        "Controllers/0/ControllerCapabilities/NPAR/NparEnabled",
-        &value,
+        (
+            "Controllers/0/ControllerCapabilities/NPAR/NparEnabled",
+            &value,
+        ),
     )
-    .await?;
-    let a = settable_adapter(&card, &id)?;
-    Ok(resource(
-        adapter_settings_body(&card, a.next_settings()),
-        "GET, PATCH",
-    ))
-}
-
-fn port_of(card: &Card, a: &NetworkAdapter, n: &str) -> RfResult<usize> {
-    port(card, n)?;
-    port_index(a, n)
-        .ok_or_else(|| RedfishError::not_found("Settings", &format!("Ports/{n}/Settings")))
+    .await
 }
 
 async fn port_settings(
@@ -462,18 +511,14 @@ async fn port_settings(
     Path((id, adapter, n)): Path<(String, String, String)>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let card = get_card(&state, &id)?;
-    adapter_or_404(&id, &adapter)?;
-    let a = settable_adapter(&card, &format!("Ports/{n}/Settings"))?;
-    let i = port_of(&card, &a, &n)?;
-    Ok(resource(port_settings_body(&card, &a, i, &n), "GET, PATCH"))
+    show(&state, (&id, &adapter), Object::Port(&n))
 }
 
 /// A port's new settings from a PATCH of its settings object: auto-negotiation, or a
 /// configured speed (which turns auto-negotiation off).
 fn port_patch(body: &Map<String, Value>, old: PortSettings) -> RfResult<(PortSettings, String)> {
     const AT: &str = "LinkConfiguration";
-    keys(
+    super::sessions::patch_keys(
         body,
         &[AT],
         &[
@@ -568,11 +613,9 @@ async fn patch_port_settings(
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let card = get_card(&state, &id)?;
-    adapter_or_404(&id, &adapter)?;
-    let a = settable_adapter(&card, &format!("Ports/{n}/Settings"))?;
-    let i = port_of(&card, &a, &n)?;
-    check_if_match(&headers, &port_settings_body(&card, &a, i, &n))?;
+    let object = Object::Port(&n);
+    let (card, a, i) = target(&state, (&id, &adapter), object)?;
+    check_if_match(&headers, &object.body(&card, &a, i))?;
     let mut s = a.next_settings().clone();
     let (new, value) = port_patch(&body, s.ports[i])?;
     s.ports[i] = new;
@@ -581,16 +624,7 @@ async fn patch_port_settings(
     } else {
         "LinkConfiguration/0/ConfiguredNetworkLinks/0/ConfiguredLinkSpeedGbps"
     };
-    let card = store(&state, (&id, &a), s, property, &value).await?;
-    let a = settable_adapter(&card, &n)?;
-    Ok(resource(port_settings_body(&card, &a, i, &n), "GET, PATCH"))
-}
-
-fn function_of(card: &Card, a: &NetworkAdapter, n: &str) -> RfResult<usize> {
-    port(card, n)?;
-    function_index(a, n).ok_or_else(|| {
-        RedfishError::not_found("Settings", &format!("NetworkDeviceFunctions/{n}/Settings"))
-    })
+    store(&state, (&id, &a), (object, i), s, (property, &value)).await
 }
 
 async fn function_settings(
@@ -599,14 +633,7 @@ async fn function_settings(
     Path((id, adapter, n)): Path<(String, String, String)>,
 ) -> RfResult<Response> {
     c.require(Privilege::Login)?;
-    let card = get_card(&state, &id)?;
-    adapter_or_404(&id, &adapter)?;
-    let a = settable_adapter(&card, &format!("NetworkDeviceFunctions/{n}/Settings"))?;
-    let i = function_of(&card, &a, &n)?;
-    Ok(resource(
-        function_settings_body(&card, &a, i, &n),
-        "GET, PATCH",
-    ))
+    show(&state, (&id, &adapter), Object::Function(&n))
 }
 
 async fn patch_function_settings(
@@ -617,12 +644,10 @@ async fn patch_function_settings(
     JsonBody(body): JsonBody,
 ) -> RfResult<Response> {
     c.require(Privilege::ConfigureComponents)?;
-    let card = get_card(&state, &id)?;
-    adapter_or_404(&id, &adapter)?;
-    let a = settable_adapter(&card, &format!("NetworkDeviceFunctions/{n}/Settings"))?;
-    let i = function_of(&card, &a, &n)?;
-    check_if_match(&headers, &function_settings_body(&card, &a, i, &n))?;
-    keys(
+    let object = Object::Function(&n);
+    let (card, a, i) = target(&state, (&id, &adapter), object)?;
+    check_if_match(&headers, &object.body(&card, &a, i))?;
+    super::sessions::patch_keys(
         &body,
         &["DeviceEnabled", "BootMode"],
         &[
@@ -650,12 +675,7 @@ async fn patch_function_settings(
         (property, value) = ("BootMode", name.to_string());
     }
     s.functions[i] = f;
-    let card = store(&state, (&id, &a), s, property, &value).await?;
-    let a = settable_adapter(&card, &n)?;
-    Ok(resource(
-        function_settings_body(&card, &a, i, &n),
-        "GET, PATCH",
-    ))
+    store(&state, (&id, &a), (object, i), s, (property, &value)).await
 }
 
 /// `NetworkAdapter.ResetSettingsToDefault`: the card's defaults become the pending
