@@ -114,6 +114,28 @@ async fn read<T>(
     Ok(pick(client.call(&request).await?.1.body))
 }
 
+/// A read of something the card announced with `cap` (OEM 1.4's adapter and BIOS);
+/// none when it did not. A card that announced it and later answers
+/// UnsupportedCommand (its service changed) is still a card: the value is unknown.
+async fn read_announced<T>(
+    card: &Card,
+    cap: u32,
+    client: &OemClient,
+    request: Request,
+    pick: fn(ResponseBody) -> Option<T>,
+) -> Result<Option<T>, OemError> {
+    if !card.has(cap) {
+        return Ok(None);
+    }
+    match read(client, request, pick).await {
+        Err(OemError::Card {
+            result: ResultCode::UnsupportedCommand,
+            ..
+        }) => Ok(None),
+        r => r,
+    }
+}
+
 impl Cards {
     /// The cards of `manager`'s topology, reached by NC-SI over RBT.
     pub fn new(manager: Arc<Manager>) -> Arc<Self> {
@@ -1077,30 +1099,15 @@ async fn read_state(card: &Card, client: &OemClient) -> Result<Fresh, OemError> 
     } else {
         None
     };
-    // A card that announced its adapter and then finds none (its service's changed)
-    // is still a card: its adapter is unknown.
-    let adapter = if card.has(capability::NETWORK_ADAPTER) {
-        match read(client, Request::GetNetworkAdapter, adapter_of).await {
-            Err(OemError::Card {
-                result: ResultCode::UnsupportedCommand,
-                ..
-            }) => None,
-            r => r?,
-        }
-    } else {
-        None
-    };
-    let bios = if card.has(capability::BIOS) {
-        match read(client, Request::GetBios, bios_of).await {
-            Err(OemError::Card {
-                result: ResultCode::UnsupportedCommand,
-                ..
-            }) => None,
-            r => r?,
-        }
-    } else {
-        None
-    };
+    let adapter = read_announced(
+        card,
+        capability::NETWORK_ADAPTER,
+        client,
+        Request::GetNetworkAdapter,
+        adapter_of,
+    )
+    .await?;
+    let bios = read_announced(card, capability::BIOS, client, Request::GetBios, bios_of).await?;
     let allowable = if card.has(capability::ALLOWABLE_VALUES) {
         read(client, Request::GetAllowableValues, |r| match r {
             ResponseBody::AllowableValues(a) => Some(a),
