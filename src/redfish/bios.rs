@@ -21,8 +21,8 @@ use std::sync::Arc;
 
 const RESET_ACTION: &str = "Bios.ResetBios";
 
-/// A value as JSON.
-fn json_of(v: &BiosValue) -> Value {
+/// A value as JSON (also the agent's, writing a card service's Bios settings).
+pub(crate) fn json_of(v: &BiosValue) -> Value {
     match v {
         BiosValue::Enumeration(s) | BiosValue::String(s) => json!(s),
         BiosValue::Integer(n) => json!(n),

@@ -21,7 +21,7 @@ mod query;
 
 mod adapter;
 mod aggregation;
-mod bios;
+pub(crate) mod bios;
 mod chassis;
 pub mod delivery;
 pub mod events;

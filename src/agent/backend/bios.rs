@@ -6,6 +6,7 @@
 //! The service checks each value against its own registry when it takes the PATCH.
 
 use super::{Backend, Failed, Ids, from_client, text, truncated};
+use crate::redfish::bios::json_of;
 use serde_json::{Map, Value, json};
 use sidebridge_protocol::oem::{
     self, Bios, BiosAttribute, BiosChange, BiosKind, BiosValue, ResultCode,
@@ -25,15 +26,6 @@ fn value_of(v: &Value) -> Option<BiosValue> {
         Value::Number(n) => n.as_i64().map(BiosValue::Integer),
         Value::Bool(b) => Some(BiosValue::Boolean(*b)),
         _ => None,
-    }
-}
-
-/// An attribute value as JSON.
-pub(crate) fn json_of(v: &BiosValue) -> Value {
-    match v {
-        BiosValue::Enumeration(s) | BiosValue::String(s) => json!(s),
-        BiosValue::Integer(n) => json!(n),
-        BiosValue::Boolean(b) => json!(b),
     }
 }
 
