@@ -37,16 +37,43 @@ pub fn tune_allocator() {
 /// last connection of a listener closes, so the buffers of a burst of clients (TLS
 /// records, request and response bodies, scattered across the heap and so never at
 /// its top, where glibc trims by itself) do not stay resident after it.
+/// A call within a second of the last trim is not dropped but deferred to the end of
+/// that second (one deferred trim at a time), so the last close of a burst is always
+/// followed by a trim: the soak campaign once ended with 25 MiB resident instead of
+/// 11 because its final close came within a second of an earlier one.
 /// Measured (bench/run): anonymous memory after 100 clients and a 1000-connection
 /// flood went from 4.7 MiB to 2.4 MiB (idle: 1.1 MiB).
-#[allow(unsafe_code)] // One libc call at the OS boundary.
 pub fn release_free_memory() {
-    static LAST: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
-    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
-    if last.is_some_and(|t| t.elapsed() < Duration::from_secs(1)) {
+    const EVERY: Duration = Duration::from_secs(1);
+    /// When the last trim ran, and whether one is deferred.
+    static STATE: std::sync::Mutex<(Option<std::time::Instant>, bool)> =
+        std::sync::Mutex::new((None, false));
+    let mut st = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    let wait =
+        st.0.map_or(Duration::ZERO, |t| EVERY.saturating_sub(t.elapsed()));
+    if wait.is_zero() {
+        st.0 = Some(std::time::Instant::now());
+        drop(st);
+        trim_heap();
         return;
     }
-    *last = Some(std::time::Instant::now());
+    let Ok(rt) = tokio::runtime::Handle::try_current() else {
+        return; // no runtime to defer on: the next close trims
+    };
+    if std::mem::replace(&mut st.1, true) {
+        return; // a deferred trim is already due
+    }
+    rt.spawn(async move {
+        tokio::time::sleep(wait).await;
+        let mut st = STATE.lock().unwrap_or_else(|e| e.into_inner());
+        *st = (Some(std::time::Instant::now()), false);
+        drop(st);
+        trim_heap();
+    });
+}
+
+#[allow(unsafe_code)] // One libc call at the OS boundary.
+fn trim_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free heap memory to the OS; it takes the
     // allocator's own locks and touches no memory that is in use.
