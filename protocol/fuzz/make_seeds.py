@@ -96,3 +96,13 @@ put("oem_responder", "two_chunks",
     frames["oem_req_virtual_media_insert_chunk0"] + b"\xf7" + frames["oem_req_virtual_media_insert_chunk1"])
 put("oem_responder", "retry_and_conflict",
     frames["oem_req_reset"] + b"\xf7" + frames["oem_req_reset"] + b"\xf7" + frames["oem_req_redfish_patch"])
+
+# SPDM: each message of the reference emulators' exchange (protocol/src/spdm/golden.txt),
+# after a selector byte for a 48-byte hash, 96-byte signature, summary and signature.
+SPDM_SHAPE = bytes([0x01 | 0x04 | 0x10 | 0x20])
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "spdm", "golden.txt")) as f:
+    for line in f:
+        if line.startswith("#") or not line.strip():
+            continue
+        name, h = line.split()
+        put("spdm", name.lower(), SPDM_SHAPE + bytes.fromhex(h))

@@ -266,3 +266,33 @@ pub fn oem_responder(data: &[u8]) {
         assert_eq!(answer.sequence, frame.sequence);
     }
 }
+
+/// An SPDM message (DSP0274): the first byte picks the response shape (hash and
+/// signature sizes, summary and signature present); the rest is parsed as a request,
+/// a response and a certificate chain. Whatever parses re-emits to the same value.
+pub fn spdm(data: &[u8]) {
+    use crate::spdm::{CertChain, Request, Response, Shape};
+    let Some((&sel, msg)) = data.split_first() else {
+        return;
+    };
+    let hash_len = [32, 48, 64, 0][usize::from(sel & 3)];
+    let shape = Shape {
+        hash_len,
+        signature_len: [64, 96, 256, 0][usize::from(sel >> 2 & 3)],
+        summary: sel & 0x10 != 0,
+        signed: sel & 0x20 != 0,
+    };
+    if let Ok(req) = Request::parse(msg) {
+        assert_eq!(Request::parse(&req.to_bytes()).as_ref(), Ok(&req));
+    }
+    if let Ok(rsp) = Response::parse(msg, &shape) {
+        if let Ok(bytes) = rsp.to_bytes() {
+            assert_eq!(Response::parse(&bytes, &shape).as_ref(), Ok(&rsp));
+        }
+    }
+    if let Ok(chain) = CertChain::parse(msg, hash_len) {
+        if let Ok(bytes) = chain.to_bytes() {
+            assert_eq!(CertChain::parse(&bytes, hash_len).as_ref(), Ok(&chain));
+        }
+    }
+}

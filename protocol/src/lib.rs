@@ -34,6 +34,7 @@ pub mod mctp;
 pub mod ncsi;
 pub mod oem;
 pub mod pcap;
+pub mod spdm;
 pub mod text;
 mod wire;
 

@@ -57,6 +57,27 @@ impl<'a> Reader<'a> {
         Ok(u64::from_be_bytes(self.array()?))
     }
 
+    /// A little-endian u16 (SPDM, DSP0274, is little-endian throughout).
+    pub(crate) fn u16_le(&mut self) -> Result<u16> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+
+    /// A little-endian 24-bit value.
+    pub(crate) fn u24_le(&mut self) -> Result<u32> {
+        let b: [u8; 3] = self.array()?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], 0]))
+    }
+
+    /// A little-endian u32.
+    pub(crate) fn u32_le(&mut self) -> Result<u32> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    /// Bytes not read yet, without consuming them.
+    pub(crate) fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
     /// Everything not read yet.
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         let rest = self.buf.get(self.pos..).unwrap_or(&[]);
@@ -101,5 +122,17 @@ impl<'a> Writer<'a> {
 
     pub(crate) fn u64(&mut self, v: u64) -> &mut Self {
         self.bytes(&v.to_be_bytes())
+    }
+
+    pub(crate) fn u16_le(&mut self, v: u16) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
+    }
+
+    pub(crate) fn u24_le(&mut self, v: u32) -> &mut Self {
+        self.bytes(&v.to_le_bytes()[..3])
+    }
+
+    pub(crate) fn u32_le(&mut self, v: u32) -> &mut Self {
+        self.bytes(&v.to_le_bytes())
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 18] = [
+const TARGETS: [Target; 19] = [
     ("ncsi_frame", sidebridge_protocol::fuzzing::frame),
     ("ncsi_packet", sidebridge_protocol::fuzzing::packet),
     ("ncsi_command", sidebridge_protocol::fuzzing::command),
@@ -30,6 +30,7 @@ const TARGETS: [Target; 18] = [
     ("mctp_ncsi", sidebridge_protocol::fuzzing::mctp_ncsi),
     ("mctp_vdm", sidebridge_protocol::fuzzing::mctp_vdm),
     ("oem_responder", sidebridge_protocol::fuzzing::oem_responder),
+    ("spdm", sidebridge_protocol::fuzzing::spdm),
 ];
 
 #[test]
