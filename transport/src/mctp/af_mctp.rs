@@ -407,6 +407,69 @@ impl AfMctpVdm {
     }
 }
 
+/// Requests of one message type to one EID through the kernel: each goes out on a
+/// fresh socket as tag owner (the kernel allocates the tag and routes the response
+/// to that socket), so nothing needs binding and nothing is shared between requests.
+#[derive(Debug, Clone)]
+pub struct AfMctpRequester {
+    network: u32,
+    eid: Eid,
+    msg_type: u8,
+}
+
+impl AfMctpRequester {
+    /// Requests of `msg_type` to `eid` on `network`. Errors say when the kernel has
+    /// no `AF_MCTP`.
+    pub fn open(network: u32, eid: Eid, msg_type: u8) -> io::Result<Self> {
+        probe()?;
+        Ok(AfMctpRequester {
+            network,
+            eid,
+            msg_type,
+        })
+    }
+}
+
+impl super::RequestLink for AfMctpRequester {
+    fn request<'a>(
+        &'a self,
+        body: &'a [u8],
+        timeout: std::time::Duration,
+    ) -> crate::BoxFuture<'a, io::Result<Vec<u8>>> {
+        Box::pin(async move {
+            let sock = MctpSocket::open()?;
+            let to = SockaddrMctp::new(self.network, self.eid, self.msg_type, MCTP_TAG_OWNER);
+            sock.send_to(body, to).await?;
+            let answer = async {
+                loop {
+                    let (body, from) = sock.recv_from().await?;
+                    if from.addr == self.eid
+                        && from.msg_type & 0x7F == self.msg_type
+                        && from.tag & MCTP_TAG_OWNER == 0
+                    {
+                        return Ok::<_, io::Error>(body);
+                    }
+                }
+            };
+            tokio::time::timeout(timeout, answer).await.map_err(|_| {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "EID {:#04x} (AF_MCTP network {}) did not answer within {} ms",
+                        self.eid,
+                        self.network,
+                        timeout.as_millis()
+                    ),
+                )
+            })?
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("EID {:#04x} on AF_MCTP network {}", self.eid, self.network)
+    }
+}
+
 /// MCTP message type of vendor-defined messages with an IANA enterprise number.
 const VDM_TYPE: u8 = 0x7F;
 

@@ -98,6 +98,19 @@ pub struct VdmIncoming {
     pub payload: Vec<u8>,
 }
 
+/// A request of a served message type (see [`SerialEndpoint::serve`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageIncoming {
+    /// The sender's EID.
+    pub src: Eid,
+    /// Its tag, for [`SerialEndpoint::reply`].
+    pub tag: u8,
+    /// The message type.
+    pub msg_type: MessageType,
+    /// The message body after the type byte.
+    pub body: Vec<u8>,
+}
+
 /// Counters of one endpoint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EndpointStats {
@@ -138,8 +151,12 @@ struct State {
     next_tag: u8,
     next_instance: u8,
     pending: HashMap<u8, (CommandCode, oneshot::Sender<ControlMessage>)>,
-    /// Vendor-defined requests waiting for a response, by (peer, tag).
+    /// Requests (vendor-defined, SPDM, ...) waiting for a response, by (peer, tag):
+    /// tags are per peer, whatever the message type (DSP0236 1.3 §8.8).
     vdm_pending: HashMap<(Eid, u8), oneshot::Sender<Vec<u8>>>,
+    /// Message types we answer (see [`SerialEndpoint::serve`]), with where their
+    /// requests go.
+    served: HashMap<u8, mpsc::Sender<MessageIncoming>>,
     stats: EndpointStats,
 }
 
@@ -226,11 +243,14 @@ impl Shared {
     }
 
     /// The message types we carry (Get Message Type Support, DSP0236 1.3 §12.6).
-    fn message_types(&self) -> Vec<u8> {
+    fn message_types(&self, s: &State) -> Vec<u8> {
         let mut types = vec![u8::from(MessageType::Control), u8::from(MessageType::Ncsi)];
         if self.config.vendor_iana.is_some() {
             types.push(u8::from(MessageType::VendorIana));
         }
+        let mut served: Vec<u8> = s.served.keys().copied().collect();
+        served.sort_unstable();
+        types.extend(served);
         types
     }
 
@@ -259,6 +279,34 @@ impl Shared {
         match s.vdm_pending.remove(&(msg.src, msg.tag)) {
             Some(tx) => {
                 let _ = tx.send(payload);
+            }
+            None => s.stats.vdm_unmatched += 1,
+        }
+    }
+
+    /// A message of another type: a response goes to the request waiting with its
+    /// tag; a request of a served type to whoever serves it; anything else is counted.
+    fn deliver_other(&self, msg_type: MessageType, msg: Message) {
+        let mut s = self.lock();
+        if msg.tag_owner {
+            let Some(tx) = s.served.get(&u8::from(msg_type)).cloned() else {
+                s.stats.unsupported_type += 1;
+                return;
+            };
+            let incoming = MessageIncoming {
+                src: msg.src,
+                tag: msg.tag,
+                msg_type,
+                body: msg.body,
+            };
+            if tx.try_send(incoming).is_err() {
+                s.stats.overflow += 1;
+            }
+            return;
+        }
+        match s.vdm_pending.remove(&(msg.src, msg.tag)) {
+            Some(tx) => {
+                let _ = tx.send(msg.body);
             }
             None => s.stats.vdm_unmatched += 1,
         }
@@ -323,7 +371,7 @@ impl Shared {
                 instance,
                 command,
                 ResponseData::GetMessageTypeSupport {
-                    types: self.message_types(),
+                    types: self.message_types(&s),
                 },
             ),
             Request::Other { .. } => {
@@ -394,6 +442,7 @@ impl Shared {
                 }
             }
             (MessageType::VendorIana, false) => self.deliver_vdm(msg),
+            (t, false) => self.deliver_other(t, msg),
             _ => self.lock().stats.unsupported_type += 1,
         }
     }
@@ -449,6 +498,7 @@ impl SerialEndpoint {
                 next_instance: 0,
                 pending: HashMap::new(),
                 vdm_pending: HashMap::new(),
+                served: HashMap::new(),
                 stats: EndpointStats::default(),
             }),
             config,
@@ -677,6 +727,44 @@ impl SerialEndpoint {
         payload: &[u8],
         timeout: Duration,
     ) -> io::Result<Vec<u8>> {
+        self.exchange(dest, timeout, |tag| {
+            self.vdm_message(dest, true, tag, payload)
+        })
+        .await
+    }
+
+    /// Sends a request of `msg_type` (SPDM, say) to `dest` as tag owner and waits up
+    /// to `timeout` for the response with its tag: the response's body after the type
+    /// byte. No retry here: the caller's protocol decides.
+    pub async fn request(
+        &self,
+        dest: Eid,
+        msg_type: MessageType,
+        body: &[u8],
+        timeout: Duration,
+    ) -> io::Result<Vec<u8>> {
+        self.exchange(dest, timeout, |tag| {
+            Ok(Message {
+                dest,
+                src: self.eid(),
+                tag_owner: true,
+                tag,
+                ic: false,
+                msg_type,
+                body: body.to_vec(),
+            })
+        })
+        .await
+    }
+
+    /// Takes a free tag for `dest`, sends what `make` builds with it, and waits for
+    /// the response with that tag.
+    async fn exchange(
+        &self,
+        dest: Eid,
+        timeout: Duration,
+        make: impl FnOnce(u8) -> io::Result<Message>,
+    ) -> io::Result<Vec<u8>> {
         let (tx, rx) = oneshot::channel();
         let tag = {
             let mut s = self.shared.lock();
@@ -694,8 +782,10 @@ impl SerialEndpoint {
             s.vdm_pending.insert((dest, tag), tx);
             tag
         };
-        let msg = self.vdm_message(dest, true, tag, payload)?;
-        let sent = self.shared.send(&msg).await;
+        let sent = match make(tag) {
+            Ok(msg) => self.shared.send(&msg).await,
+            Err(e) => Err(e),
+        };
         let answer = match sent {
             Ok(()) => tokio::time::timeout(timeout, rx).await,
             Err(e) => {
@@ -717,6 +807,29 @@ impl SerialEndpoint {
                 ))
             }
         }
+    }
+
+    /// Answers requests of `msg_type` from now on (it joins the types announced in
+    /// Get Message Type Support): they arrive on the returned channel, and
+    /// [`SerialEndpoint::reply`] answers each. A test's SPDM responder, say.
+    pub fn serve(&self, msg_type: MessageType) -> mpsc::Receiver<MessageIncoming> {
+        let (tx, rx) = mpsc::channel(16);
+        self.shared.lock().served.insert(u8::from(msg_type), tx);
+        rx
+    }
+
+    /// Answers `to` with `body` (owner bit clear, its tag, its type).
+    pub async fn reply(&self, to: &MessageIncoming, body: &[u8]) -> io::Result<()> {
+        let msg = Message {
+            dest: to.src,
+            src: self.eid(),
+            tag_owner: false,
+            tag: to.tag,
+            ic: false,
+            msg_type: to.msg_type,
+            body: body.to_vec(),
+        };
+        self.shared.send(&msg).await
     }
 
     /// The next vendor-defined message a peer sent as tag owner.
@@ -810,6 +923,55 @@ impl VdmLink for SerialEndpoint {
 
     fn describe(&self) -> String {
         format!("MCTP serial {}", self.link())
+    }
+}
+
+/// Requests of one MCTP message type to one peer and their responses, over whichever
+/// MCTP stack: the user-space [`SerialEndpoint`] ([`SerialRequester`]) or the
+/// kernel's `AF_MCTP` ([`af_mctp::AfMctpRequester`]). What the SPDM requester needs of
+/// MCTP (DSP0275: each SPDM message is one MCTP message of type 0x05).
+pub trait RequestLink: Send + Sync + std::fmt::Debug {
+    /// Sends `body` (after the message type byte) as tag owner and waits up to
+    /// `timeout` for the response to it: its body after the type byte.
+    fn request<'a>(
+        &'a self,
+        body: &'a [u8],
+        timeout: Duration,
+    ) -> BoxFuture<'a, io::Result<Vec<u8>>>;
+    /// What the link is, for messages.
+    fn describe(&self) -> String;
+}
+
+/// Requests of one message type to one peer over a [`SerialEndpoint`].
+#[derive(Debug, Clone)]
+pub struct SerialRequester {
+    ep: Arc<SerialEndpoint>,
+    peer: Eid,
+    msg_type: MessageType,
+}
+
+impl SerialEndpoint {
+    /// A [`RequestLink`] for `msg_type` messages to `peer` over this endpoint.
+    pub fn requester(self: &Arc<Self>, peer: Eid, msg_type: MessageType) -> SerialRequester {
+        SerialRequester {
+            ep: self.clone(),
+            peer,
+            msg_type,
+        }
+    }
+}
+
+impl RequestLink for SerialRequester {
+    fn request<'a>(
+        &'a self,
+        body: &'a [u8],
+        timeout: Duration,
+    ) -> BoxFuture<'a, io::Result<Vec<u8>>> {
+        Box::pin(self.ep.request(self.peer, self.msg_type, body, timeout))
+    }
+
+    fn describe(&self) -> String {
+        format!("EID {:#04x} on MCTP serial {}", self.peer, self.ep.link())
     }
 }
 
@@ -972,6 +1134,51 @@ impl Transport for MctpNcsiTransport {
 mod tests {
     use super::*;
     use sidebridge_protocol::mctp::serial::encode_to_vec;
+
+    /// A served message type (SPDM here) is announced once served, its requests
+    /// reach the server with their tags, and each response reaches the request it
+    /// answers, two outstanding at once and answered in reverse order; an
+    /// unanswered request times out and frees its tag.
+    #[tokio::test]
+    async fn requests_of_a_served_type_reach_the_server_and_responses_their_request() {
+        let (owner, card) = SerialEndpoint::pty_pair(8, None).unwrap();
+        let mut served = card.serve(MessageType::Spdm);
+        let peer = owner.bring_up_for(9, MessageType::Spdm).await.unwrap();
+        assert!(
+            peer.message_types.contains(&0x05),
+            "{:?}",
+            peer.message_types
+        );
+        let link = owner.requester(9, MessageType::Spdm);
+        let server = tokio::spawn(async move {
+            let a = served.recv().await.unwrap();
+            let b = served.recv().await.unwrap();
+            assert_eq!((a.src, a.msg_type), (8, MessageType::Spdm));
+            for m in [&b, &a] {
+                let mut rsp = m.body.clone();
+                rsp[1] &= 0x7F;
+                card.reply(m, &rsp).await.unwrap();
+            }
+            // The third is never answered.
+            served.recv().await.unwrap();
+            card
+        });
+        let t = Duration::from_secs(2);
+        let (ra, rb) = tokio::join!(link.request(&[0x10, 0x84, 1, 0], t), async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            link.request(&[0x10, 0x84, 2, 0], t).await
+        });
+        assert_eq!(ra.unwrap(), vec![0x10, 0x04, 1, 0]);
+        assert_eq!(rb.unwrap(), vec![0x10, 0x04, 2, 0]);
+        let e = link
+            .request(&[0x10, 0x84, 3, 0], Duration::from_millis(200))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert!(link.describe().contains("0x09"), "{}", link.describe());
+        assert!(owner.shared.lock().vdm_pending.is_empty());
+        server.await.unwrap();
+    }
 
     /// The card's side answers each command with that command's tag, even when
     /// commands to two channels are outstanding at once and answered out of order.
