@@ -106,6 +106,79 @@ pub struct Config {
     /// The D-Bus face (OpenBMC).
     #[serde(default)]
     pub dbus: DbusConfig,
+    /// Cards authenticated with SPDM.
+    #[serde(default, rename = "spdm")]
+    pub spdm: Vec<SpdmConfig>,
+}
+
+/// `[[spdm]]`: a card's SPDM responder (its NIC or root of trust) reached over MCTP,
+/// and how much its authentication counts (README "Card authentication (SPDM)").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpdmConfig {
+    /// The NC-SI package of the card it authenticates.
+    pub package: u8,
+    /// The tty of an MCTP serial line of its own (this BMC the bus owner).
+    pub serial: Option<PathBuf>,
+    /// Or the kernel's `AF_MCTP` network (EIDs and routes from mctpd).
+    pub mctp_net: Option<u32>,
+    /// The responder's EID.
+    #[serde(default = "d_mctp_eid")]
+    pub eid: u8,
+    /// CA certificates (PEM or DER files) the card's chain must verify to: the
+    /// vendor's, or this card's own.
+    #[serde(default)]
+    pub trust_anchors: Vec<PathBuf>,
+    /// `require` (default), `trust_on_first_use` or `none`.
+    #[serde(default)]
+    pub mode: crate::spdm::Mode,
+    /// The certificate slot, 0..=7.
+    #[serde(default)]
+    pub slot: u8,
+    /// Authenticate again every this many seconds.
+    #[serde(default = "d_spdm_period")]
+    pub period_s: u64,
+    /// How long one SPDM request waits, ms.
+    #[serde(default = "d_spdm_timeout")]
+    pub timeout_ms: u64,
+    /// Expected measurement values, hex, by index (`"1" = "8d53…"`); an index not
+    /// listed takes the first value seen.
+    #[serde(default)]
+    pub measurements: std::collections::BTreeMap<String, String>,
+}
+
+impl SpdmConfig {
+    /// The configured reference measurements, checked.
+    pub fn reference(&self) -> Result<Option<std::collections::BTreeMap<u8, Vec<u8>>>, String> {
+        if self.measurements.is_empty() {
+            return Ok(None);
+        }
+        let mut out = std::collections::BTreeMap::new();
+        for (k, v) in &self.measurements {
+            let index: u8 = k
+                .parse()
+                .ok()
+                .filter(|i| (1..=0xFE).contains(i))
+                .ok_or_else(|| format!("measurements: index {k:?} is not 1 to 254"))?;
+            let v = v.trim();
+            if v.len() % 2 != 0 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("measurements.{k}: not a hex string"));
+            }
+            let bytes = (0..v.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&v[i..i + 2], 16).unwrap_or(0))
+                .collect();
+            out.insert(index, bytes);
+        }
+        Ok(Some(out))
+    }
+}
+
+fn d_spdm_period() -> u64 {
+    3600
+}
+fn d_spdm_timeout() -> u64 {
+    5000
 }
 
 /// `[dbus]`: publish the cards on D-Bus (builds with the `dbus` feature).
@@ -503,6 +576,7 @@ impl Config {
         check_mctp_lines(&c.mctp_lines, &c.ncsi)?;
         check_card_bmcs(&c)?;
         check_cards(&c.cards)?;
+        check_spdm(&c)?;
         Ok(c)
     }
 
@@ -743,6 +817,55 @@ fn check_card_bmcs(c: &Config) -> Result<(), ConfigError> {
         return Err(ConfigError(
             "ncsi.transport: \"none\" leaves no way to reach a card; add a [[card_bmc]]".into(),
         ));
+    }
+    Ok(())
+}
+
+/// `[[spdm]]`: one responder per package, one way to reach it, anchors for `require`.
+fn check_spdm(c: &Config) -> Result<(), ConfigError> {
+    for (i, t) in c.spdm.iter().enumerate() {
+        let key = |k: &str| format!("spdm[{i}].{k}");
+        range(&key("package"), t.package, 0, 7)?;
+        range(&key("eid"), t.eid, 8, 0xFE)?;
+        range(&key("slot"), t.slot, 0, 7)?;
+        range(&key("period_s"), t.period_s, 10, 86_400 * 30)?;
+        range(&key("timeout_ms"), t.timeout_ms, 10, 60_000)?;
+        if c.spdm[..i].iter().any(|o| o.package == t.package) {
+            return Err(ConfigError(format!(
+                "{}: package {} has two SPDM responders",
+                key("package"),
+                t.package
+            )));
+        }
+        match (&t.serial, t.mctp_net) {
+            (Some(s), None) => {
+                let used = c.ncsi.serial.as_ref() == Some(s)
+                    || c.mctp_lines.iter().any(|m| &m.serial == s)
+                    || c.card_bmcs.iter().any(|o| o.serial.as_ref() == Some(s))
+                    || c.spdm[..i].iter().any(|o| o.serial.as_ref() == Some(s));
+                if used {
+                    return Err(ConfigError(format!(
+                        "{}: {} is used by another section; a responder on a shared line is reached through AF_MCTP (mctp_net)",
+                        key("serial"),
+                        s.display()
+                    )));
+                }
+            }
+            (None, Some(_)) => {}
+            _ => {
+                return Err(ConfigError(format!(
+                    "spdm[{i}]: give serial = \"/dev/ttyS5\" or mctp_net = 1 (the kernel's AF_MCTP), one of them"
+                )));
+            }
+        }
+        if t.mode == crate::spdm::Mode::Require && t.trust_anchors.is_empty() {
+            return Err(ConfigError(format!(
+                "{}: mode \"require\" needs at least one CA file the card's chain verifies to (or choose mode = \"trust_on_first_use\" or \"none\" explicitly)",
+                key("trust_anchors")
+            )));
+        }
+        t.reference()
+            .map_err(|e| ConfigError(format!("spdm[{i}].{e}")))?;
     }
     Ok(())
 }

@@ -34,4 +34,5 @@ pub mod dbus;
 pub mod mctp;
 pub mod ncsi;
 pub mod redfish;
+pub mod spdm;
 pub mod tls;

@@ -437,6 +437,68 @@ async fn open_card_bmcs(
     Ok(())
 }
 
+/// Adds each `[[spdm]]` responder to the card layer: the trust anchors read, the
+/// link opened (on a serial line of its own, the responder is given its EID now).
+async fn open_spdm(
+    cfg: &sidebridge::config::Config,
+    cards: &std::sync::Arc<sidebridge::cards::Cards>,
+    state_dir: &std::path::Path,
+) -> Result<(), Failure> {
+    use sidebridge_protocol::mctp::MessageType;
+    use sidebridge_transport::mctp::{
+        EndpointConfig, RequestLink, Role, SerialEndpoint, af_mctp::AfMctpRequester, tty::Tty,
+    };
+    for (i, t) in cfg.spdm.iter().enumerate() {
+        let anchors = sidebridge::spdm::load_anchors(&t.trust_anchors)
+            .map_err(|e| format!("spdm[{i}].trust_anchors: {e}"))?;
+        let link: std::sync::Arc<dyn RequestLink> = match (&t.serial, t.mctp_net) {
+            (Some(serial), _) => {
+                let tty = Tty::open(serial).map_err(|e| {
+                    format!("spdm[{i}].serial: cannot open {}: {e}", serial.display())
+                })?;
+                let ep = SerialEndpoint::start(
+                    tty,
+                    EndpointConfig {
+                        role: Role::BusOwner,
+                        eid: cfg.ncsi.mctp_local_eid,
+                        uuid: [0; 16],
+                        vendor_iana: None,
+                    },
+                );
+                if let Err(e) = ep.bring_up_for(t.eid, MessageType::Spdm).await {
+                    eprintln!(
+                        "sidebridge: spdm[{i}]: the responder on {} did not come up ({e}); authentication of package {} will fail until it does and sidebridge restarts",
+                        serial.display(),
+                        t.package
+                    );
+                }
+                std::sync::Arc::new(ep.requester(t.eid, MessageType::Spdm))
+            }
+            (None, net) => std::sync::Arc::new(
+                AfMctpRequester::open(net.unwrap_or(0), t.eid, u8::from(MessageType::Spdm))
+                    .map_err(|e| format!("spdm[{i}].mctp_net: {e}"))?,
+            ),
+        };
+        let reference = t.reference().map_err(|e| format!("spdm[{i}].{e}"))?;
+        cards.add_spdm(sidebridge::spdm::SpdmTarget {
+            package: t.package,
+            link,
+            anchors,
+            mode: t.mode,
+            slot: t.slot,
+            period: std::time::Duration::from_secs(t.period_s),
+            timeout: std::time::Duration::from_millis(t.timeout_ms),
+            reference,
+            pin: Some(
+                state_dir
+                    .join("spdm")
+                    .join(format!("package{}-slot{}.der", t.package, t.slot)),
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// `sidebridge run --config FILE`.
 async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
     use sidebridge::config::Config;
@@ -483,6 +545,7 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
         );
     }
     open_card_bmcs(&cfg, &d.cards).await?;
+    open_spdm(&cfg, &d.cards, &r.state_dir).await?;
     #[cfg(feature = "dbus")]
     if let Some(bus) = bus {
         publish_dbus(bus, &d, &stop_rx);

@@ -90,6 +90,18 @@ pub enum CardEventKind {
         /// The reading that put it there (thousandths of its unit).
         reading: Option<i32>,
     },
+    /// The card's SPDM authentication succeeded (`verified`) or failed, with why.
+    IntegrityChanged {
+        /// Authenticated now.
+        verified: bool,
+        /// Why it failed.
+        reason: Option<String>,
+    },
+    /// Signed measurements differ from the reference (configured, or the first seen).
+    MeasurementsChanged {
+        /// The measurement indices that changed.
+        indices: Vec<u8>,
+    },
     /// A long operation ended.
     TaskEnded {
         /// The task.

@@ -17,6 +17,7 @@
 pub mod connection;
 pub mod error;
 pub mod events;
+mod integrity;
 pub mod model;
 pub mod tasks;
 
@@ -80,6 +81,10 @@ pub struct Cards {
     pub refresh_interval: Duration,
     /// Each port's counters as last read, and when.
     counters: Mutex<BTreeMap<PortKey, (Instant, Arc<PortCounters>)>>,
+    /// The cards' SPDM responders (`[[spdm]]`), by package.
+    spdm: Mutex<BTreeMap<u8, Arc<crate::spdm::SpdmTarget>>>,
+    /// Each authenticated card's SPDM state, by package.
+    integrity: Mutex<BTreeMap<u8, crate::spdm::Integrity>>,
 }
 
 /// One card BMC reached as its own MCTP endpoint (OEM.md §2.1).
@@ -100,6 +105,15 @@ struct BmcLink {
 
 /// A card's port: (card id, channel).
 type PortKey = (String, u8);
+
+/// Aborts a task when dropped (when [`Cards::run`] returns).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -156,6 +170,8 @@ impl Cards {
             deadline: Duration::from_secs(600),
             refresh_interval: Duration::from_secs(30),
             counters: Mutex::new(BTreeMap::new()),
+            spdm: Mutex::new(BTreeMap::new()),
+            integrity: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -564,6 +580,7 @@ impl Cards {
 
     /// Sets the boot override; returns once the card stored it.
     pub async fn set_boot(&self, id: &str, o: BootOverride) -> CardResult<()> {
+        self.trusted(id)?;
         let card = self.online(id)?;
         let client = self.client(&card)?;
         client
@@ -580,6 +597,7 @@ impl Cards {
     /// Changes some of the host system settings (asset tag, identify LED, watchdog);
     /// returns once the card stored them, with the settings read back.
     pub async fn set_system_settings(&self, id: &str, u: SystemSettingsUpdate) -> CardResult<()> {
+        self.trusted(id)?;
         let card = self.capable(id, capability::SYSTEM_SETTINGS, "has no system settings")?;
         let client = self.client(&card)?;
         client
@@ -628,6 +646,7 @@ impl Cards {
     /// stored them, with its network read back. An update that breaks the rules of
     /// §4.21 is refused here, before the card sees it.
     pub async fn set_manager_network(&self, id: &str, u: ManagerNetworkUpdate) -> CardResult<()> {
+        self.trusted(id)?;
         let request = Request::SetManagerNetwork(u.clone());
         self.checked_write(
             id,
@@ -652,6 +671,7 @@ impl Cards {
         id: &str,
         s: Option<AdapterSettings>,
     ) -> CardResult<()> {
+        self.trusted(id)?;
         let request = Request::SetAdapterSettings(s.clone());
         self.checked_write(
             id,
@@ -678,6 +698,7 @@ impl Cards {
     /// stored them, with the attributes read back. Changes that break the rules of
     /// §4.26 are refused here, before the card sees them.
     pub async fn set_bios(&self, id: &str, changes: Option<Vec<BiosChange>>) -> CardResult<()> {
+        self.trusted(id)?;
         let request = Request::SetBiosSettings(changes.clone());
         self.checked_write(
             id,
@@ -701,6 +722,7 @@ impl Cards {
 
     /// Resets the card's own BMC; returns once the card accepted it.
     pub async fn reset_manager(&self, id: &str, t: ResetType) -> CardResult<()> {
+        self.trusted(id)?;
         let card = self.capable(id, capability::MANAGER_RESET, "cannot reset its BMC")?;
         let client = self.client(&card)?;
         client
@@ -719,6 +741,7 @@ impl Cards {
         id: &str,
         t: oem::TunnelRequest,
     ) -> CardResult<oem::TunnelResponse> {
+        self.trusted(id)?;
         let card = self.online(id)?;
         if !card.tunnel() {
             return Err(CardError::Refused {
@@ -774,6 +797,7 @@ impl Cards {
     /// Resets a card's host. `Ok(None)` when the card finished at once, else the task
     /// that tracks it.
     pub async fn reset(self: &Arc<Self>, id: &str, t: ResetType) -> CardResult<Option<u64>> {
+        self.trusted(id)?;
         let card = self.card(id)?;
         let client = self.client(&card)?;
         match client.call(&Request::Reset(t)).await {
@@ -789,6 +813,7 @@ impl Cards {
         id: &str,
         m: MediaInsert,
     ) -> CardResult<Option<u64>> {
+        self.trusted(id)?;
         let card = self.online(id)?;
         let client = self.client(&card)?;
         let (image, slot) = (m.image.clone(), m.slot);
@@ -810,6 +835,7 @@ impl Cards {
 
     /// Ejects virtual media.
     pub async fn eject_media(&self, id: &str, slot: MediaSlot) -> CardResult<()> {
+        self.trusted(id)?;
         let card = self.online(id)?;
         let client = self.client(&card)?;
         client
@@ -877,6 +903,8 @@ impl Cards {
 
     /// Follows the manager's events and refreshes periodically, until `shutdown`.
     pub async fn run(self: Arc<Self>, shutdown: impl std::future::Future<Output = ()>) {
+        let spdm = tokio::spawn(self.clone().run_spdm());
+        let _stop_spdm = AbortOnDrop(spdm);
         let mut events = self.manager.events();
         let mut tick = tokio::time::interval(self.refresh_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -262,6 +262,32 @@ impl From<&CardEvent> for RfEvent {
                     severity,
                 )
             }
+            CardEventKind::IntegrityChanged { verified, reason } => (
+                format!("/redfish/v1/ComponentIntegrity/{id}"),
+                if *verified {
+                    "ResourceEvent.1.3.ResourceStatusChangedOK"
+                } else {
+                    "ResourceEvent.1.3.ResourceStatusChangedCritical"
+                },
+                match reason {
+                    None => format!("The card {id} passed SPDM authentication."),
+                    Some(why) => format!("The card {id} failed SPDM authentication: {why}."),
+                },
+                if *verified { "OK" } else { "Critical" },
+            ),
+            CardEventKind::MeasurementsChanged { indices } => (
+                format!("/redfish/v1/ComponentIntegrity/{id}"),
+                "ResourceEvent.1.3.ResourceStatusChangedWarning",
+                format!(
+                    "The signed measurements {} of {id} differ from the reference.",
+                    indices
+                        .iter()
+                        .map(u8::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                "Warning",
+            ),
             CardEventKind::Discovered { how } => (
                 system,
                 "ResourceEvent.1.3.ResourceCreated",

@@ -1,0 +1,209 @@
+//! Card authentication in the card layer: each configured SPDM responder is asked at
+//! its card's discovery and on a period; the result gates operations (mode
+//! `require` and `trust_on_first_use`), raises events, and is kept for Redfish.
+
+use super::{CardError, CardEventKind, CardResult, Cards, lock};
+use crate::spdm::{
+    Authenticated, Integrity, IntegrityState, Mode, Requester, SignedMeasurements, SpdmError,
+    SpdmTarget,
+};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often a target whose card is absent, or whose last attempt failed to reach
+/// it, is looked at again.
+const RETRY: Duration = Duration::from_secs(5);
+
+impl Cards {
+    /// Adds a card's SPDM responder. Until its first authentication succeeds,
+    /// operations on the card are refused (unless the mode is `none`).
+    pub fn add_spdm(&self, target: SpdmTarget) {
+        lock(&self.integrity).insert(
+            target.package,
+            Integrity::pending(target.mode, target.reference.clone()),
+        );
+        lock(&self.spdm).insert(target.package, Arc::new(target));
+    }
+
+    /// The SPDM state of card `id`, when it has a configured responder.
+    pub fn integrity(&self, id: &str) -> Option<Integrity> {
+        let package = self.card(id).ok()?.package()?;
+        lock(&self.integrity).get(&package).cloned()
+    }
+
+    /// Refuses an operation on card `id` while its authentication requires it.
+    pub(crate) fn trusted(&self, id: &str) -> CardResult<()> {
+        let Some(i) = self.integrity(id) else {
+            return Ok(());
+        };
+        match i.refusal() {
+            None => Ok(()),
+            Some(why) => Err(CardError::Conflict {
+                card: id.to_string(),
+                detail: format!("state: {why}"),
+            }),
+        }
+    }
+
+    fn target(&self, id: &str) -> CardResult<Arc<SpdmTarget>> {
+        let card = self.card(id)?;
+        card.package()
+            .and_then(|p| lock(&self.spdm).get(&p).cloned())
+            .ok_or_else(|| CardError::NoSuchCard(id.to_string()))
+    }
+
+    /// Authenticates card `id` now: negotiates, checks the chain, challenges, reads
+    /// signed measurements; records the result, raises an event when the state
+    /// changes and one when a measurement differs from its reference.
+    pub async fn authenticate(&self, id: &str) -> CardResult<()> {
+        let t = self.target(id)?;
+        let result = run(&t).await;
+        let before = lock(&self.integrity)
+            .get(&t.package)
+            .map(|i| i.state.clone());
+        let (state, changed) = {
+            let mut all = lock(&self.integrity);
+            let i = all
+                .entry(t.package)
+                .or_insert_with(|| Integrity::pending(t.mode, t.reference.clone()));
+            let changed = i.record(result);
+            (i.state.clone(), changed)
+        };
+        if before.as_ref() != Some(&state) {
+            match &state {
+                IntegrityState::Verified => {
+                    tracing::info!("card {id}: SPDM authentication succeeded");
+                }
+                IntegrityState::Failed(why) => {
+                    tracing::warn!("card {id}: SPDM authentication failed: {why}");
+                }
+                IntegrityState::Pending => {}
+            }
+            let reason = match &state {
+                IntegrityState::Failed(why) => Some(why.clone()),
+                _ => None,
+            };
+            self.emit(
+                id,
+                CardEventKind::IntegrityChanged {
+                    verified: state == IntegrityState::Verified,
+                    reason,
+                },
+            );
+        }
+        if !changed.is_empty() {
+            tracing::warn!("card {id}: measurements {changed:?} differ from the reference");
+            self.emit(id, CardEventKind::MeasurementsChanged { indices: changed });
+        }
+        Ok(())
+    }
+
+    /// Signed measurements of card `id` for a client to verify (`indices` empty: all;
+    /// else one request per index), with `nonce` when given.
+    pub async fn signed_measurements(
+        &self,
+        id: &str,
+        indices: &[u8],
+        nonce: Option<[u8; 32]>,
+    ) -> CardResult<(Vec<SignedMeasurements>, Authenticated)> {
+        let t = self.target(id)?;
+        let fail = |e: SpdmError| CardError::Protocol {
+            card: id.to_string(),
+            reason: e.to_string(),
+        };
+        let Some(last) = self.integrity(id).and_then(|i| i.last) else {
+            return Err(CardError::Conflict {
+                card: id.to_string(),
+                detail: "state: the card has not been authenticated yet".into(),
+            });
+        };
+        let leaf = last.certificates.last().cloned().unwrap_or_default();
+        let mut r = Requester::new(t.link.as_ref(), t.timeout);
+        r.negotiate().await.map_err(fail)?;
+        let mut out = Vec::new();
+        let ops: Vec<u8> = if indices.is_empty() {
+            vec![sidebridge_protocol::spdm::ALL_MEASUREMENTS]
+        } else {
+            indices.to_vec()
+        };
+        for op in ops {
+            out.push(
+                r.signed_measurements(t.slot, &leaf, op, nonce)
+                    .await
+                    .map_err(fail)?,
+            );
+        }
+        Ok((out, last))
+    }
+
+    /// Authenticates every configured card at its discovery and then every period.
+    pub(super) async fn run_spdm(self: Arc<Self>) {
+        let mut due: std::collections::BTreeMap<u8, (Option<String>, Instant)> = Default::default();
+        loop {
+            let targets: Vec<Arc<SpdmTarget>> = lock(&self.spdm).values().cloned().collect();
+            for t in targets {
+                let Some(id) = self.card_by_package(t.package) else {
+                    due.remove(&t.package);
+                    continue;
+                };
+                let (seen, next) = due
+                    .get(&t.package)
+                    .cloned()
+                    .unwrap_or((None, Instant::now()));
+                // A new card (or another card in the slot) is authenticated at once.
+                if seen.as_deref() == Some(id.as_str()) && Instant::now() < next {
+                    continue;
+                }
+                let _ = self.authenticate(&id).await;
+                let ok = matches!(
+                    lock(&self.integrity).get(&t.package).map(|i| &i.state),
+                    Some(IntegrityState::Verified)
+                );
+                let wait = if ok {
+                    t.period
+                } else {
+                    t.period.min(RETRY * 12)
+                };
+                due.insert(t.package, (Some(id), Instant::now() + wait));
+            }
+            tokio::time::sleep(RETRY).await;
+        }
+    }
+}
+
+/// One authentication of `t`, with the trust on first use pin applied.
+async fn run(t: &SpdmTarget) -> Result<Authenticated, SpdmError> {
+    let mut r = Requester::new(t.link.as_ref(), t.timeout);
+    let anchors = if t.mode == Mode::TrustOnFirstUse {
+        &[][..]
+    } else {
+        &t.anchors[..]
+    };
+    let a = r.authenticate(t.slot, anchors).await?;
+    if t.mode == Mode::TrustOnFirstUse {
+        if let Some(pin) = &t.pin {
+            let leaf = a.certificates.last().cloned().unwrap_or_default();
+            match std::fs::read(pin) {
+                Ok(pinned) if pinned == leaf => {}
+                Ok(_) => {
+                    return Err(SpdmError::Chain {
+                        slot: t.slot,
+                        detail: format!(
+                            "its leaf certificate is not the one pinned at first use ({}); delete that file to accept a replaced card",
+                            pin.display()
+                        ),
+                    });
+                }
+                Err(_) => {
+                    if let Some(dir) = pin.parent() {
+                        let _ = std::fs::create_dir_all(dir);
+                    }
+                    if let Err(e) = std::fs::write(pin, &leaf) {
+                        tracing::warn!("pinning the SPDM leaf at {}: {e}", pin.display());
+                    }
+                }
+            }
+        }
+    }
+    Ok(a)
+}

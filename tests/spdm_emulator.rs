@@ -1,0 +1,127 @@
+//! The SPDM requester against DMTF's reference responder (spdm-emu), over our MCTP
+//! serial stack: authentication and signed measurements succeed with the emulator's
+//! sample chain; a wrong anchor, a version or an algorithm it does not share are
+//! refused with the reason.
+
+mod spdm;
+
+use sidebridge::spdm::{Requester, SpdmError, load_anchors, verify_signature};
+use sidebridge_protocol::spdm::{Version, asym, hash};
+use std::time::Duration;
+
+const T: Duration = Duration::from_secs(10);
+
+#[tokio::test]
+async fn authenticates_the_reference_responder_at_1_3_and_verifies_its_measurements() {
+    let Some(dir) = spdm::emulator_dir() else {
+        return;
+    };
+    let emu = spdm::Emulator::start(&dir, &[]).await;
+    let (link, _ep) = emu.link().await;
+    let anchors = load_anchors(&[emu.sample("ecp384/ca.cert")]).unwrap();
+    let mut r = Requester::new(&link, T);
+    let a = r.authenticate(0, &anchors).await.unwrap();
+    assert_eq!(a.negotiated.version, Version::V13);
+    assert_eq!(a.negotiated.base_asym, asym::ECDSA_P384);
+    assert_eq!(a.negotiated.base_hash, hash::SHA384);
+    assert!(a.anchored);
+    assert_eq!(a.certificates.len(), 3, "root, intermediate, leaf");
+    assert_eq!(
+        a.certificates.last().unwrap(),
+        &std::fs::read(emu.sample("ecp384/end_responder.cert.der")).unwrap()
+    );
+    assert!(a.measurements.len() >= 4, "{:?}", a.measurements);
+    assert!(a.measurements.iter().all(|b| b.index >= 1));
+
+    // One index at a time, with our nonce: the transcript verifies, and a flipped bit
+    // of it does not.
+    let leaf = a.certificates.last().unwrap().clone();
+    let one = r
+        .signed_measurements(0, &leaf, a.measurements[0].index, Some([7; 32]))
+        .await
+        .unwrap();
+    assert_eq!(one.blocks.len(), 1);
+    assert_eq!(one.blocks[0], a.measurements[0]);
+    let l1 = &one.transcript[..one.transcript.len() - one.signature.len()];
+    let ctx = sidebridge_protocol::spdm::MEASUREMENTS_CONTEXT;
+    assert!(verify_signature(&one.negotiated, &leaf, ctx, l1, &one.signature).is_ok());
+    let mut bad = l1.to_vec();
+    bad[10] ^= 1;
+    assert!(verify_signature(&one.negotiated, &leaf, ctx, &bad, &one.signature).is_err());
+}
+
+#[tokio::test]
+async fn negotiates_1_2_and_p256_when_that_is_what_the_responder_offers() {
+    let Some(dir) = spdm::emulator_dir() else {
+        return;
+    };
+    let emu = spdm::Emulator::start(
+        &dir,
+        &["--ver", "1.2", "--asym", "ECDSA_P256", "--hash", "SHA_256"],
+    )
+    .await;
+    let (link, _ep) = emu.link().await;
+    let anchors = load_anchors(&[emu.sample("ecp256/ca.cert")]).unwrap();
+    let a = Requester::new(&link, T)
+        .authenticate(0, &anchors)
+        .await
+        .unwrap();
+    assert_eq!(a.negotiated.version, Version::V12);
+    assert_eq!(
+        (a.negotiated.base_asym, a.negotiated.base_hash),
+        (asym::ECDSA_P256, hash::SHA256)
+    );
+    assert!(!a.measurements.is_empty());
+}
+
+#[tokio::test]
+async fn a_chain_that_does_not_reach_the_anchor_is_refused_with_the_reason() {
+    let Some(dir) = spdm::emulator_dir() else {
+        return;
+    };
+    let emu = spdm::Emulator::start(&dir, &[]).await;
+    let (link, _ep) = emu.link().await;
+    // The P-256 sample CA did not sign the P-384 chain.
+    let anchors = load_anchors(&[emu.sample("ecp256/ca.cert")]).unwrap();
+    let e = Requester::new(&link, T)
+        .authenticate(0, &anchors)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SpdmError::Chain { slot: 0, .. }), "{e}");
+    let text = e.to_string();
+    assert!(text.contains("trust anchor"), "{text}");
+}
+
+#[tokio::test]
+async fn a_version_or_algorithm_in_common_missing_is_a_clear_error() {
+    let Some(dir) = spdm::emulator_dir() else {
+        return;
+    };
+    let anchors = load_anchors(&[dir.join("bin/ecp384/ca.cert")]).unwrap();
+
+    let emu = spdm::Emulator::start(&dir, &["--ver", "1.1"]).await;
+    let (link, _ep) = emu.link().await;
+    let e = Requester::new(&link, T)
+        .authenticate(0, &anchors)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, SpdmError::Version { .. }), "{e}");
+    assert!(e.to_string().contains("offers 1.1"), "{e}");
+    drop(emu);
+
+    let emu = spdm::Emulator::start(&dir, &["--asym", "ECDSA_P521"]).await;
+    let (link, _ep) = emu.link().await;
+    let e = Requester::new(&link, T)
+        .authenticate(0, &anchors)
+        .await
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(e, SpdmError::Algorithm { .. } | SpdmError::Refused { .. }),
+        "{text}"
+    );
+    assert!(
+        text.contains("algorithm") || text.contains("NEGOTIATE_ALGORITHMS"),
+        "{text}"
+    );
+}
