@@ -37,7 +37,7 @@ async fn authenticates_the_reference_responder_at_1_3_and_verifies_its_measureme
     // of it does not.
     let leaf = a.certificates.last().unwrap().clone();
     let one = r
-        .signed_measurements(0, &leaf, a.measurements[0].index, Some([7; 32]))
+        .signed_measurements(0, &leaf, &[a.measurements[0].index], Some([7; 32]))
         .await
         .unwrap();
     assert_eq!(one.blocks.len(), 1);
@@ -48,6 +48,12 @@ async fn authenticates_the_reference_responder_at_1_3_and_verifies_its_measureme
     let mut bad = l1.to_vec();
     bad[10] ^= 1;
     assert!(verify_signature(&one.negotiated, &leaf, ctx, &bad, &one.signature).is_err());
+
+    // Two indices: the first unsigned, the second signed; both in the transcript.
+    let idx = [a.measurements[0].index, a.measurements[1].index];
+    let two = r.signed_measurements(0, &leaf, &idx, None).await.unwrap();
+    assert_eq!(two.blocks.len(), 2);
+    assert!(two.transcript.len() > one.transcript.len());
 }
 
 #[tokio::test]

@@ -16,12 +16,14 @@ const RETRY: Duration = Duration::from_secs(5);
 
 impl Cards {
     /// Adds a card's SPDM responder. Until its first authentication succeeds,
-    /// operations on the card are refused (unless the mode is `none`).
+    /// operations on the card are refused (unless the mode is `none`). Replacing a
+    /// package's responder (its link or anchors) keeps what was learnt: the state
+    /// and the reference measurements.
     pub fn add_spdm(&self, target: SpdmTarget) {
-        lock(&self.integrity).insert(
-            target.package,
-            Integrity::pending(target.mode, target.reference.clone()),
-        );
+        lock(&self.integrity)
+            .entry(target.package)
+            .and_modify(|i| i.mode = target.mode)
+            .or_insert_with(|| Integrity::pending(target.mode, target.reference.clone()));
         lock(&self.spdm).insert(target.package, Arc::new(target));
     }
 
@@ -69,6 +71,13 @@ impl Cards {
             let changed = i.record(result);
             (i.state.clone(), changed)
         };
+        let failed = match &state {
+            IntegrityState::Failed(why) => Some(why.clone()),
+            _ => None,
+        };
+        if self.card(id).is_ok_and(|c| c.untrusted != failed) {
+            self.update(id, |c| c.untrusted = failed);
+        }
         if before.as_ref() != Some(&state) {
             match &state {
                 IntegrityState::Verified => {
@@ -98,14 +107,15 @@ impl Cards {
         Ok(())
     }
 
-    /// Signed measurements of card `id` for a client to verify (`indices` empty: all;
-    /// else one request per index), with `nonce` when given.
+    /// Signed measurements of card `id` for a client to verify: `indices` (empty:
+    /// all) from `slot`, the last request signed over `nonce` when given.
     pub async fn signed_measurements(
         &self,
         id: &str,
+        slot: u8,
         indices: &[u8],
         nonce: Option<[u8; 32]>,
-    ) -> CardResult<(Vec<SignedMeasurements>, Authenticated)> {
+    ) -> CardResult<(SignedMeasurements, Authenticated)> {
         let t = self.target(id)?;
         let fail = |e: SpdmError| CardError::Protocol {
             card: id.to_string(),
@@ -117,23 +127,26 @@ impl Cards {
                 detail: "state: the card has not been authenticated yet".into(),
             });
         };
+        if slot != last.slot {
+            return Err(CardError::Refused {
+                card: id.to_string(),
+                result: sidebridge_protocol::oem::ResultCode::NotFound,
+                detail: format!("slot {slot}: only slot {} is authenticated", last.slot),
+            });
+        }
         let leaf = last.certificates.last().cloned().unwrap_or_default();
         let mut r = Requester::new(t.link.as_ref(), t.timeout);
         r.negotiate().await.map_err(fail)?;
-        let mut out = Vec::new();
         let ops: Vec<u8> = if indices.is_empty() {
             vec![sidebridge_protocol::spdm::ALL_MEASUREMENTS]
         } else {
             indices.to_vec()
         };
-        for op in ops {
-            out.push(
-                r.signed_measurements(t.slot, &leaf, op, nonce)
-                    .await
-                    .map_err(fail)?,
-            );
-        }
-        Ok((out, last))
+        let signed = r
+            .signed_measurements(slot, &leaf, &ops, nonce)
+            .await
+            .map_err(fail)?;
+        Ok((signed, last))
     }
 
     /// Authenticates every configured card at its discovery and then every period.

@@ -57,6 +57,8 @@ pub struct Card {
     pub present: bool,
     /// When the cache was last refreshed completely.
     pub refreshed: Option<Instant>,
+    /// Why the card failed SPDM authentication, when it did (its last attempt).
+    pub untrusted: Option<String>,
     /// Bumped on every change: the layers above cache renderings per generation.
     pub generation: u64,
 }
@@ -95,6 +97,7 @@ impl Card {
             online: true,
             present: true,
             refreshed: None,
+            untrusted: None,
             generation: 0,
         }
     }

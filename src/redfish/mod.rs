@@ -26,6 +26,7 @@ mod chassis;
 pub mod delivery;
 pub mod events;
 mod host;
+mod integrity;
 pub mod log_services;
 mod managers;
 mod metrics;
@@ -465,6 +466,7 @@ pub fn app(state: Shared) -> Router {
         .merge(aggregation::routes())
         .merge(events::routes())
         .merge(tasks::routes())
+        .merge(integrity::routes())
         .layer(axum::extract::DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
     // What a query reads its members from: the subtrees of cards with the Redfish

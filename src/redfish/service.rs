@@ -53,6 +53,8 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ("Message", "v1_3_0"),
     ("LogService", "v1_9_0"),
     ("LogEntry", "v1_21_0"),
+    ("ComponentIntegrity", "v1_3_2"),
+    ("Certificate", "v1_11_0"),
 ];
 
 /// Collections served, each `<Type>Collection`.
@@ -80,6 +82,8 @@ const COLLECTIONS: &[&str] = &[
     "Role",
     "LogService",
     "LogEntry",
+    "ComponentIntegrity",
+    "Certificate",
 ];
 
 /// `#Type.vX_Y_Z.Type` for a schema in [`SCHEMAS`].
@@ -138,6 +142,7 @@ async fn root(State(state): State<Shared>) -> Response {
             "EventService": { "@odata.id": "/redfish/v1/EventService" },
             "Tasks": { "@odata.id": "/redfish/v1/TaskService" },
             "UpdateService": { "@odata.id": "/redfish/v1/UpdateService" },
+            "ComponentIntegrity": { "@odata.id": "/redfish/v1/ComponentIntegrity" },
             "Links": { "Sessions": { "@odata.id": "/redfish/v1/SessionService/Sessions" } },
             "ProtocolFeaturesSupported": {
                 "ExpandQuery": {
@@ -170,6 +175,7 @@ async fn odata() -> Response {
         ("EventService", "/redfish/v1/EventService"),
         ("TaskService", "/redfish/v1/TaskService"),
         ("UpdateService", "/redfish/v1/UpdateService"),
+        ("ComponentIntegrity", "/redfish/v1/ComponentIntegrity"),
         ("Sessions", "/redfish/v1/SessionService/Sessions"),
     ]
     .into_iter()

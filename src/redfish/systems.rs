@@ -43,9 +43,13 @@ fn takes<T: Into<u8>>(mask: Option<u32>, v: T) -> bool {
     mask.is_none_or(|m| AllowableValues::has(m, v.into()))
 }
 
-/// `Status` of a card: UnavailableOffline/Critical when it does not answer.
+/// `Status` of a card: UnavailableOffline/Critical when it does not answer,
+/// Enabled/Critical when it failed SPDM authentication (the reason is on its
+/// ComponentIntegrity resource, its event and its log entry).
 pub fn status(card: &Card) -> Value {
-    if card.online {
+    if card.online && card.untrusted.is_some() {
+        json!({ "State": "Enabled", "Health": "Critical" })
+    } else if card.online {
         json!({ "State": "Enabled", "Health": "OK" })
     } else {
         json!({ "State": "UnavailableOffline", "Health": "Critical" })

@@ -566,7 +566,7 @@ impl<'a> Requester<'a> {
         )?;
 
         let measurements = if n.signs_measurements() {
-            self.signed_measurements(slot, &leaf, ALL_MEASUREMENTS, None)
+            self.signed_measurements(slot, &leaf, &[ALL_MEASUREMENTS], None)
                 .await?
                 .blocks
         } else {
@@ -581,43 +581,73 @@ impl<'a> Requester<'a> {
         })
     }
 
-    /// GET_MEASUREMENTS with a signature (§10.11) for `operation` (one index, or
-    /// all), verified with `leaf`'s key over L1 = VCA + request + response. `nonce`
-    /// is the client's, or fresh.
+    /// GET_MEASUREMENTS for each of `operations` (one index each, or 0xFF for all),
+    /// the last with a signature and `nonce` (or a fresh one), the earlier ones
+    /// unsigned (DSP0274 1.3 §10.11; Redfish `SPDMGetSignedMeasurements`); the
+    /// signature is verified with `leaf`'s key over L1 = VCA + every request and
+    /// response (the last without its signature).
     pub async fn signed_measurements(
         &self,
         slot: u8,
         leaf: &[u8],
-        operation: u8,
+        operations: &[u8],
         nonce: Option<[u8; 32]>,
     ) -> Result<SignedMeasurements, SpdmError> {
         let n = self.need()?;
         if !n.signs_measurements() {
             return Err(SpdmError::Capability("signed measurements (MEAS_CAP 10b)"));
         }
+        let Some((&last, earlier)) = operations.split_last() else {
+            return Err(SpdmError::Malformed {
+                request: "GET_MEASUREMENTS",
+                detail: "no measurement index asked for".into(),
+            });
+        };
+        let mut l1 = self.vca.clone();
+        let mut blocks = Vec::new();
+        let mut shape = Shape {
+            hash_len: n.hash_len(),
+            signature_len: n.signature_len(),
+            summary: false,
+            signed: false,
+        };
+        for &op in earlier {
+            let req = Request::GetMeasurements {
+                version: n.version,
+                signed: false,
+                raw: false,
+                operation: op,
+                nonce: [0; 32],
+                slot: 0,
+                context: self.random(),
+            };
+            let (q, r, rsp) = self.exchange(&req, &shape).await?;
+            if let Response::Measurements { blocks: b, .. } = rsp {
+                blocks.extend(b);
+            }
+            l1.extend_from_slice(&q);
+            l1.extend_from_slice(&r);
+        }
+        shape.signed = true;
         let req = Request::GetMeasurements {
             version: n.version,
             signed: true,
             raw: false,
-            operation,
+            operation: last,
             nonce: nonce.unwrap_or_else(|| self.random()),
             slot,
             context: self.random(),
         };
-        let shape = Shape {
-            hash_len: n.hash_len(),
-            signature_len: n.signature_len(),
-            summary: false,
-            signed: true,
-        };
         let (q, r, rsp) = self.exchange(&req, &shape).await?;
         let Response::Measurements {
-            blocks, signature, ..
+            blocks: b,
+            signature,
+            ..
         } = rsp
         else {
             unreachable!("exchange checks the code")
         };
-        let mut l1 = self.vca.clone();
+        blocks.extend(b);
         l1.extend_from_slice(&q);
         l1.extend_from_slice(&r[..r.len() - signature.len()]);
         verify_signature(&n, leaf, spdm::MEASUREMENTS_CONTEXT, &l1, &signature).map_err(|_| {
