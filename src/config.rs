@@ -1147,4 +1147,45 @@ mod tests {
         assert!(err("[[card_bmc]]\nserial = \"/dev/x\"\neid = 8\n").contains("mctp_local_eid"));
         assert!(err("[[card_bmc]]\nserial = \"/dev/x\"\neid = 3\n").contains("card_bmc[0].eid"));
     }
+
+    #[test]
+    fn spdm_sections() {
+        let base = "[ncsi]\ninterface = \"eth0\"\n";
+        let c = Config::parse(&format!(
+            "{base}[[spdm]]\npackage = 1\nmctp_net = 1\ntrust_anchors = [\"/etc/ca.pem\"]\n\
+             [spdm.measurements]\n1 = \"0a0B\"\n\
+             [[spdm]]\npackage = 2\nserial = \"/dev/ttyS5\"\nmode = \"trust_on_first_use\"\n"
+        ))
+        .unwrap();
+        assert_eq!(c.spdm.len(), 2);
+        let t = &c.spdm[0];
+        assert_eq!(
+            (t.eid, t.slot, t.period_s, t.mode),
+            (9, 0, 3600, crate::spdm::Mode::Require)
+        );
+        assert_eq!(t.reference().unwrap().unwrap()[&1], vec![0x0A, 0x0B]);
+        assert_eq!(c.spdm[1].mode, crate::spdm::Mode::TrustOnFirstUse);
+        let err = |t: &str| Config::parse(&format!("{base}{t}")).unwrap_err().0;
+        assert!(
+            err("[[spdm]]\npackage = 1\nmctp_net = 1\n").contains("needs at least one CA file")
+        );
+        assert!(err("[[spdm]]\npackage = 1\nmode = \"none\"\n").contains("one of them"));
+        assert!(err("[[spdm]]\npackage = 1\nmctp_net = 1\nmode = \"maybe\"\n").contains("maybe"));
+        assert!(
+            err("[[spdm]]\npackage = 1\nmctp_net = 1\nmode = \"none\"\nslot = 8\n")
+                .contains("spdm[0].slot")
+        );
+        assert!(
+            err("[[spdm]]\npackage = 1\nmctp_net = 1\nmode = \"none\"\n[spdm.measurements]\n1 = \"xyz\"\n")
+                .contains("measurements.1: not a hex string")
+        );
+        assert!(
+            err("[[spdm]]\npackage = 1\nmctp_net = 1\nmode = \"none\"\n[spdm.measurements]\n0 = \"00\"\n")
+                .contains("not 1 to 254")
+        );
+        assert!(
+            err("[[spdm]]\npackage = 1\nmctp_net = 1\nmode = \"none\"\n[[spdm]]\npackage = 1\nmctp_net = 1\nmode = \"none\"\n")
+                .contains("two SPDM responders")
+        );
+    }
 }

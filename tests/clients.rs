@@ -7,6 +7,7 @@
 //! skip with a message, except under CI=true, where they fail.
 
 mod common;
+mod spdm;
 
 use sidebridge_protocol::oem::{BootEnabled, BootTarget, MediaSlot, MediaState, PowerState};
 use std::path::{Path, PathBuf};
@@ -214,6 +215,30 @@ async fn the_dmtf_service_validator_finds_no_error() {
         );
     }
     let (r, port, dir) = serve().await;
+    // DPU0000A1 authenticated by SPDM (DMTF's reference responder plays its NIC), so
+    // ComponentIntegrity and the identity Certificate are validated too.
+    let _emulator = match spdm::emulator_dir() {
+        Some(emu_dir) => {
+            let emu = spdm::Emulator::start(&emu_dir, &[]).await;
+            let (link, ep) = emu.link().await;
+            r.daemon.cards.add_spdm(sidebridge::spdm::SpdmTarget {
+                package: 0,
+                link: std::sync::Arc::new(link),
+                anchors: sidebridge::spdm::load_anchors(&[emu.sample("ecp384/ca.cert")]).unwrap(),
+                mode: sidebridge::spdm::Mode::Require,
+                slot: 0,
+                period: std::time::Duration::from_secs(3600),
+                timeout: std::time::Duration::from_secs(10),
+                reference: None,
+                pin: None,
+            });
+            r.daemon.cards.authenticate("DPU0000A1").await.unwrap();
+            let i = r.daemon.cards.integrity("DPU0000A1").unwrap();
+            assert_eq!(i.state, sidebridge::spdm::IntegrityState::Verified);
+            Some((emu, ep))
+        }
+        None => None,
+    };
     // The validator writes into its schema directory: give it a copy.
     let schemas = dir.join("schemas");
     std::fs::create_dir_all(&schemas).unwrap();

@@ -68,7 +68,8 @@ async fn a_card_is_trusted_only_once_authenticated_and_its_measurements_are_watc
     cards.authenticate("DPU0000A1").await.unwrap();
     let (_, v) = c.get(CI).await;
     assert_eq!(
-        v["SPDM"]["IdentityAuthentication"]["VerificationStatus"], "Success",
+        v["SPDM"]["IdentityAuthentication"]["ResponderAuthentication"]["VerificationStatus"],
+        "Success",
         "{v}"
     );
     assert_eq!(v["ComponentIntegrityType"], "SPDM");
@@ -208,7 +209,7 @@ async fn a_card_is_trusted_only_once_authenticated_and_its_measurements_are_watc
     cards.authenticate("DPU0000A1").await.unwrap();
     let (_, v) = c.get(CI).await;
     assert_eq!(
-        v["SPDM"]["IdentityAuthentication"]["VerificationStatus"],
+        v["SPDM"]["IdentityAuthentication"]["ResponderAuthentication"]["VerificationStatus"],
         "Failed"
     );
     assert_eq!(v["Status"]["Health"], "Critical");

@@ -47,10 +47,10 @@ fn measurement_type(b: &MeasurementBlock) -> &'static str {
         0x02 => "HardwareConfiguration",
         0x03 => "FirmwareConfiguration",
         0x04 => "MeasurementManifest",
-        0x05 => "StructuredDebugMode",
+        0x05 => "DebugAndDeviceMode",
         0x06 => "MutableFirmwareVersion",
         0x07 => "MutableFirmwareSecurityVersionNumber",
-        0x08 => "HashExtendedMeasurement",
+        0x08 => "HashExtendMeasurement",
         0x09 => "Informational",
         _ => "StructuredMeasurementManifest",
     }
@@ -81,10 +81,15 @@ fn body(id: &str, i: &Integrity) -> Value {
         "TargetComponentURI": chassis,
         "Status": { "State": "Enabled", "Health": health },
         "Links": { "ComponentsProtected": [ { "@odata.id": chassis } ] },
-        "SPDM": { "IdentityAuthentication": {} }
+        "SPDM": {
+            // The requester is sidebridge itself: the aggregation service.
+            "Requester": { "@odata.id": "/redfish/v1/AggregationService" },
+            "IdentityAuthentication": { "ResponderAuthentication": {} }
+        }
     });
     if let Some(status) = status {
-        v["SPDM"]["IdentityAuthentication"]["VerificationStatus"] = json!(status);
+        v["SPDM"]["IdentityAuthentication"]["ResponderAuthentication"]["VerificationStatus"] =
+            json!(status);
     }
     if let Some(at) = i.at {
         v["LastUpdated"] = json!(rfc3339(at));
@@ -94,10 +99,8 @@ fn body(id: &str, i: &Integrity) -> Value {
     };
     let n = &a.negotiated;
     v["ComponentIntegrityTypeVersion"] = json!(format!("{}.0", n.version));
-    v["SPDM"]["IdentityAuthentication"]["ResponderAuthentication"] = json!({
-        "ComponentCertificate": {
-            "@odata.id": format!("/redfish/v1/Chassis/{id}/Certificates/{}", a.slot)
-        }
+    v["SPDM"]["IdentityAuthentication"]["ResponderAuthentication"]["ComponentCertificate"] = json!({
+        "@odata.id": format!("/redfish/v1/Chassis/{id}/Certificates/{}", a.slot)
     });
     let at = i.at.map(rfc3339);
     let hash_name = measurement_hash::name(n.measurement_hash);

@@ -53,7 +53,7 @@ pub const SCHEMAS: &[(&str, &str)] = &[
     ("Message", "v1_3_0"),
     ("LogService", "v1_9_0"),
     ("LogEntry", "v1_21_0"),
-    ("ComponentIntegrity", "v1_3_2"),
+    ("ComponentIntegrity", "v1_4_0"),
     ("Certificate", "v1_11_0"),
 ];
 
