@@ -47,23 +47,52 @@ async fn a_card_is_trusted_only_once_authenticated_and_its_measurements_are_watc
     let cards = c.running.daemon.cards.clone();
     let mut events = cards.subscribe();
     let emu = spdm::Emulator::start(&dir, &[]).await;
-    let (t, _ep) = target(&emu, "ecp384/ca.cert").await;
-    cards.add_spdm(t);
+    // First a responder that never answers (the card layer's own periodic check may
+    // try it meanwhile: it can only fail).
+    let (silent, _mute) = sidebridge_transport::mctp::SerialEndpoint::pty_pair(8, None).unwrap();
+    let (mut t, _ep) = target(&emu, "ecp384/ca.cert").await;
+    let real = std::mem::replace(
+        &mut t.link,
+        Arc::new(silent.requester(9, sidebridge_protocol::mctp::MessageType::Spdm)),
+    );
+    t.timeout = Duration::from_millis(300);
+    cards.add_spdm(t.clone());
 
-    // Not authenticated yet: listed, no verification status, operations refused.
+    // Not authenticated: listed, operations refused with the reason.
     let (_, v) = c.get("/redfish/v1/ComponentIntegrity").await;
     assert_eq!(v["Members"][0]["@odata.id"], CI, "{v}");
     let (_, v) = c.get(CI).await;
-    assert!(
-        v["SPDM"]["IdentityAuthentication"]
-            .get("VerificationStatus")
-            .is_none(),
+    assert_ne!(
+        v["SPDM"]["IdentityAuthentication"]["ResponderAuthentication"]["VerificationStatus"],
+        "Success",
         "{v}"
     );
     let body = r#"{"ResetType":"GracefulRestart"}"#;
     let (s, v) = c.send(Method::POST, RESET, Some(body)).await;
     assert_eq!(s, StatusCode::CONFLICT, "{v}");
-    assert!(v.to_string().contains("not authenticated"), "{v}");
+    assert!(v.to_string().contains("SPDM"), "{v}");
+    cards.authenticate("DPU0000A1").await.unwrap();
+    let (_, v) = c.get(CI).await;
+    assert_eq!(
+        v["SPDM"]["IdentityAuthentication"]["ResponderAuthentication"]["VerificationStatus"],
+        "Failed",
+        "{v}"
+    );
+    assert!(
+        v["Description"]
+            .as_str()
+            .unwrap()
+            .contains("did not answer"),
+        "{v}"
+    );
+    let (s, v) = c.send(Method::POST, RESET, Some(body)).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
+    assert!(v.to_string().contains("failed SPDM authentication"), "{v}");
+
+    // The card's real responder.
+    t.link = real;
+    t.timeout = Duration::from_secs(10);
+    cards.add_spdm(t);
 
     cards.authenticate("DPU0000A1").await.unwrap();
     let (_, v) = c.get(CI).await;
@@ -108,8 +137,8 @@ async fn a_card_is_trusted_only_once_authenticated_and_its_measurements_are_watc
     match tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             if let Ok(e) = events.recv().await {
-                if let CardEventKind::IntegrityChanged { verified, .. } = e.kind {
-                    return verified;
+                if let CardEventKind::IntegrityChanged { verified: true, .. } = e.kind {
+                    return true;
                 }
             }
         }
@@ -233,4 +262,91 @@ async fn a_card_is_trusted_only_once_authenticated_and_its_measurements_are_watc
         )
         .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+/// Without anyone asking: the card layer authenticates a card whose responder was
+/// added, and again once its period is over.
+#[tokio::test]
+async fn cards_are_authenticated_at_discovery_and_again_each_period() {
+    let Some(dir) = spdm::emulator_dir() else {
+        return;
+    };
+    let c = common::Client::start().await;
+    let cards = c.running.daemon.cards.clone();
+    let emu = spdm::Emulator::start(&dir, &[]).await;
+    let (mut t, _ep) = target(&emu, "ecp384/ca.cert").await;
+    t.period = Duration::from_secs(1);
+    cards.add_spdm(t);
+    let at = |cards: &sidebridge::cards::Cards| {
+        let i = cards.integrity("DPU0000A1").unwrap();
+        (i.state == sidebridge::spdm::IntegrityState::Verified).then_some(i.at)?
+    };
+    let first = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            if let Some(t) = at(&cards) {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("authenticated within 15 s of being added");
+    tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            if at(&cards).is_some_and(|t| t > first) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("authenticated again once the period was over");
+}
+
+/// Trust on first use: the first leaf is pinned (no anchor needed); a card that
+/// later presents another leaf is refused, naming the pin.
+#[tokio::test]
+async fn trust_on_first_use_pins_the_first_leaf() {
+    let Some(dir) = spdm::emulator_dir() else {
+        return;
+    };
+    let c = common::Client::start().await;
+    let cards = c.running.daemon.cards.clone();
+    let pin = c.dir.join("spdm/package0-slot0.der");
+    let emu = spdm::Emulator::start(&dir, &[]).await;
+    let (mut t, _ep) = target(&emu, "ecp384/ca.cert").await;
+    t.mode = Mode::TrustOnFirstUse;
+    t.anchors.clear();
+    t.pin = Some(pin.clone());
+    cards.add_spdm(t.clone());
+    cards.authenticate("DPU0000A1").await.unwrap();
+    let i = cards.integrity("DPU0000A1").unwrap();
+    assert_eq!(i.state, sidebridge::spdm::IntegrityState::Verified);
+    assert!(!i.last.unwrap().anchored);
+    assert_eq!(
+        std::fs::read(&pin).unwrap(),
+        std::fs::read(emu.sample("ecp384/end_responder.cert.der")).unwrap()
+    );
+    // Another card in its place (the P-256 sample identity).
+    drop(emu);
+    let emu = spdm::Emulator::start(&dir, &["--asym", "ECDSA_P256", "--hash", "SHA_256"]).await;
+    let (link, _ep2) = emu.link().await;
+    t.link = Arc::new(link);
+    cards.add_spdm(t);
+    cards.authenticate("DPU0000A1").await.unwrap();
+    let i = cards.integrity("DPU0000A1").unwrap();
+    match i.state {
+        sidebridge::spdm::IntegrityState::Failed(why) => {
+            assert!(why.contains("pinned at first use"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let (s, v) = c
+        .send(
+            Method::POST,
+            RESET,
+            Some(r#"{"ResetType":"GracefulRestart"}"#),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "{v}");
 }

@@ -10,6 +10,9 @@ use crate::spdm::{
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A configured responder and the lock of its conversations.
+pub(super) type Responder = (Arc<SpdmTarget>, Arc<tokio::sync::Mutex<()>>);
+
 /// How often a target whose card is absent, or whose last attempt failed to reach
 /// it, is looked at again.
 const RETRY: Duration = Duration::from_secs(5);
@@ -24,7 +27,12 @@ impl Cards {
             .entry(target.package)
             .and_modify(|i| i.mode = target.mode)
             .or_insert_with(|| Integrity::pending(target.mode, target.reference.clone()));
-        lock(&self.spdm).insert(target.package, Arc::new(target));
+        let mut all = lock(&self.spdm);
+        let conversation = all
+            .get(&target.package)
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default();
+        all.insert(target.package, (Arc::new(target), conversation));
     }
 
     /// The SPDM state of card `id`, when it has a configured responder.
@@ -47,7 +55,8 @@ impl Cards {
         }
     }
 
-    fn target(&self, id: &str) -> CardResult<Arc<SpdmTarget>> {
+    /// The target of card `id`, with its conversation lock.
+    fn target(&self, id: &str) -> CardResult<Responder> {
         let card = self.card(id)?;
         card.package()
             .and_then(|p| lock(&self.spdm).get(&p).cloned())
@@ -58,8 +67,11 @@ impl Cards {
     /// signed measurements; records the result, raises an event when the state
     /// changes and one when a measurement differs from its reference.
     pub async fn authenticate(&self, id: &str) -> CardResult<()> {
-        let t = self.target(id)?;
-        let result = run(&t).await;
+        let (t, conversation) = self.target(id)?;
+        let result = {
+            let _one_at_a_time = conversation.lock().await;
+            run(&t).await
+        };
         let before = lock(&self.integrity)
             .get(&t.package)
             .map(|i| i.state.clone());
@@ -116,7 +128,8 @@ impl Cards {
         indices: &[u8],
         nonce: Option<[u8; 32]>,
     ) -> CardResult<(SignedMeasurements, Authenticated)> {
-        let t = self.target(id)?;
+        let (t, conversation) = self.target(id)?;
+        let _one_at_a_time = conversation.lock().await;
         let fail = |e: SpdmError| CardError::Protocol {
             card: id.to_string(),
             reason: e.to_string(),
@@ -153,7 +166,8 @@ impl Cards {
     pub(super) async fn run_spdm(self: Arc<Self>) {
         let mut due: std::collections::BTreeMap<u8, (Option<String>, Instant)> = Default::default();
         loop {
-            let targets: Vec<Arc<SpdmTarget>> = lock(&self.spdm).values().cloned().collect();
+            let targets: Vec<Arc<SpdmTarget>> =
+                lock(&self.spdm).values().map(|(t, _)| t.clone()).collect();
             for t in targets {
                 let Some(id) = self.card_by_package(t.package) else {
                     due.remove(&t.package);

@@ -81,8 +81,10 @@ pub struct Cards {
     pub refresh_interval: Duration,
     /// Each port's counters as last read, and when.
     counters: Mutex<BTreeMap<PortKey, (Instant, Arc<PortCounters>)>>,
-    /// The cards' SPDM responders (`[[spdm]]`), by package.
-    spdm: Mutex<BTreeMap<u8, Arc<crate::spdm::SpdmTarget>>>,
+    /// The cards' SPDM responders (`[[spdm]]`), by package, each with the lock that
+    /// keeps its conversations one at a time (a responder holds one negotiated state;
+    /// the periodic check and a client's signed measurements must not interleave).
+    spdm: Mutex<BTreeMap<u8, integrity::Responder>>,
     /// Each authenticated card's SPDM state, by package.
     integrity: Mutex<BTreeMap<u8, crate::spdm::Integrity>>,
 }
