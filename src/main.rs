@@ -2,7 +2,7 @@
 //! and MCTP, and presents them on a Redfish aggregation endpoint.
 //!
 //! Subcommands: `ncsi` talks NC-SI on an interface (one command, a discovery, or a card
-//! BMC's OEM set); `decode` reads NC-SI frames or control packets given in hex and
+//! BMC's OEM set); `spdm` authenticates a card's SPDM responder by hand; `decode` reads NC-SI frames or control packets given in hex and
 //! prints what they mean.
 
 use clap::{Parser, Subcommand};
@@ -58,6 +58,9 @@ enum Cmd {
     },
     /// Send NC-SI commands on an interface and print the decoded answers.
     Ncsi(sidebridge::cli::NcsiArgs),
+    /// Authenticate a card's SPDM responder as the daemon would (negotiate, check
+    /// the chain, challenge, verify signed measurements) and print what it found.
+    Spdm(sidebridge::spdm::cli::SpdmArgs),
     /// Decode NC-SI control packets or Ethernet frames given as hex (spaces and
     /// colons allowed), one per argument or one per line on standard input.
     Decode {
@@ -772,6 +775,28 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("sidebridge: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Cmd::Spdm(args) => {
+            let rt = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("sidebridge: cannot start the runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match rt.block_on(sidebridge::spdm::cli::run(&args)) {
+                Ok(text) => {
+                    print!("{text}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("sidebridge spdm: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -131,3 +131,64 @@ async fn a_version_or_algorithm_in_common_missing_is_a_clear_error() {
         "{text}"
     );
 }
+
+/// `sidebridge spdm --serial TTY`: the binary brings the responder up on a serial
+/// line (a pty whose far end is the emulator), authenticates it and prints the
+/// report; a wrong anchor makes it fail with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_spdm_command_authenticates_a_responder_on_a_serial_line() {
+    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty};
+    let Some(dir) = spdm::emulator_dir() else {
+        return;
+    };
+    for (anchor, ok) in [("ecp384/ca.cert", true), ("ecp256/ca.cert", false)] {
+        let emu = spdm::Emulator::start(&dir, &[]).await;
+        let (master, slave) = tty::openpty().unwrap();
+        let card = SerialEndpoint::start(
+            tty::Tty::from_file(master, "card".into()).unwrap(),
+            EndpointConfig {
+                role: Role::Endpoint,
+                eid: 0,
+                uuid: [0; 16],
+                vendor_iana: None,
+            },
+        );
+        emu.bridge(card).await;
+        let args = vec![
+            "spdm".to_string(),
+            "--serial".into(),
+            slave.display().to_string(),
+            "--trust-anchor".into(),
+            emu.sample(anchor).display().to_string(),
+        ];
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_sidebridge"))
+                .args(&args)
+                .output()
+                .unwrap()
+        })
+        .await
+        .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.success(), ok, "{stdout}{stderr}");
+        if ok {
+            println!("{stdout}");
+            assert!(stdout.starts_with("SPDM 1.3 with EID 0x09"), "{stdout}");
+            assert!(stdout.contains("TPM_ALG_ECDSA_ECC_NIST_P384"), "{stdout}");
+            assert!(
+                stdout.contains("3 certificate(s), verified to a trust anchor"),
+                "{stdout}"
+            );
+            assert!(stdout.contains("signature verified"), "{stdout}");
+            assert!(stdout.contains("immutable ROM"), "{stdout}");
+        } else {
+            assert!(
+                stderr.contains("does not chain to a configured trust anchor"),
+                "{stderr}"
+            );
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! signatures (ECDSA P-256/P-384 with SHA-256/384, RSA PKCS#1 v1.5 and PSS) and
 //! computes the transcript hashes; rustls-webpki validates the X.509 path.
 
+pub mod cli;
 pub mod policy;
 
 use ring::digest;

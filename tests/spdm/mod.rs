@@ -100,6 +100,14 @@ impl Emulator {
     /// it. Returns the requester link and the bus owner's endpoint.
     pub async fn link(&self) -> (SerialRequester, Arc<SerialEndpoint>) {
         let (owner, card) = SerialEndpoint::pty_pair(8, None).unwrap();
+        self.bridge(card).await;
+        owner.bring_up_for(9, MessageType::Spdm).await.unwrap();
+        (owner.requester(9, MessageType::Spdm), owner)
+    }
+
+    /// Makes `card` (an MCTP endpoint) serve SPDM by forwarding each request to the
+    /// emulator and answering with what it returns.
+    pub async fn bridge(&self, card: Arc<SerialEndpoint>) {
         let mut served = card.serve(MessageType::Spdm);
         let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", self.port))
             .await
@@ -132,7 +140,5 @@ impl Emulator {
                 }
             }
         });
-        owner.bring_up_for(9, MessageType::Spdm).await.unwrap();
-        (owner.requester(9, MessageType::Spdm), owner)
     }
 }
