@@ -164,6 +164,37 @@ fn describe(bytes: &[u8]) -> Result<String, DecodeError> {
 /// What stops `demo` or `run`: any error, printed with its message.
 type Failure = Box<dyn std::error::Error>;
 
+/// Runs a command that returns a report on a single-threaded runtime: the report on
+/// standard output, or `who: error` on standard error and exit status 1.
+fn report<E: std::fmt::Display>(
+    who: &str,
+    f: impl std::future::Future<Output = Result<String, E>>,
+) -> ExitCode {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("sidebridge: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(f) {
+        Ok(text) => {
+            print!("{text}");
+            if !text.ends_with('\n') {
+                println!();
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{who}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -754,53 +785,8 @@ fn main() -> ExitCode {
         )),
         Cmd::Run { config } => block_on(run(config)),
         Cmd::Agent { config } => block_on(agent(config)),
-        Cmd::Ncsi(args) => {
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("sidebridge: cannot start the runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            match rt.block_on(sidebridge::cli::run(args)) {
-                Ok(text) => {
-                    print!("{text}");
-                    if !text.ends_with('\n') {
-                        println!();
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("sidebridge: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Cmd::Spdm(args) => {
-            let rt = match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(rt) => rt,
-                Err(e) => {
-                    eprintln!("sidebridge: cannot start the runtime: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            match rt.block_on(sidebridge::spdm::cli::run(&args)) {
-                Ok(text) => {
-                    print!("{text}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("sidebridge spdm: {e}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        Cmd::Ncsi(args) => report("sidebridge", sidebridge::cli::run(args)),
+        Cmd::Spdm(args) => report("sidebridge spdm", sidebridge::spdm::cli::run(&args)),
         Cmd::Decode { hex } => {
             let inputs: Vec<String> = if hex.is_empty() {
                 std::io::stdin()

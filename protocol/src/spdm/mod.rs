@@ -254,15 +254,14 @@ pub mod measurement_hash {
     /// SHA-512.
     pub const SHA512: u32 = 1 << 3;
 
-    /// The name Redfish uses; `None` for an unknown value.
+    /// The name Redfish uses; `None` for an unknown value. The SHA-2 bits are
+    /// BaseHashAlgo's shifted left by one.
     pub fn name(bit: u32) -> Option<&'static str> {
-        Some(match bit {
-            RAW_BIT_STREAM_ONLY => "RawBitStream",
-            SHA256 => "TPM_ALG_SHA_256",
-            SHA384 => "TPM_ALG_SHA_384",
-            SHA512 => "TPM_ALG_SHA_512",
-            _ => return None,
-        })
+        match bit {
+            RAW_BIT_STREAM_ONLY => Some("RawBitStream"),
+            SHA256 | SHA384 | SHA512 => super::hash::name(bit >> 1),
+            _ => None,
+        }
     }
 }
 
@@ -1324,6 +1323,30 @@ mod tests {
             let rsp = Response::parse(&bytes, &shape).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(rsp.to_bytes().unwrap(), bytes, "{name}");
         }
+    }
+
+    #[test]
+    fn algorithm_names_follow_dsp0274() {
+        assert_eq!(
+            measurement_hash::name(measurement_hash::SHA512),
+            Some("TPM_ALG_SHA_512")
+        );
+        assert_eq!(
+            measurement_hash::name(measurement_hash::SHA256),
+            Some("TPM_ALG_SHA_256")
+        );
+        assert_eq!(measurement_hash::name(1), Some("RawBitStream"));
+        assert_eq!(measurement_hash::name(0x12), None);
+        assert_eq!(hash::name(hash::SHA384), Some("TPM_ALG_SHA_384"));
+        assert_eq!(
+            asym::name(asym::ECDSA_P384),
+            Some("TPM_ALG_ECDSA_ECC_NIST_P384")
+        );
+        assert_eq!(
+            asym::signature_len(asym::ECDSA_P256 | asym::ECDSA_P384),
+            None
+        );
+        assert_eq!(hash::len(hash::SHA512), Some(64));
     }
 
     #[test]
