@@ -471,13 +471,13 @@ async fn open_card_bmcs(
     Ok(())
 }
 
-/// Adds each `[[spdm]]` responder to the card layer: the trust anchors read, the
-/// link opened (on a serial line of its own, the responder is given its EID now).
+/// Each `[[spdm]]` responder for the card layer: the trust anchors read, the link
+/// opened (on a serial line of its own, the responder is given its EID now).
 async fn open_spdm(
     cfg: &sidebridge::config::Config,
-    cards: &std::sync::Arc<sidebridge::cards::Cards>,
     state_dir: &std::path::Path,
-) -> Result<(), Failure> {
+) -> Result<Vec<sidebridge::spdm::SpdmTarget>, Failure> {
+    let mut out = Vec::new();
     use sidebridge_protocol::mctp::MessageType;
     use sidebridge_transport::mctp::{
         EndpointConfig, RequestLink, Role, SerialEndpoint, af_mctp::AfMctpRequester, tty::Tty,
@@ -514,7 +514,7 @@ async fn open_spdm(
             ),
         };
         let reference = t.reference().map_err(|e| format!("spdm[{i}].{e}"))?;
-        cards.add_spdm(sidebridge::spdm::SpdmTarget {
+        out.push(sidebridge::spdm::SpdmTarget {
             package: t.package,
             link,
             anchors,
@@ -530,7 +530,7 @@ async fn open_spdm(
             ),
         });
     }
-    Ok(())
+    Ok(out)
 }
 
 /// `sidebridge run --config FILE`.
@@ -561,6 +561,9 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
         true => Some(connect_dbus(&cfg.dbus).await?),
         false => None,
     };
+    // The SPDM anchors and links too: a card is never served before its responder
+    // is known.
+    let spdm = open_spdm(&cfg, &r.state_dir).await?;
     let (transport, connections) = open_paths(&cfg).await?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let d = Daemon::start_on(
@@ -578,8 +581,10 @@ async fn run(path: std::path::PathBuf) -> Result<(), Failure> {
             p.display()
         );
     }
+    for t in spdm {
+        d.cards.add_spdm(t);
+    }
     open_card_bmcs(&cfg, &d.cards).await?;
-    open_spdm(&cfg, &d.cards, &r.state_dir).await?;
     #[cfg(feature = "dbus")]
     if let Some(bus) = bus {
         publish_dbus(bus, &d, &stop_rx);

@@ -168,6 +168,27 @@ fn startup_failures_say_what_to_fix() {
         "{err}"
     );
 
+    // SPDM: anchors and links are opened before the daemon serves any card.
+    let base = "[ncsi]\ninterface = \"lo\"\n[redfish]\nlisten = \"127.0.0.1:0\"\nstate_dir = \"@DIR@/state\"\n";
+    let (ok, err) = run_with(&format!(
+        "{base}[[spdm]]\npackage = 0\nmctp_net = 1\ntrust_anchors = [\"/nonexistent/ca.pem\"]\n"
+    ));
+    assert!(!ok);
+    assert!(
+        err.contains(
+            "sidebridge: spdm[0].trust_anchors: trust anchor /nonexistent/ca.pem: No such file"
+        ),
+        "{err}"
+    );
+    let (ok, err) = run_with(&format!(
+        "{base}[[spdm]]\npackage = 0\nserial = \"/dev/sidebridge-no-tty\"\nmode = \"none\"\n"
+    ));
+    assert!(!ok);
+    assert!(
+        err.contains("sidebridge: spdm[0].serial: cannot open /dev/sidebridge-no-tty"),
+        "{err}"
+    );
+
     let (ok, err) = run_with("[ncsi]\ninterface = \"lo\"\ntimeout_ms = 0\n");
     assert!(!ok);
     assert!(
