@@ -106,6 +106,9 @@ pub enum SpdmError {
         /// Why.
         detail: String,
     },
+    /// The measurements differ from the summary the challenge signed.
+    #[error("the measurements differ from the measurement summary hash CHALLENGE_AUTH signed")]
+    Summary,
     /// A signature does not verify.
     #[error("the {what} signature does not verify with the leaf certificate's key")]
     Signature {
@@ -532,6 +535,7 @@ impl<'a> Requester<'a> {
             chain_hash: their_hash,
             context,
             signature,
+            summary: summary_hash,
             ..
         } = rsp
         else {
@@ -573,6 +577,15 @@ impl<'a> Requester<'a> {
         } else {
             Vec::new()
         };
+        // The challenge signed a summary of all measurement blocks (type 0xFF): the
+        // hash of their concatenation (DSP0274 1.3 §10.9). The blocks read after it
+        // must be the ones it summarised.
+        if !measurements.is_empty() && !summary_hash.is_empty() {
+            let all: Vec<u8> = measurements.iter().flat_map(|b| b.to_bytes()).collect();
+            if hash_of(n.base_hash, &all) != summary_hash {
+                return Err(SpdmError::Summary);
+            }
+        }
         Ok(Authenticated {
             negotiated: n,
             slot,

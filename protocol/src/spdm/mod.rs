@@ -696,6 +696,13 @@ impl MeasurementBlock {
         }
     }
 
+    /// The block's wire form (index, specification, size, measurement).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(7 + self.value.len());
+        self.emit(&mut Writer::new(&mut out));
+        out
+    }
+
     fn emit(&self, w: &mut Writer<'_>) {
         w.u8(self.index).u8(self.spec);
         if self.spec == MEASUREMENT_SPEC_DMTF {
