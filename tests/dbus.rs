@@ -4,6 +4,7 @@
 #![cfg(feature = "dbus")]
 
 mod common;
+mod spdm;
 
 use serde_json::Value;
 use sidebridge::dbus::{self, Paths};
@@ -833,4 +834,81 @@ async fn the_cards_on_d_bus() {
 
     let _ = r.stop.send(true);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A card authenticated with SPDM (DMTF's reference responder as its NIC) appears as
+/// `ComponentIntegrity/<card>` with the Attestation interfaces bmcweb reads, and its
+/// verification status follows the card layer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn card_authentication_on_d_bus() {
+    if let Err(why) = tools() {
+        return skip_or_fail(&why);
+    }
+    let Some(emu_dir) = spdm::emulator_dir() else {
+        return;
+    };
+    let bus = start_bus();
+    let dir = common::temp_dir();
+    let r = common::daemon(&dir).await;
+    let settings = dbus::Settings {
+        address: Some(bus.address.clone()),
+        name: NAME.into(),
+        chassis: None,
+        poll: Duration::from_millis(200),
+    };
+    let conn = dbus::connect(&settings).await.expect("owns the name");
+    let mut stop = r.stop_rx.clone();
+    tokio::spawn(dbus::run(
+        conn,
+        r.daemon.cards.clone(),
+        settings.clone(),
+        async move {
+            let _ = stop.changed().await;
+        },
+    ));
+    let emu = spdm::Emulator::start(&emu_dir, &[]).await;
+    let (link, _ep) = emu.link().await;
+    r.daemon.cards.add_spdm(sidebridge::spdm::SpdmTarget {
+        package: 0,
+        link: Arc::new(link),
+        anchors: sidebridge::spdm::load_anchors(&[emu.sample("ecp384/ca.cert")]).unwrap(),
+        mode: sidebridge::spdm::Mode::Require,
+        slot: 0,
+        period: Duration::from_secs(3600),
+        timeout: Duration::from_secs(10),
+        reference: None,
+        pin: None,
+    });
+    r.daemon.cards.authenticate("DPU0000A1").await.unwrap();
+    let a = &bus.address;
+    let p = Paths::of("DPU0000A1");
+    let path = p.integrity();
+    let ia = "xyz.openbmc_project.Attestation.IdentityAuthentication";
+    until("the card's component integrity on the bus", || async {
+        tree(a).await.contains(&path)
+            && get(a, &path, ia, "ResponderVerificationStatus").await
+                == format!("{ia}.VerificationStatus.Success")
+    })
+    .await;
+    let ci = "xyz.openbmc_project.Attestation.ComponentIntegrity";
+    assert_eq!(
+        get(a, &path, ci, "Type").await,
+        format!("{ci}.SecurityTechnologyType.SPDM")
+    );
+    assert_eq!(get(a, &path, ci, "TypeVersion").await, "1.3");
+    assert_eq!(get(a, &path, ci, "Enabled").await, true);
+    assert!(get(a, &path, ci, "LastUpdated").await.as_u64().unwrap() > 1_700_000_000);
+    let assoc = get(
+        a,
+        &path,
+        "xyz.openbmc_project.Association.Definitions",
+        "Associations",
+    )
+    .await;
+    assert_eq!(
+        assoc,
+        serde_json::json!([["protecting", "protected_by", p.item]])
+    );
+    // The other card has no responder: nothing published for it.
+    assert!(!tree(a).await.contains(&Paths::of("DPU0000B2").integrity()));
 }

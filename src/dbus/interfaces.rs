@@ -284,6 +284,81 @@ impl Availability {
     }
 }
 
+/// `xyz.openbmc_project.Attestation.ComponentIntegrity`
+/// (Attestation/ComponentIntegrity.interface.yaml): the card's SPDM authentication
+/// (`[[spdm]]`): enabled, SPDM and its negotiated version, when last attempted (s
+/// since the epoch). What bmcweb's ComponentIntegrity reads.
+pub(crate) struct ComponentIntegrity {
+    v: Mutex<(bool, String, u64)>,
+}
+snapshot!(ComponentIntegrity, (bool, String, u64));
+const CI_IFACE: &str = "xyz.openbmc_project.Attestation.ComponentIntegrity";
+impl ComponentIntegrity {
+    pub(crate) fn of(i: &crate::spdm::Integrity) -> Self {
+        let version = i
+            .last
+            .as_ref()
+            .map(|a| a.negotiated.version.to_string())
+            .unwrap_or_default();
+        let at =
+            i.at.and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_secs());
+        ComponentIntegrity {
+            v: Mutex::new((i.mode != crate::spdm::Mode::None, version, at)),
+        }
+    }
+}
+#[interface(name = "xyz.openbmc_project.Attestation.ComponentIntegrity")]
+impl ComponentIntegrity {
+    #[zbus(property)]
+    fn enabled(&self) -> bool {
+        lock(&self.v).0
+    }
+    #[zbus(property, name = "Type")]
+    fn kind(&self) -> String {
+        en(CI_IFACE, "SecurityTechnologyType", "SPDM")
+    }
+    #[zbus(property)]
+    fn type_version(&self) -> String {
+        lock(&self.v).1.clone()
+    }
+    #[zbus(property)]
+    fn last_updated(&self) -> u64 {
+        lock(&self.v).2
+    }
+}
+
+/// `xyz.openbmc_project.Attestation.IdentityAuthentication`
+/// (Attestation/IdentityAuthentication.interface.yaml): whether the card's responder
+/// proved its identity.
+pub(crate) struct IdentityAuthentication {
+    v: Mutex<&'static str>,
+}
+snapshot!(IdentityAuthentication, &'static str);
+impl IdentityAuthentication {
+    pub(crate) fn of(i: &crate::spdm::Integrity) -> Self {
+        use crate::spdm::IntegrityState as S;
+        IdentityAuthentication {
+            v: Mutex::new(match i.state {
+                S::Verified => "Success",
+                S::Failed(_) => "Failed",
+                S::Pending => "Unknown",
+            }),
+        }
+    }
+}
+#[interface(name = "xyz.openbmc_project.Attestation.IdentityAuthentication")]
+impl IdentityAuthentication {
+    #[zbus(property)]
+    fn responder_verification_status(&self) -> String {
+        en(
+            "xyz.openbmc_project.Attestation.IdentityAuthentication",
+            "VerificationStatus",
+            &lock(&self.v),
+        )
+    }
+}
+
 /// `xyz.openbmc_project.Association.Definitions`
 /// (Association/Definitions.interface.yaml): `(forward, reverse, endpoint)`, the
 /// association names being those the YAML of the object's interface defines.
@@ -309,6 +384,11 @@ impl Associations {
             Some(c) => vec![("contained_by", "containing", c.as_str())],
             None => vec![],
         })
+    }
+    /// A card's component integrity protects the card (Attestation/
+    /// ComponentIntegrity.interface.yaml: `protecting`, reverse `protected_by`).
+    pub(crate) fn integrity(item: &str) -> Self {
+        Self::new(vec![("protecting", "protected_by", item)])
     }
     /// A port is contained by its card.
     pub(crate) fn port(item: &str) -> Self {

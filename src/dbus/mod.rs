@@ -26,6 +26,9 @@
 //!   State.Chassis), whose requested transitions reset it;
 //! - `/xyz/openbmc_project/VirtualMedia/Legacy/<c>_<slot>`: the card's virtual media
 //!   (VirtualMedia.Legacy, MountPoint, Process);
+//! - `/xyz/openbmc_project/ComponentIntegrity/<c>`: the card's SPDM authentication
+//!   when it has a responder configured (Attestation.ComponentIntegrity,
+//!   Attestation.IdentityAuthentication, an association `protecting` the card)
 //! - `/xyz/openbmc_project/sensors/<type>/<c>_<sensor>`: the card's sensors
 //!   (Sensor.Value, Sensor.Threshold.Warning and .Critical where the card has such
 //!   thresholds, the `inventory` association to the card).
@@ -157,6 +160,11 @@ impl Paths {
         format!("{SENSORS}/{namespace}/{}_{}", self.label, label(name))
     }
 
+    /// The card's component integrity (SPDM) object.
+    pub fn integrity(&self) -> String {
+        format!("{ROOT}/ComponentIntegrity/{}", self.label)
+    }
+
     /// A virtual media slot's object.
     pub fn media(&self, slot: MediaSlot) -> String {
         let s = if slot == MediaSlot::Usb { "usb" } else { "cd" };
@@ -173,6 +181,7 @@ struct Published {
     state: bool,
     media: [bool; 2],
     sensors: Vec<String>,
+    integrity: bool,
 }
 
 /// Connects to the bus, owns `settings.name` and publishes the root object managers.
@@ -456,6 +465,21 @@ async fn sync_card(
         remove_sensor(conn, gone).await;
     }
     p.sensors = sensors;
+    // Its SPDM authentication, when it has a responder.
+    let integrity = paths.integrity();
+    match ctx.cards.integrity(&card.id) {
+        Some(i) => {
+            put(conn, &integrity, ComponentIntegrity::of(&i)).await?;
+            put(conn, &integrity, IdentityAuthentication::of(&i)).await?;
+            put(conn, &integrity, Associations::integrity(item)).await?;
+            p.integrity = true;
+        }
+        None if p.integrity => {
+            remove_integrity(conn, &integrity).await;
+            p.integrity = false;
+        }
+        None => {}
+    }
     // Virtual media slots the card reported.
     for slot in [MediaSlot::Cd, MediaSlot::Usb] {
         let i = if slot == MediaSlot::Usb { 1 } else { 0 };
@@ -538,7 +562,16 @@ async fn remove_media(conn: &Connection, path: &str) {
     drop_iface::<Process>(conn, path).await;
 }
 
+async fn remove_integrity(conn: &Connection, path: &str) {
+    drop_iface::<ComponentIntegrity>(conn, path).await;
+    drop_iface::<IdentityAuthentication>(conn, path).await;
+    drop_iface::<Associations>(conn, path).await;
+}
+
 async fn remove_card(conn: &Connection, paths: &Paths, p: &Published) {
+    if p.integrity {
+        remove_integrity(conn, &paths.integrity()).await;
+    }
     for n in &p.ports {
         remove_port(conn, &paths.port(*n)).await;
     }
