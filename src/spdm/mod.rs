@@ -98,6 +98,14 @@ pub enum SpdmError {
         /// What we offered.
         offered: u32,
     },
+    /// NEGOTIATE_ALGORITHMS refused: in practice, no algorithm in common.
+    #[error(
+        "the responder refused NEGOTIATE_ALGORITHMS (ERROR {name}): it likely shares none of the algorithms sidebridge offers (signing ECDSA P-256/P-384, RSA 2048-4096 PKCS#1 v1.5 or PSS; hash SHA-256/384)"
+    )]
+    AlgorithmsRefused {
+        /// The error's name.
+        name: &'static str,
+    },
     /// The certificate chain is not acceptable.
     #[error("certificate chain in slot {slot}: {detail}")]
     Chain {
@@ -380,7 +388,10 @@ impl<'a> Requester<'a> {
             base_hash: OFFERED_HASH,
             mel_spec: 0,
         };
-        let (q, r, rsp) = self.exchange(&req, &none).await?;
+        let (q, r, rsp) = self.exchange(&req, &none).await.map_err(|e| match e {
+            SpdmError::Refused { name, .. } => SpdmError::AlgorithmsRefused { name },
+            e => e,
+        })?;
         let Response::Algorithms {
             base_asym,
             base_hash,
