@@ -26,6 +26,10 @@ fn example_configs_load() {
         sidebridge::config::TransportKind::MctpSerial
     );
     assert_eq!(mctp.ncsi.serial.as_deref(), Some(Path::new("/dev/ttyS2")));
+    let spdm = Config::load(&deploy("config/spdm.toml")).unwrap();
+    assert_eq!(spdm.spdm.len(), 2);
+    assert_eq!((spdm.spdm[1].package, spdm.spdm[1].eid), (1, 10));
+    assert_eq!(spdm.spdm[0].mode, sidebridge::spdm::Mode::Require);
     let sat = Config::load(&deploy("config/satellite.toml")).unwrap();
     assert!(sat.redfish.http_listen.unwrap().ip().is_loopback());
     assert_eq!(
