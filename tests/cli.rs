@@ -1,4 +1,5 @@
-//! `sidebridge ncsi` errors a user meets without privileges or hardware.
+//! `sidebridge ncsi` and `sidebridge spdm` errors a user meets without privileges or
+//! hardware.
 
 use std::process::Command;
 
@@ -62,4 +63,36 @@ fn bad_arguments_are_refused_before_anything_is_sent() {
     let (ok, err) = run(&["ncsi", "--interface", "lo", "set-mac", "--mac", "02:00:00"]);
     assert!(!ok);
     assert!(err.contains("is not a MAC address"), "{err}");
+}
+
+/// `sidebridge spdm` says what is missing before it reaches anything.
+#[test]
+fn spdm_command_errors_name_what_to_fix() {
+    let (ok, err) = run(&["spdm"]);
+    assert!(!ok);
+    assert_eq!(
+        err.trim(),
+        "sidebridge spdm: give --serial TTY or --mctp-net NET (the kernel's AF_MCTP)"
+    );
+    let (ok, err) = run(&[
+        "spdm",
+        "--serial",
+        "/dev/sidebridge-no-tty",
+        "--trust-anchor",
+        "/nonexistent/ca.pem",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.starts_with("sidebridge spdm: trust anchor /nonexistent/ca.pem: No such file"),
+        "{err}"
+    );
+    let (ok, err) = run(&["spdm", "--serial", "/dev/sidebridge-no-tty"]);
+    assert!(!ok);
+    assert!(
+        err.starts_with("sidebridge spdm: cannot open /dev/sidebridge-no-tty"),
+        "{err}"
+    );
+    let (ok, err) = run(&["spdm", "--mctp-net", "1", "--slot", "8"]);
+    assert!(!ok);
+    assert!(err.contains("--slot"), "{err}");
 }
