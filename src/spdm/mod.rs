@@ -320,6 +320,18 @@ impl<'a> Requester<'a> {
                     });
                 }
                 other => {
+                    // Every response carries the version of its request (VERSION
+                    // answers GET_VERSION's 1.0; DSP0274 1.3 §9).
+                    if rsp.first() != bytes.first() {
+                        return Err(SpdmError::Malformed {
+                            request,
+                            detail: format!(
+                                "answered with SPDMVersion {:#04x} to a request of {:#04x}",
+                                rsp.first().copied().unwrap_or(0),
+                                bytes[0]
+                            ),
+                        });
+                    }
                     let expected = u8::from(req.code()) & 0x7F;
                     if u8::from(other.code()) != expected {
                         return Err(SpdmError::Malformed {
