@@ -891,6 +891,109 @@ pub fn load_anchors(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex;
+
+    /// A responder that answers each request with the next of `answers` (the
+    /// reference responder's recorded messages, possibly altered), whatever it is.
+    #[derive(Debug)]
+    struct Replay(Mutex<Vec<Vec<u8>>>);
+
+    impl RequestLink for Replay {
+        fn request<'a>(
+            &'a self,
+            _body: &'a [u8],
+            _timeout: Duration,
+        ) -> sidebridge_transport::BoxFuture<'a, std::io::Result<Vec<u8>>> {
+            let next = self.0.lock().unwrap().pop();
+            Box::pin(async move {
+                next.ok_or_else(|| std::io::Error::new(std::io::ErrorKind::TimedOut, "no more"))
+            })
+        }
+        fn describe(&self) -> String {
+            "replay".into()
+        }
+    }
+
+    fn golden(name: &str) -> Vec<u8> {
+        let line = include_str!("../../protocol/src/spdm/golden.txt")
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(name))
+            .unwrap();
+        let h = line.split_whitespace().nth(1).unwrap();
+        (0..h.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&h[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// The recorded exchange up to CHALLENGE_AUTH, `alter`ed, as a replay.
+    fn replay(alter: impl FnOnce(&mut Vec<Vec<u8>>)) -> Replay {
+        let mut answers: Vec<Vec<u8>> = [
+            "VERSION",
+            "CAPABILITIES",
+            "ALGORITHMS",
+            "DIGESTS",
+            "CERTIFICATE",
+            "CHALLENGE_AUTH",
+        ]
+        .iter()
+        .map(|n| golden(n))
+        .collect();
+        alter(&mut answers);
+        answers.reverse();
+        Replay(Mutex::new(answers))
+    }
+
+    async fn run(link: &Replay) -> SpdmError {
+        Requester::new(link, Duration::from_secs(1))
+            .authenticate(0, &[])
+            .await
+            .unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn the_recorded_exchange_is_checked_step_by_step() {
+        // As recorded: everything up to CHALLENGE_AUTH holds; its RequesterContext
+        // is the recording's, not ours.
+        let e = run(&replay(|_| {})).await.to_string();
+        assert!(e.contains("does not echo the RequesterContext"), "{e}");
+        // A response of another version than its request.
+        let e = run(&replay(|a| a[1][0] = 0x12)).await.to_string();
+        assert!(
+            e.contains("answered with SPDMVersion 0x12 to a request of 0x13"),
+            "{e}"
+        );
+        // Another response than the one asked for.
+        let e = run(&replay(|a| a.swap(3, 4))).await.to_string();
+        assert!(e.contains("GET_DIGESTS"), "{e}");
+        // A chain that is not the one DIGESTS described.
+        let e = run(&replay(|a| {
+            let n = a[4].len();
+            a[4][n - 1] ^= 1;
+        }))
+        .await
+        .to_string();
+        assert!(e.contains("its digest differs"), "{e}");
+        // A slot that is not provisioned.
+        let e = run(&replay(|a| {
+            a[3][3] = 0x02;
+            a[3].truncate(4 + 48);
+        }))
+        .await
+        .to_string();
+        assert!(e.contains("not provisioned"), "{e}");
+        // A responder without CHALLENGE.
+        let e = run(&replay(|a| a[1][8] &= !0x04)).await.to_string();
+        assert!(e.contains("CHAL_CAP"), "{e}");
+        // An ERROR with its name.
+        let e = run(&replay(|a| a[2] = vec![0x13, 0x7F, 0x07, 0x00]))
+            .await
+            .to_string();
+        assert!(e.contains("ERROR UnsupportedRequest"), "{e}");
+        // Silence.
+        let e = run(&replay(|a| a.truncate(3))).await.to_string();
+        assert!(e.contains("reaching the SPDM responder (replay)"), "{e}");
+    }
 
     #[test]
     fn ecdsa_r_s_become_der_with_sign_padding_and_trimmed_zeros() {
