@@ -170,15 +170,8 @@ fn report<E: std::fmt::Display>(
     who: &str,
     f: impl std::future::Future<Output = Result<String, E>>,
 ) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("sidebridge: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(rt) = runtime(tokio::runtime::Builder::new_current_thread()) else {
+        return ExitCode::FAILURE;
     };
     match rt.block_on(f) {
         Ok(text) => {
@@ -195,17 +188,22 @@ fn report<E: std::fmt::Display>(
     }
 }
 
-fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
+/// The runtime `b` builds (with every driver), or `None` with the reason printed.
+fn runtime(mut b: tokio::runtime::Builder) -> Option<tokio::runtime::Runtime> {
+    match b.enable_all().build() {
+        Ok(rt) => Some(rt),
         Err(e) => {
             eprintln!("sidebridge: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
+            None
         }
+    }
+}
+
+fn block_on(f: impl std::future::Future<Output = Result<(), Failure>>) -> ExitCode {
+    let mut b = tokio::runtime::Builder::new_multi_thread();
+    b.worker_threads(2);
+    let Some(rt) = runtime(b) else {
+        return ExitCode::FAILURE;
     };
     match rt.block_on(f) {
         Ok(()) => ExitCode::SUCCESS,

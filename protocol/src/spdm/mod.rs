@@ -323,6 +323,35 @@ pub mod error_code {
     }
 }
 
+/// CTExponent, Flags, DataTransferSize, MaxSPDMmsgSize: the body GET_CAPABILITIES
+/// and CAPABILITIES share (DSP0274 1.3 §10.4): the first two from 1.1, the sizes from
+/// 1.2; absent fields read as zero.
+type Caps = (u8, u32, u32, u32);
+
+fn read_caps(r: &mut Reader<'_>, version: Version) -> Result<Caps> {
+    let mut c = (0, 0, 0, 0);
+    if version >= Version::V11 {
+        r.skip(1)?;
+        c.0 = r.u8()?;
+        r.skip(2)?;
+        c.1 = r.u32_le()?;
+    }
+    if version >= Version::V12 {
+        c.2 = r.u32_le()?;
+        c.3 = r.u32_le()?;
+    }
+    Ok(c)
+}
+
+fn write_caps(w: &mut Writer<'_>, version: Version, c: Caps) {
+    if version >= Version::V11 {
+        w.u8(0).u8(c.0).u16_le(0).u32_le(c.1);
+    }
+    if version >= Version::V12 {
+        w.u32_le(c.2).u32_le(c.3);
+    }
+}
+
 /// A request this requester sends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
@@ -446,12 +475,11 @@ impl Request {
                 max_message_size,
             } => {
                 w.u8(version.0).u8(code).u8(0).u8(0);
-                if version >= Version::V11 {
-                    w.u8(0).u8(ct_exponent).u16_le(0).u32_le(flags);
-                }
-                if version >= Version::V12 {
-                    w.u32_le(data_transfer_size).u32_le(max_message_size);
-                }
+                write_caps(
+                    &mut w,
+                    version,
+                    (ct_exponent, flags, data_transfer_size, max_message_size),
+                );
             }
             Request::NegotiateAlgorithms {
                 version,
@@ -537,18 +565,8 @@ impl Request {
         let req = match code {
             Code::GetVersion if version == Version::V10 => Request::GetVersion,
             Code::GetCapabilities => {
-                let (mut ct_exponent, mut flags) = (0, 0);
-                let (mut data_transfer_size, mut max_message_size) = (0, 0);
-                if version >= Version::V11 {
-                    r.skip(1)?;
-                    ct_exponent = r.u8()?;
-                    r.skip(2)?;
-                    flags = r.u32_le()?;
-                }
-                if version >= Version::V12 {
-                    data_transfer_size = r.u32_le()?;
-                    max_message_size = r.u32_le()?;
-                }
+                let (ct_exponent, flags, data_transfer_size, max_message_size) =
+                    read_caps(&mut r, version)?;
                 Request::GetCapabilities {
                     version,
                     ct_exponent,
@@ -900,18 +918,8 @@ impl Response {
                 Response::Version { entries }
             }
             Code::Capabilities => {
-                let (mut ct_exponent, mut flags) = (0, 0);
-                let (mut data_transfer_size, mut max_message_size) = (0, 0);
-                if version >= Version::V11 {
-                    r.skip(1)?;
-                    ct_exponent = r.u8()?;
-                    r.skip(2)?;
-                    flags = r.u32_le()?;
-                }
-                if version >= Version::V12 {
-                    data_transfer_size = r.u32_le()?;
-                    max_message_size = r.u32_le()?;
-                }
+                let (ct_exponent, flags, data_transfer_size, max_message_size) =
+                    read_caps(&mut r, version)?;
                 if version >= Version::V13 && p1 & 1 != 0 {
                     // A supported-algorithms block follows (1.3 Param1 bit 0); not used.
                     r.rest();
@@ -1077,12 +1085,11 @@ impl Response {
                 max_message_size,
             } => {
                 w.u8(version.0).u8(code).u8(0).u8(0);
-                if *version >= Version::V11 {
-                    w.u8(0).u8(*ct_exponent).u16_le(0).u32_le(*flags);
-                }
-                if *version >= Version::V12 {
-                    w.u32_le(*data_transfer_size).u32_le(*max_message_size);
-                }
+                write_caps(
+                    &mut w,
+                    *version,
+                    (*ct_exponent, *flags, *data_transfer_size, *max_message_size),
+                );
             }
             Response::Algorithms {
                 version,
