@@ -417,7 +417,6 @@ async fn open_card_bmcs(
     cfg: &sidebridge::config::Config,
     cards: &std::sync::Arc<sidebridge::cards::Cards>,
 ) -> Result<(), Failure> {
-    use sidebridge_transport::mctp::{EndpointConfig, Role, SerialEndpoint, tty::Tty};
     for (i, line) in cfg.card_bmcs.iter().enumerate() {
         let timing = sidebridge::ncsi::Timing {
             timeout: std::time::Duration::from_millis(line.timeout_ms),
@@ -438,21 +437,14 @@ async fn open_card_bmcs(
             );
             continue;
         };
-        let tty = Tty::open(serial).map_err(|e| {
-            format!(
-                "card_bmc[{i}].serial: cannot open {}: {e}",
-                serial.display()
-            )
-        })?;
-        let ep = SerialEndpoint::start(
-            tty,
-            EndpointConfig {
-                role: Role::BusOwner,
-                eid: cfg.ncsi.mctp_local_eid,
-                uuid: [0; 16],
-                vendor_iana: Some(line.enterprise),
-            },
-        );
+        let ep =
+            sidebridge::mctp::bus_owner(serial, cfg.ncsi.mctp_local_eid, Some(line.enterprise))
+                .map_err(|e| {
+                    format!(
+                        "card_bmc[{i}].serial: cannot open {}: {e}",
+                        serial.display()
+                    )
+                })?;
         cards.add_card_bmc(ep, line.eid, line.enterprise, timing);
     }
     if !cfg.card_bmcs.is_empty() {
@@ -475,28 +467,18 @@ async fn open_spdm(
     cfg: &sidebridge::config::Config,
     state_dir: &std::path::Path,
 ) -> Result<Vec<sidebridge::spdm::SpdmTarget>, Failure> {
-    let mut out = Vec::new();
     use sidebridge_protocol::mctp::MessageType;
-    use sidebridge_transport::mctp::{
-        EndpointConfig, RequestLink, Role, SerialEndpoint, af_mctp::AfMctpRequester, tty::Tty,
-    };
+    use sidebridge_transport::mctp::{RequestLink, af_mctp::AfMctpRequester};
+    let mut out = Vec::new();
     for (i, t) in cfg.spdm.iter().enumerate() {
         let anchors = sidebridge::spdm::load_anchors(&t.trust_anchors)
             .map_err(|e| format!("spdm[{i}].trust_anchors: {e}"))?;
         let link: std::sync::Arc<dyn RequestLink> = match (&t.serial, t.mctp_net) {
             (Some(serial), _) => {
-                let tty = Tty::open(serial).map_err(|e| {
-                    format!("spdm[{i}].serial: cannot open {}: {e}", serial.display())
-                })?;
-                let ep = SerialEndpoint::start(
-                    tty,
-                    EndpointConfig {
-                        role: Role::BusOwner,
-                        eid: cfg.ncsi.mctp_local_eid,
-                        uuid: [0; 16],
-                        vendor_iana: None,
-                    },
-                );
+                let ep = sidebridge::mctp::bus_owner(serial, cfg.ncsi.mctp_local_eid, None)
+                    .map_err(|e| {
+                        format!("spdm[{i}].serial: cannot open {}: {e}", serial.display())
+                    })?;
                 if let Err(e) = ep.bring_up_for(t.eid, MessageType::Spdm).await {
                     eprintln!(
                         "sidebridge: spdm[{i}]: the responder on {} did not come up ({e}); authentication of package {} will fail until it does and sidebridge restarts",

@@ -28,6 +28,27 @@ pub enum SerialError {
     },
 }
 
+/// Opens the tty `device` and starts the bus owner's endpoint on it as `local`,
+/// carrying `vendor_iana`'s vendor-defined messages when given: what the NC-SI path,
+/// the card BMC lines and the SPDM responders on a serial line each start with. The
+/// error is the tty's, for the caller to name its configuration key.
+pub fn bus_owner(
+    device: &Path,
+    local: Eid,
+    vendor_iana: Option<u32>,
+) -> io::Result<std::sync::Arc<SerialEndpoint>> {
+    let tty = Tty::open(device)?;
+    Ok(SerialEndpoint::start(
+        tty,
+        EndpointConfig {
+            role: Role::BusOwner,
+            eid: local,
+            uuid: [0; 16],
+            vendor_iana,
+        },
+    ))
+}
+
 /// Opens `device`, brings up the endpoint on it as `eid` with ourselves as `local`,
 /// and returns the NC-SI transport to it and what it said about itself. Errors say
 /// which device and which step failed.
@@ -36,16 +57,7 @@ pub async fn open_serial(
     local: Eid,
     eid: Eid,
 ) -> Result<(MctpNcsiTransport, Peer), SerialError> {
-    let tty = Tty::open(device).map_err(SerialError::Open)?;
-    let ep = SerialEndpoint::start(
-        tty,
-        EndpointConfig {
-            role: Role::BusOwner,
-            eid: local,
-            uuid: [0; 16],
-            vendor_iana: None,
-        },
-    );
+    let ep = bus_owner(device, local, None).map_err(SerialError::Open)?;
     let peer = ep
         .bring_up(eid)
         .await

@@ -6,9 +6,7 @@
 use super::{Requester, hash_of, load_anchors};
 use sidebridge_protocol::mctp::MessageType;
 use sidebridge_protocol::spdm::{asym, hash, measurement_hash};
-use sidebridge_transport::mctp::{
-    EndpointConfig, RequestLink, Role, SerialEndpoint, af_mctp::AfMctpRequester, tty::Tty,
-};
+use sidebridge_transport::mctp::{RequestLink, af_mctp::AfMctpRequester};
 use std::fmt::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -49,41 +47,24 @@ fn hex(b: &[u8]) -> String {
 /// Runs it; the report, or why it failed.
 pub async fn run(args: &SpdmArgs) -> Result<String, String> {
     let anchors = load_anchors(&args.trust_anchors)?;
-    let (link, _ep): (Arc<dyn RequestLink>, Option<Arc<SerialEndpoint>>) =
-        match (&args.serial, args.mctp_net) {
-            (Some(tty), _) => {
-                let t =
-                    Tty::open(tty).map_err(|e| format!("cannot open {}: {e}", tty.display()))?;
-                let ep = SerialEndpoint::start(
-                    t,
-                    EndpointConfig {
-                        role: Role::BusOwner,
-                        eid: args.local_eid,
-                        uuid: [0; 16],
-                        vendor_iana: None,
-                    },
-                );
-                let peer = ep
-                    .bring_up_for(args.eid, MessageType::Spdm)
-                    .await
-                    .map_err(|e| format!("MCTP on {}: {e}", tty.display()))?;
-                let _ = peer;
-                (
-                    Arc::new(ep.requester(args.eid, MessageType::Spdm)),
-                    Some(ep),
-                )
-            }
-            (None, Some(net)) => (
-                Arc::new(
-                    AfMctpRequester::open(net, args.eid, u8::from(MessageType::Spdm))
-                        .map_err(|e| e.to_string())?,
-                ),
-                None,
-            ),
-            (None, None) => {
-                return Err("give --serial TTY or --mctp-net NET (the kernel's AF_MCTP)".into());
-            }
-        };
+    // The requester keeps its endpoint alive.
+    let link: Arc<dyn RequestLink> = match (&args.serial, args.mctp_net) {
+        (Some(tty), _) => {
+            let ep = crate::mctp::bus_owner(tty, args.local_eid, None)
+                .map_err(|e| format!("cannot open {}: {e}", tty.display()))?;
+            ep.bring_up_for(args.eid, MessageType::Spdm)
+                .await
+                .map_err(|e| format!("MCTP on {}: {e}", tty.display()))?;
+            Arc::new(ep.requester(args.eid, MessageType::Spdm))
+        }
+        (None, Some(net)) => Arc::new(
+            AfMctpRequester::open(net, args.eid, u8::from(MessageType::Spdm))
+                .map_err(|e| e.to_string())?,
+        ),
+        (None, None) => {
+            return Err("give --serial TTY or --mctp-net NET (the kernel's AF_MCTP)".into());
+        }
+    };
     let mut r = Requester::new(link.as_ref(), Duration::from_millis(args.timeout_ms));
     let a = r
         .authenticate(args.slot, &anchors)
