@@ -28,11 +28,16 @@ pub fn read_certificates(file: &Path, what: &str) -> io::Result<Vec<CertificateD
             format!("cannot read {what} {}: {e}", file.display()),
         )
     })?;
+    pem_certificates(&pem).map_err(|e| named(&e))
+}
+
+/// The CERTIFICATE blocks of PEM text; an error when it holds none or does not parse.
+pub fn pem_certificates(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, String> {
     let certs = rustls_pemfile::certs(&mut &pem[..])
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| named(&e))?;
+        .map_err(|e| e.to_string())?;
     if certs.is_empty() {
-        return Err(named(&"no certificate in the file"));
+        return Err("no certificate in the file".into());
     }
     Ok(certs)
 }

@@ -863,16 +863,8 @@ pub fn load_anchors(paths: &[std::path::PathBuf]) -> Result<Vec<Vec<u8>>, String
     for p in paths {
         let bytes = std::fs::read(p).map_err(|e| format!("trust anchor {}: {e}", p.display()))?;
         if bytes.starts_with(b"-----") {
-            let mut rd = std::io::BufReader::new(bytes.as_slice());
-            let certs: Vec<_> = rustls_pemfile::certs(&mut rd)
-                .collect::<Result<_, _>>()
+            let certs = crate::tls::pem_certificates(&bytes)
                 .map_err(|e| format!("trust anchor {}: {e}", p.display()))?;
-            if certs.is_empty() {
-                return Err(format!(
-                    "trust anchor {}: no CERTIFICATE in it",
-                    p.display()
-                ));
-            }
             out.extend(certs.into_iter().map(|c| c.to_vec()));
         } else {
             out.push(bytes);
