@@ -72,43 +72,33 @@ impl Cards {
             let _one_at_a_time = conversation.lock().await;
             run(&t).await
         };
-        let before = lock(&self.integrity)
-            .get(&t.package)
-            .map(|i| i.state.clone());
-        let (state, changed) = {
+        let (before, state, changed) = {
             let mut all = lock(&self.integrity);
             let i = all
                 .entry(t.package)
                 .or_insert_with(|| Integrity::pending(t.mode, t.reference.clone()));
+            let before = i.state.clone();
             let changed = i.record(result);
-            (i.state.clone(), changed)
+            (before, i.state.clone(), changed)
         };
         let failed = match &state {
             IntegrityState::Failed(why) => Some(why.clone()),
             _ => None,
         };
         if self.card(id).is_ok_and(|c| c.untrusted != failed) {
-            self.update(id, |c| c.untrusted = failed);
+            let why = failed.clone();
+            self.update(id, |c| c.untrusted = why);
         }
-        if before.as_ref() != Some(&state) {
-            match &state {
-                IntegrityState::Verified => {
-                    tracing::info!("card {id}: SPDM authentication succeeded");
-                }
-                IntegrityState::Failed(why) => {
-                    tracing::warn!("card {id}: SPDM authentication failed: {why}");
-                }
-                IntegrityState::Pending => {}
+        if before != state {
+            match &failed {
+                None => tracing::info!("card {id}: SPDM authentication succeeded"),
+                Some(why) => tracing::warn!("card {id}: SPDM authentication failed: {why}"),
             }
-            let reason = match &state {
-                IntegrityState::Failed(why) => Some(why.clone()),
-                _ => None,
-            };
             self.emit(
                 id,
                 CardEventKind::IntegrityChanged {
                     verified: state == IntegrityState::Verified,
-                    reason,
+                    reason: failed,
                 },
             );
         }
