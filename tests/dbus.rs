@@ -264,6 +264,19 @@ fn saw(s: &Signals, f: impl Fn(&(String, String, String)) -> bool) -> bool {
     s.lock().unwrap().iter().any(f)
 }
 
+/// Publishes the daemon's cards on `conn` until the daemon stops.
+fn publish(conn: zbus::Connection, r: &common::Running, settings: &dbus::Settings) {
+    let mut stop = r.stop_rx.clone();
+    tokio::spawn(dbus::run(
+        conn,
+        r.daemon.cards.clone(),
+        settings.clone(),
+        async move {
+            let _ = stop.changed().await;
+        },
+    ));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cards_on_d_bus() {
     if let Err(why) = tools() {
@@ -286,15 +299,7 @@ async fn the_cards_on_d_bus() {
         e.contains("cannot own xyz.openbmc_project.Sidebridge"),
         "{e}"
     );
-    let mut stop = r.stop_rx.clone();
-    tokio::spawn(dbus::run(
-        conn,
-        r.daemon.cards.clone(),
-        settings.clone(),
-        async move {
-            let _ = stop.changed().await;
-        },
-    ));
+    publish(conn, &r, &settings);
     let a = &bus.address;
     let cards = r.daemon.cards.cards();
     assert_eq!(cards.len(), 2);
@@ -857,15 +862,7 @@ async fn card_authentication_on_d_bus() {
         poll: Duration::from_millis(200),
     };
     let conn = dbus::connect(&settings).await.expect("owns the name");
-    let mut stop = r.stop_rx.clone();
-    tokio::spawn(dbus::run(
-        conn,
-        r.daemon.cards.clone(),
-        settings.clone(),
-        async move {
-            let _ = stop.changed().await;
-        },
-    ));
+    publish(conn, &r, &settings);
     let emu = spdm::Emulator::start(&emu_dir, &[]).await;
     let (link, _ep) = emu.link().await;
     r.daemon.cards.add_spdm(sidebridge::spdm::SpdmTarget {
