@@ -160,14 +160,8 @@ impl SpdmConfig {
                 .ok()
                 .filter(|i| (1..=0xFE).contains(i))
                 .ok_or_else(|| format!("measurements: index {k:?} is not 1 to 254"))?;
-            let v = v.trim();
-            if v.len() % 2 != 0 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(format!("measurements.{k}: not a hex string"));
-            }
-            let bytes = (0..v.len())
-                .step_by(2)
-                .map(|i| u8::from_str_radix(&v[i..i + 2], 16).unwrap_or(0))
-                .collect();
+            let bytes = sidebridge_protocol::text::from_hex(v.trim())
+                .ok_or_else(|| format!("measurements.{k}: not a hex string"))?;
             out.insert(index, bytes);
         }
         Ok(Some(out))

@@ -14,6 +14,23 @@ pub fn uuid(u: &[u8; 16]) -> String {
     )
 }
 
+/// Bytes as lowercase hex, two digits each, no separator.
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The bytes of a hex string (digits only, either case, an even number of them);
+/// `None` for anything else.
+pub fn from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).ok())
+        .collect()
+}
+
 /// A MAC address as colon-separated lowercase hex (`02:5b:00:00:00:10`).
 pub fn mac(m: &[u8; 6]) -> String {
     m.map(|b| format!("{b:02x}")).join(":")
@@ -101,6 +118,16 @@ pub mod ser {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hex_round_trips_and_refuses_what_is_not_hex() {
+        assert_eq!(super::hex(&[0x0a, 0xff, 0]), "0aff00");
+        assert_eq!(super::from_hex("0aFF00"), Some(vec![0x0a, 0xff, 0]));
+        assert_eq!(super::from_hex(""), Some(vec![]));
+        for bad in ["0", "0g", "+1", " 01", "0x01"] {
+            assert_eq!(super::from_hex(bad), None, "{bad:?}");
+        }
+    }
+
     #[cfg(feature = "serde")]
     #[test]
     fn json_shows_text() {

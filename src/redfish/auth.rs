@@ -141,7 +141,7 @@ pub struct Session {
 pub fn random_hex(bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     getrandom::fill(&mut b).expect("the OS random source");
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    sidebridge_protocol::text::hex(&b)
 }
 
 fn random_password() -> String {

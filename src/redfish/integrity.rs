@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
 use sidebridge_protocol::spdm::{MeasurementBlock, asym, hash, measurement_hash};
+use sidebridge_protocol::text;
 
 const ACTION: &str = "ComponentIntegrity.SPDMGetSignedMeasurements";
 
@@ -234,14 +235,12 @@ async fn get_signed(
     }
     let nonce = match body.get("Nonce") {
         None => None,
-        Some(Value::String(s)) if s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()) => {
-            let mut n = [0u8; 32];
-            for (i, b) in n.iter_mut().enumerate() {
-                *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap_or(0);
+        Some(Value::String(s)) => {
+            match text::from_hex(s).and_then(|n| <[u8; 32]>::try_from(n).ok()) {
+                Some(n) => Some(n),
+                None => return Err(RedfishError::parameter_format(s, "Nonce", ACTION)),
             }
-            Some(n)
         }
-        Some(Value::String(s)) => return Err(RedfishError::parameter_format(s, "Nonce", ACTION)),
         Some(v) => {
             return Err(RedfishError::parameter_type(
                 &v.to_string(),

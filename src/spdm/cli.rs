@@ -6,6 +6,7 @@
 use super::{Requester, hash_of, load_anchors};
 use sidebridge_protocol::mctp::MessageType;
 use sidebridge_protocol::spdm::{asym, hash, measurement_hash};
+use sidebridge_protocol::text::hex;
 use sidebridge_transport::mctp::{RequestLink, af_mctp::AfMctpRequester};
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -38,10 +39,6 @@ pub struct SpdmArgs {
     /// How long one request waits, ms.
     #[arg(long, default_value_t = 5000)]
     pub timeout_ms: u64,
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Runs it; the report, or why it failed.
