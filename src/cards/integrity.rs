@@ -33,6 +33,7 @@ impl Cards {
             .map(|(_, c)| c.clone())
             .unwrap_or_default();
         all.insert(target.package, (Arc::new(target), conversation));
+        self.spdm_added.notify_one();
     }
 
     /// The SPDM state of card `id`, when it has a configured responder.
@@ -158,6 +159,11 @@ impl Cards {
         loop {
             let targets: Vec<Arc<SpdmTarget>> =
                 lock(&self.spdm).values().map(|(t, _)| t.clone()).collect();
+            if targets.is_empty() {
+                // Nothing configured: sleep until a responder is added, not on a tick.
+                self.spdm_added.notified().await;
+                continue;
+            }
             for t in targets {
                 let Some(id) = self.card_by_package(t.package) else {
                     due.remove(&t.package);

@@ -85,6 +85,8 @@ pub struct Cards {
     /// keeps its conversations one at a time (a responder holds one negotiated state;
     /// the periodic check and a client's signed measurements must not interleave).
     spdm: Mutex<BTreeMap<u8, integrity::Responder>>,
+    /// Wakes the SPDM loop, idle while no responder is configured.
+    spdm_added: tokio::sync::Notify,
     /// Each authenticated card's SPDM state, by package.
     integrity: Mutex<BTreeMap<u8, crate::spdm::Integrity>>,
 }
@@ -173,6 +175,7 @@ impl Cards {
             refresh_interval: Duration::from_secs(30),
             counters: Mutex::new(BTreeMap::new()),
             spdm: Mutex::new(BTreeMap::new()),
+            spdm_added: tokio::sync::Notify::new(),
             integrity: Mutex::new(BTreeMap::new()),
         })
     }
